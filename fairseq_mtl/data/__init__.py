@@ -1,0 +1,1 @@
+"""Raw-data readers, the preparation CLI, task-tagged datasets and task samplers."""

@@ -1,0 +1,222 @@
+"""Task-tagged datasets: every example knows its task, every batch holds ONE task.
+
+``TaskDataset`` is one task's split (token ids + labels). ``MultiTaskDataset`` concatenates the
+tasks of a split into one index space (task k owns ``[offsets[k], offsets[k+1])``), optionally
+followed by each task's unlabeled sentences, and builds the epoch's batches: per task, then in
+the order a :mod:`~fairseq_mtl.data.samplers` sampler chooses.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Callable, List, Optional, Sequence
+
+import numpy as np
+import torch
+from fairseq.data import FairseqDataset, data_utils
+
+logger = logging.getLogger(__name__)
+
+
+class TaskDataset(torch.utils.data.Dataset):
+    """One task's split: ``tokens[i]`` (1-D LongTensor) and ``labels[i]`` (or None)."""
+
+    def __init__(self, tokens, labels: Optional[np.ndarray], truncate: Optional[int] = None):
+        self.tokens = tokens
+        self.labels = labels
+        self.truncate = truncate
+        sizes = np.asarray(tokens.sizes, dtype=np.int64)
+        self.n_truncated = int((sizes > truncate).sum()) if truncate else 0
+        self.sizes = np.minimum(sizes, truncate) if truncate else sizes
+        if labels is not None and len(labels) != len(sizes):
+            raise ValueError(f"{len(sizes)} sentences but {len(labels)} labels")
+
+    def __len__(self) -> int:
+        return len(self.sizes)
+
+    def __getitem__(self, i: int):
+        tokens = self.tokens[i].long()
+        if self.truncate:
+            tokens = tokens[: self.truncate]
+        label = None if self.labels is None else int(self.labels[i])
+        return tokens, label
+
+
+class MultiTaskDataset(FairseqDataset):
+    """All tasks of one split in a single fairseq dataset.
+
+    Args:
+        task_names: names in task-id order.
+        labeled: one :class:`TaskDataset` per task (the split's labeled data).
+        pad: padding index.
+        unlabeled: optional per-task unlabeled :class:`TaskDataset` (training only); each
+            labeled batch of task k then carries as many unlabeled task-k sentences, which feed
+            only the adversarial loss.
+    """
+
+    def __init__(
+        self,
+        task_names: Sequence[str],
+        labeled: Sequence[TaskDataset],
+        pad: int,
+        unlabeled: Optional[Sequence[Optional[TaskDataset]]] = None,
+    ):
+        super().__init__()
+        self.task_names = list(task_names)
+        self.labeled = list(labeled)
+        self.unlabeled = list(unlabeled) if unlabeled is not None else None
+        self.pad = pad
+        parts = self.labeled + [u for u in (self.unlabeled or []) if u is not None]
+        self.offsets = np.cumsum([0] + [len(d) for d in parts])
+        self._parts = parts
+        self._part_task = list(range(len(self.labeled))) + [
+            k for k, u in enumerate(self.unlabeled or []) if u is not None
+        ]
+        self._unlabeled_part = {
+            k: len(self.labeled) + j
+            for j, k in enumerate(k for k, u in enumerate(self.unlabeled or []) if u is not None)
+        }
+        self.sizes = np.concatenate([d.sizes for d in parts]) if parts else np.zeros(0, int)
+        self.epoch = 1
+
+    # --- index arithmetic -------------------------------------------------------------------
+    def _locate(self, index: int):
+        part = int(np.searchsorted(self.offsets, index, side="right") - 1)
+        return part, index - int(self.offsets[part])
+
+    def task_indices(self, task_id: int) -> np.ndarray:
+        return np.arange(self.offsets[task_id], self.offsets[task_id + 1])
+
+    def unlabeled_indices(self, task_id: int) -> Optional[np.ndarray]:
+        part = self._unlabeled_part.get(task_id)
+        if part is None:
+            return None
+        return np.arange(self.offsets[part], self.offsets[part + 1])
+
+    # --- FairseqDataset API -----------------------------------------------------------------
+    def __len__(self) -> int:
+        return int(self.offsets[-1])
+
+    def __getitem__(self, index: int):
+        part, local = self._locate(index)
+        tokens, label = self._parts[part][local]
+        return {
+            "id": index,
+            "task_id": self._part_task[part],
+            "unlabeled": part >= len(self.labeled),
+            "source": tokens,
+            "target": label,
+        }
+
+    def num_tokens(self, index: int) -> int:
+        return int(self.sizes[index])
+
+    def num_tokens_vec(self, indices):
+        return self.sizes[indices]
+
+    def size(self, index: int) -> int:
+        return int(self.sizes[index])
+
+    def ordered_indices(self):
+        return np.arange(len(self))
+
+    @property
+    def supports_prefetch(self) -> bool:
+        return False
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def _pad(self, samples):
+        lengths = torch.tensor([s["source"].numel() for s in samples], dtype=torch.long)
+        tokens = data_utils.collate_tokens(
+            [s["source"] for s in samples], self.pad, left_pad=False
+        )
+        return tokens, lengths  # B x T, B
+
+    def collater(self, samples):
+        if len(samples) == 0:
+            return {}
+        labeled = [s for s in samples if not s["unlabeled"]]
+        unlabeled = [s for s in samples if s["unlabeled"]]
+        task_ids = {s["task_id"] for s in samples}
+        if len(task_ids) != 1:
+            raise ValueError(f"a batch must hold one task, got task ids {sorted(task_ids)}")
+        task_id = task_ids.pop()
+        batch = {"task_id": task_id, "task": self.task_names[task_id]}
+        if labeled:
+            tokens, lengths = self._pad(labeled)
+            batch.update(
+                id=torch.tensor([s["id"] for s in labeled], dtype=torch.long),
+                nsentences=len(labeled),
+                ntokens=int(lengths.sum()),
+                net_input={"src_tokens": tokens, "src_lengths": lengths, "task_id": task_id},
+                target=torch.tensor([s["target"] for s in labeled], dtype=torch.long),
+            )
+        else:
+            batch.update(nsentences=0, ntokens=0)
+        if unlabeled:
+            tokens, lengths = self._pad(unlabeled)
+            batch["unlabeled"] = {"src_tokens": tokens, "src_lengths": lengths}
+        return batch
+
+    # --- batches -----------------------------------------------------------------------------
+    def task_batches(
+        self,
+        task_id: int,
+        rng: Optional[np.random.RandomState],
+        max_tokens: Optional[int],
+        max_sentences: Optional[int],
+        required_batch_size_multiple: int = 1,
+        bucketed: bool = True,
+    ) -> List[np.ndarray]:
+        """Split one task's examples into batches.
+
+        With ``rng`` (training) the examples are shuffled first; ``bucketed`` then sorts them by
+        length (stable, so equal lengths stay shuffled) so that a batch holds similar lengths.
+        Without ``rng`` (evaluation) the order is the file order, sorted by length if bucketed.
+        """
+        indices = self.task_indices(task_id)
+        if rng is not None:
+            indices = indices[rng.permutation(len(indices))]
+        if bucketed:
+            indices = indices[np.argsort(self.sizes[indices], kind="mergesort")]
+        batches = data_utils.batch_by_size(
+            indices,
+            num_tokens_fn=self.num_tokens,
+            num_tokens_vec=self.sizes[indices],
+            max_tokens=max_tokens,
+            max_sentences=max_sentences,
+            required_batch_size_multiple=required_batch_size_multiple,
+        )
+        return [np.asarray(b, dtype=np.int64) for b in batches]
+
+
+def attach_unlabeled(
+    dataset: MultiTaskDataset, ordered: List[np.ndarray], rng: np.random.RandomState
+) -> List[np.ndarray]:
+    """Append to each batch of task k as many unlabeled task-k indices, cycling through a
+    shuffled stream of that task's unlabeled sentences."""
+    streams = {}
+    positions = {}
+    out = []
+    for batch in ordered:
+        part, _ = dataset._locate(int(batch[0]))
+        task_id = dataset._part_task[part]
+        pool = dataset.unlabeled_indices(task_id)
+        if pool is None or len(pool) == 0:
+            out.append(batch)
+            continue
+        taken = []
+        while len(taken) < len(batch):
+            if task_id not in streams or positions[task_id] >= len(streams[task_id]):
+                streams[task_id] = pool[rng.permutation(len(pool))]
+                positions[task_id] = 0
+            need = len(batch) - len(taken)
+            chunk = streams[task_id][positions[task_id] : positions[task_id] + need]
+            positions[task_id] += len(chunk)
+            taken.extend(chunk.tolist())
+        out.append(np.concatenate([batch, np.asarray(taken, dtype=np.int64)]))
+    return out
+
+
+BatchSamplerFn = Callable[[MultiTaskDataset, int], List[np.ndarray]]

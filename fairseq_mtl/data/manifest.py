@@ -1,0 +1,74 @@
+"""The manifest (``manifest.json``) that ``fairseq-mtl-prepare`` writes next to the binarised data.
+
+It is the single description of a prepared benchmark that the fairseq task, the evaluation
+command and the analyses read: the task list (order = task ids), each task's label set, type and
+split sizes, the shared dictionary and the pretrained-embedding file.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from typing import Dict, List, Optional
+
+FORMAT = "fairseq-mtl/1"
+
+
+@dataclass
+class TaskEntry:
+    name: str
+    labels: List[str]
+    type: str = "classification"  # or "regression"
+    splits: Dict[str, int] = field(default_factory=dict)
+    stats: Dict[str, float] = field(default_factory=dict)
+
+    @property
+    def num_classes(self) -> int:
+        return 1 if self.type == "regression" else len(self.labels)
+
+
+@dataclass
+class Manifest:
+    benchmark: str
+    tasks: List[TaskEntry]
+    dictionary: str = "dict.txt"
+    embeddings: Optional[Dict[str, object]] = None
+    preparation: Dict[str, object] = field(default_factory=dict)
+    format: str = FORMAT
+
+    @property
+    def task_names(self) -> List[str]:
+        return [t.name for t in self.tasks]
+
+    def task(self, name: str) -> TaskEntry:
+        for t in self.tasks:
+            if t.name == name:
+                return t
+        raise KeyError(f"unknown task {name!r}; known tasks: {', '.join(self.task_names)}")
+
+    def save(self, directory: str) -> str:
+        path = os.path.join(directory, "manifest.json")
+        with open(path, "w") as f:
+            json.dump(asdict(self), f, indent=2)
+            f.write("\n")
+        return path
+
+    @classmethod
+    def load(cls, directory: str) -> "Manifest":
+        path = os.path.join(directory, "manifest.json")
+        if not os.path.exists(path):
+            raise FileNotFoundError(
+                f"{path} not found: prepare the data first (fairseq-mtl-prepare ... --out "
+                f"{directory})"
+            )
+        with open(path) as f:
+            raw = json.load(f)
+        if raw.get("format") != FORMAT:
+            raise ValueError(f"{path}: format {raw.get('format')!r}, expected {FORMAT!r}")
+        raw["tasks"] = [TaskEntry(**t) for t in raw["tasks"]]
+        return cls(**raw)
+
+
+def split_prefix(directory: str, task: str, split: str) -> str:
+    """Path prefix of one binarised split: ``{dir}/{task}/{split}`` (+ .bin/.idx/.label.npy)."""
+    return os.path.join(directory, task, split)

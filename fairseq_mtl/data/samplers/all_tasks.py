@@ -1,0 +1,18 @@
+"""All tasks in every update: the epoch is a sequence of groups of K batches, one per task
+(in a shuffled order), so that ``--update-freq K`` accumulates one batch of every task into each
+optimizer step (what gradient-combination methods need). A task that runs out of batches
+starts its list over; the epoch ends when the largest task has used all its batches."""
+from fairseq_mtl.data.samplers import register_sampler
+from fairseq_mtl.data.samplers.base import TaskSampler
+
+
+@register_sampler("all_tasks")
+class AllTasksSampler(TaskSampler):
+    def order(self, batches, rng):
+        tasks = [k for k in range(len(batches)) if batches[k]]
+        rounds = max((len(batches[k]) for k in tasks), default=0)
+        out = []
+        for r in range(rounds):
+            for k in [tasks[i] for i in rng.permutation(len(tasks))]:
+                out.append(batches[k][r % len(batches[k])])
+        return out

@@ -1,0 +1,1 @@
+"""Building blocks: gradient reversal, sentence encoders, heads, the task discriminator."""

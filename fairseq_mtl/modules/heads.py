@@ -1,0 +1,41 @@
+"""Output layers: one per task (paper Eq. 5: softmax(W h + b)) and the task discriminator."""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from fairseq_mtl.modules.grad_reverse import grad_reverse
+
+
+class ClassificationHead(nn.Module):
+    """One task's output layer: logits = W h + b (``num_classes`` outputs; 1 for regression).
+    ``hidden_dim`` > 0 inserts one ReLU layer (the thesis' S-P task MLP)."""
+
+    def __init__(self, input_dim: int, num_classes: int, dropout: float = 0.0,
+                 hidden_dim: int = 0):
+        super().__init__()
+        if hidden_dim > 0:
+            self.net = nn.Sequential(
+                nn.Dropout(dropout), nn.Linear(input_dim, hidden_dim), nn.ReLU(),
+                nn.Dropout(dropout), nn.Linear(hidden_dim, num_classes),
+            )
+        else:
+            self.net = nn.Sequential(nn.Dropout(dropout), nn.Linear(input_dim, num_classes))
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        return self.net(features)  # B x C
+
+
+class TaskDiscriminator(nn.Module):
+    """D(s) = softmax(b + U s) over the K tasks (paper Eq. 12), behind a gradient reversal
+    layer with coefficient ``scale`` (= lambda): the discriminator's own parameters learn to
+    recognise the task, the encoder that produced ``s`` receives ``-lambda`` times the gradient.
+    """
+
+    def __init__(self, input_dim: int, num_tasks: int, scale: float):
+        super().__init__()
+        self.scale = scale
+        self.proj = nn.Linear(input_dim, num_tasks)
+
+    def forward(self, shared: torch.Tensor) -> torch.Tensor:
+        return self.proj(grad_reverse(shared, self.scale))  # B x K logits

@@ -1,0 +1,125 @@
+"""Base class of the sharing schemes.
+
+A scheme owns the embeddings, encoders, task heads and (optionally) the task discriminator, and
+maps a one-task batch to a :class:`SchemeOutput`. Components are built through factories so that
+the same scheme works with any sentence encoder (LSTM family, Transformer, ...):
+
+* ``embed_factory(name) -> nn.Module``: token ids B x T -> B x T x E
+* ``encoder_factory(name) -> module`` with ``output_dim`` and
+  ``forward(x B x T x E, lengths B) -> B x D``
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Optional, Sequence
+
+import torch
+from torch import nn
+
+from fairseq_mtl.modules.heads import ClassificationHead, TaskDiscriminator
+from fairseq_mtl.modules.init import init_uniform_, seeded
+
+
+@dataclass
+class SchemeOutput:
+    logits: torch.Tensor  # B x C: the batch task's head
+    shared: Optional[torch.Tensor] = None  # B x Ds: shared sentence vector (discriminator input)
+    private: Optional[torch.Tensor] = None  # B x Dp: the task's private sentence vector
+    task_logits: Optional[torch.Tensor] = None  # B x K: discriminator output
+
+    def as_dict(self):
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+class SharingScheme(nn.Module):
+    name = "base"
+    #: whether the scheme produces a shared sentence vector (adversarial/orthogonality possible)
+    has_shared_vector = False
+
+    def __init__(
+        self,
+        task_names: Sequence[str],
+        num_classes: Sequence[int],
+        embed_factory: Callable[[str], nn.Module],
+        encoder_factory: Callable[[str], nn.Module],
+        seed: int = 1,
+        init_range: float = 0.1,
+        head_dropout: float = 0.0,
+        head_hidden_dim: int = 0,
+        adversarial_weight: float = 0.0,
+    ):
+        super().__init__()
+        self.task_names = list(task_names)
+        self.seed = seed
+        self.init_range = init_range
+        self._embed_factory = embed_factory
+        self._encoder_factory = encoder_factory
+        self.build()
+        feature_dim = self.feature_dim()
+        self.heads = nn.ModuleList(
+            [
+                self.component(
+                    f"{t}/head",
+                    lambda n=n: ClassificationHead(feature_dim, n, head_dropout, head_hidden_dim),
+                )
+                for t, n in zip(self.task_names, num_classes)
+            ]
+        )
+        self.discriminator = None
+        if adversarial_weight > 0:
+            if not self.has_shared_vector:
+                raise ValueError(
+                    f"--adversarial-weight needs a shared sentence vector; the {self.name!r} "
+                    "scheme has none"
+                )
+            self.discriminator = self.component(
+                "discriminator",
+                lambda: TaskDiscriminator(self.shared_dim(), len(self.task_names),
+                                          adversarial_weight),
+            )
+
+    # --- construction helpers -----------------------------------------------------------------
+    def component(self, name: str, make: Callable[[], nn.Module]) -> nn.Module:
+        """Build and initialise one named component from its own seed (see modules/init.py)."""
+        with seeded(self.seed, name):
+            module = init_uniform_(make(), self.init_range)
+            if hasattr(module, "reset_pretrained"):
+                module.reset_pretrained()
+        return module
+
+    def make_embedding(self, name: str) -> nn.Module:
+        return self.component(name, lambda: self._embed_factory(name))
+
+    def make_encoder(self, name: str) -> nn.Module:
+        return self.component(name, lambda: self._encoder_factory(name))
+
+    # --- to implement --------------------------------------------------------------------------
+    def build(self) -> None:
+        raise NotImplementedError
+
+    def feature_dim(self) -> int:
+        raise NotImplementedError
+
+    def shared_dim(self) -> int:
+        raise NotImplementedError(f"{self.name} has no shared sentence vector")
+
+    def encode(self, src_tokens, src_lengths, task_id: int):
+        """-> (features B x F for the head, shared B x Ds or None, private B x Dp or None)"""
+        raise NotImplementedError
+
+    def encode_shared(self, src_tokens, src_lengths) -> torch.Tensor:
+        """Shared sentence vector only (unlabeled sentences, transfer)."""
+        raise NotImplementedError(f"{self.name} has no shared sentence vector")
+
+    # --- forward ------------------------------------------------------------------------------
+    def forward(self, src_tokens, src_lengths, task_id: int) -> SchemeOutput:
+        features, shared, private = self.encode(src_tokens, src_lengths, task_id)
+        logits = self.heads[task_id](features)
+        task_logits = None
+        if self.discriminator is not None:
+            task_logits = self.discriminator(shared)
+        return SchemeOutput(logits, shared, private, task_logits)
+
+    def discriminate(self, src_tokens, src_lengths) -> torch.Tensor:
+        """Discriminator logits for sentences without labels (semi-supervised L_adv)."""
+        return self.discriminator(self.encode_shared(src_tokens, src_lengths))

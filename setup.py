@@ -1,0 +1,31 @@
+"""fairseq-mtl: multi-task text classification on top of fairseq.
+
+Install with scripts/setup_env.sh (or `make venv`): torch and fairseq need a specific order and
+`--no-deps` for fairseq, which plain `pip install .` cannot express. See README.md.
+"""
+from setuptools import find_packages, setup
+
+setup(
+    name="fairseq-mtl",
+    version="0.1.0",
+    description="Adversarial shared-private and Transformer multi-task learning for text "
+    "classification, as a fairseq plugin",
+    packages=find_packages(include=["fairseq_mtl", "fairseq_mtl.*"]),
+    python_requires=">=3.10",
+    # torch and fairseq are deliberately not listed: see scripts/setup_env.sh.
+    install_requires=[
+        "numpy>=1.24",
+        "tqdm",
+        "scipy",
+        "scikit-learn",
+        "matplotlib",
+        "pyarrow",
+        "tensorboard",
+    ],
+    entry_points={
+        "console_scripts": [
+            "fairseq-mtl-prepare = fairseq_mtl.data.prepare:cli_main",
+            "fairseq-mtl-evaluate = fairseq_mtl.evaluate:cli_main",
+        ]
+    },
+)

@@ -1,0 +1,11 @@
+"""fairseq glue of fairseq-mtl: the only place that registers anything with fairseq.
+
+fairseq's ``--user-dir`` loader imports this package; it auto-imports ``models/`` and ``tasks/``
+but not ``criterions/``, so every registered module is imported explicitly below.
+"""
+from fairseq_mtl.compat import check_fairseq, install_checkpoint_allowlist
+
+check_fairseq()
+install_checkpoint_allowlist()
+
+from . import criterions, models, tasks  # noqa: E402,F401

@@ -1,0 +1,1 @@
+from . import multitask_adversarial  # noqa: F401

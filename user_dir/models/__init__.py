@@ -1,0 +1,1 @@
+from . import mtl_lstm  # noqa: F401

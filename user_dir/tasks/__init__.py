@@ -1,0 +1,1 @@
+from . import multitask_classification  # noqa: F401

@@ -1,0 +1,251 @@
+"""``--task multitask_classification``: K text-classification tasks trained as one model.
+
+Training loop (thesis Algorithm 1 with the default ``--sampler round_robin``)::
+
+    for epoch in 1..max_epoch:
+        for each task k: shuffle its examples, bucket them by length, cut into batches
+        order = sampler(batches)              # round-robin: shuffled task list, next batch of each
+        for batch in order:                   # a batch holds ONE task and carries its id
+            loss = alpha_k * L_task(k) + L_adv (+ unlabeled task-k sentences) + gamma * L_diff
+            one optimizer step
+        validate on every task's dev set; checkpoint_best = best average dev accuracy
+
+The epoch's batch list is a deterministic function of (seed, epoch), so fairseq's mid-epoch
+resume (which re-creates the epoch's batches and skips the ones already done) replays the same
+order. Under data-parallel training, fairseq hands batch i of that list to worker i mod W:
+workers may hold DIFFERENT tasks in the same step. That is correct because the gradients are
+summed over workers (each worker's loss is a sum over its sentences) and a task's private
+parameters simply receive zero from workers that did not see the task: the all-reduced gradient
+is the gradient of the summed loss over the global batch. ``legacy_ddp`` zero-fills missing
+gradients before its all-reduce; ``c10d`` needs ``--find-unused-parameters`` for the same reason.
+"""
+
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
+
+import numpy as np
+import torch
+from fairseq.data import Dictionary, data_utils, iterators
+from fairseq.data.indexed_dataset import make_dataset
+from fairseq.dataclass import ChoiceEnum, FairseqDataclass
+from fairseq.tasks import FairseqTask, register_task
+from omegaconf import II
+
+from fairseq_mtl.data.dataset import MultiTaskDataset, TaskDataset, attach_unlabeled
+from fairseq_mtl.data.manifest import Manifest, split_prefix
+from fairseq_mtl.data.samplers import SAMPLERS, build_sampler
+from fairseq_mtl.modules.init import component_seed
+
+logger = logging.getLogger(__name__)
+
+SAMPLER_CHOICES = ChoiceEnum(sorted(SAMPLERS))
+
+
+@dataclass
+class MultitaskClassificationConfig(FairseqDataclass):
+    data: str = field(default="", metadata={"help": "directory written by fairseq-mtl-prepare"})
+    tasks: Optional[str] = field(
+        default=None,
+        metadata={"help": "comma-separated subset of the manifest's tasks (default: all); "
+                  "task ids follow this order"},
+    )
+    sampler: SAMPLER_CHOICES = field(
+        default="round_robin",
+        metadata={"help": "task order within an epoch: round_robin (thesis Algorithm 1), "
+                  "uniform, proportional, temperature, all_tasks (use with --update-freq K)"},
+    )
+    sampling_temperature: float = field(
+        default=2.0, metadata={"help": "T of --sampler temperature: P(k) ~ n_k^(1/T)"}
+    )
+    task_weights: Optional[str] = field(
+        default=None,
+        metadata={"help": "per-task loss weights alpha_k, e.g. 'books:2,MR:0.5' "
+                  "(unlisted tasks: 1)"},
+    )
+    unlabeled: bool = field(
+        default=False,
+        metadata={"help": "feed each task's unlabeled sentences to the adversarial loss only "
+                  "(paper Sec. 4.2, semi-supervised)"},
+    )
+    bucketed_batches: bool = field(
+        default=True,
+        metadata={"help": "sort each task's (shuffled) examples by length before cutting "
+                  "batches; false = plain random batches"},
+    )
+    truncate_length: Optional[int] = field(
+        default=None,
+        metadata={"help": "cut sentences to this many tokens (counted and logged); default: "
+                  "none for LSTMs, the model's max positions for Transformers"},
+    )
+    seed: int = II("common.seed")
+
+
+@register_task("multitask_classification", dataclass=MultitaskClassificationConfig)
+class MultitaskClassificationTask(FairseqTask):
+    cfg: MultitaskClassificationConfig
+
+    def __init__(self, cfg: MultitaskClassificationConfig, dictionary: Dictionary,
+                 manifest: Manifest):
+        super().__init__(cfg)
+        self.dictionary = dictionary
+        self.manifest = manifest
+        names = cfg.tasks.split(",") if cfg.tasks else manifest.task_names
+        self.task_entries = [manifest.task(n) for n in names]  # KeyError lists known tasks
+        self.task_names = [t.name for t in self.task_entries]
+        self.task_weights = self._parse_task_weights(cfg.task_weights)
+        self.sampler = build_sampler(
+            cfg.sampler,
+            task_sizes=[t.splits.get("train", 0) for t in self.task_entries],
+            temperature=cfg.sampling_temperature,
+        )
+
+    def _parse_task_weights(self, spec: Optional[str]) -> List[float]:
+        weights = {name: 1.0 for name in self.task_names}
+        for item in (spec or "").split(","):
+            if not item.strip():
+                continue
+            name, sep, value = item.partition(":")
+            if not sep or name not in weights:
+                raise ValueError(
+                    f"--task-weights: bad item {item!r}; expected TASK:WEIGHT with TASK in "
+                    f"{self.task_names}"
+                )
+            weights[name] = float(value)
+        return [weights[n] for n in self.task_names]
+
+    @classmethod
+    def setup_task(cls, cfg: MultitaskClassificationConfig, **kwargs):
+        data = cfg.data
+        if not data:
+            raise ValueError("give the prepared data directory: fairseq-train DATA ...")
+        manifest = Manifest.load(data)
+        dictionary = Dictionary.load(os.path.join(data, manifest.dictionary))
+        task = cls(cfg, dictionary, manifest)
+        logger.info(
+            f"{len(task.task_names)} tasks: {', '.join(task.task_names)}; dictionary "
+            f"{len(dictionary)} symbols; sampler {cfg.sampler}"
+        )
+        return task
+
+    # --- data ---------------------------------------------------------------------------------
+    @property
+    def num_tasks(self) -> int:
+        return len(self.task_names)
+
+    def _task_split(self, name: str, split: str, labeled: bool) -> Optional[TaskDataset]:
+        prefix = split_prefix(self.cfg.data, name, split)
+        if not os.path.exists(prefix + ".idx"):
+            return None
+        tokens = make_dataset(prefix, impl="mmap")
+        labels = np.load(prefix + ".label.npy") if labeled else None
+        return TaskDataset(tokens, labels, truncate=self.truncate_length)
+
+    @property
+    def truncate_length(self) -> Optional[int]:
+        return self.cfg.truncate_length
+
+    def load_dataset(self, split: str, epoch: int = 1, combine: bool = False, **kwargs):
+        labeled = []
+        for name in self.task_names:
+            ds = self._task_split(name, split, labeled=True)
+            if ds is None:
+                raise FileNotFoundError(
+                    f"{split_prefix(self.cfg.data, name, split)}.idx: no {split!r} split for "
+                    f"task {name!r} (splits: {self.manifest.task(name).splits})"
+                )
+            labeled.append(ds)
+        unlabeled = None
+        if split == "train" and self.cfg.unlabeled:
+            unlabeled = [self._task_split(n, "unlabel", labeled=False) for n in self.task_names]
+            missing = [n for n, u in zip(self.task_names, unlabeled) if u is None]
+            if missing:
+                logger.warning(f"--unlabeled: no unlabeled split for {missing}")
+        truncated = sum(d.n_truncated for d in labeled)
+        if truncated:
+            logger.info(f"{split}: {truncated} sentences cut to {self.truncate_length} tokens")
+        self.datasets[split] = MultiTaskDataset(
+            self.task_names, labeled, self.dictionary.pad(), unlabeled
+        )
+        return self.datasets[split]
+
+    def filter_indices_by_size(self, indices, dataset, max_positions=None,
+                               ignore_invalid_inputs=False):
+        # Never drop an example (a dev or test example above all): over-long sentences are
+        # truncated by the dataset (--truncate-length), and counted there.
+        return indices
+
+    def epoch_batches(self, dataset: MultiTaskDataset, epoch: int, max_tokens, max_sentences,
+                      required_batch_size_multiple: int, seed: int, training: bool):
+        """The epoch's ordered list of one-task batches; deterministic in (seed, epoch)."""
+        per_task = []
+        for k, name in enumerate(self.task_names):
+            # each task's shuffle depends only on (seed, epoch, task name), not on which other
+            # tasks are trained next to it
+            rng = (np.random.RandomState(component_seed(seed, f"{name}/epoch{epoch}"))
+                   if training else None)
+            per_task.append(dataset.task_batches(
+                k, rng, max_tokens, max_sentences, required_batch_size_multiple,
+                bucketed=self.cfg.bucketed_batches,
+            ))
+        if not training:
+            return [b for batches in per_task for b in batches]
+        rng = np.random.RandomState(component_seed(seed, f"order/epoch{epoch}"))
+        ordered = self.sampler.order(per_task, rng)
+        if dataset.unlabeled is not None:
+            ordered = attach_unlabeled(dataset, ordered, rng)
+        return ordered
+
+    def get_batch_iterator(self, dataset, max_tokens=None, max_sentences=None,
+                           max_positions=None, ignore_invalid_inputs=False,
+                           required_batch_size_multiple=1, seed=1, num_shards=1, shard_id=0,
+                           num_workers=0, epoch=1, data_buffer_size=0,
+                           disable_iterator_cache=False, skip_remainder_batch=False,
+                           grouped_shuffling=False, update_epoch_batch_itr=False):
+        if not disable_iterator_cache and dataset in self.dataset_to_epoch_iter:
+            return self.dataset_to_epoch_iter[dataset]
+        training = dataset is self.datasets.get("train")
+        dataset.set_epoch(epoch)
+
+        def batch_sampler(ds, ep):
+            return self.epoch_batches(ds, ep, max_tokens, max_sentences,
+                                      required_batch_size_multiple, seed, training)
+
+        epoch_iter = iterators.EpochBatchIterator(
+            dataset=dataset,
+            collate_fn=dataset.collater,
+            # a callable: re-evaluated every epoch (and on mid-epoch resume) from (seed, epoch)
+            batch_sampler=batch_sampler,
+            seed=seed,
+            num_shards=num_shards,
+            shard_id=shard_id,
+            num_workers=num_workers,
+            epoch=epoch,
+            buffer_size=data_buffer_size,
+            # the order IS the sampler's; fairseq must not reshuffle the batch list
+            disable_shuffling=True,
+            skip_remainder_batch=skip_remainder_batch,
+        )
+        if not disable_iterator_cache:
+            self.dataset_to_epoch_iter[dataset] = epoch_iter
+        return epoch_iter
+
+    # --- fairseq plumbing ---------------------------------------------------------------------
+    @property
+    def source_dictionary(self):
+        return self.dictionary
+
+    @property
+    def target_dictionary(self):
+        return None
+
+    def max_positions(self):
+        return None
+
+    def build_model(self, cfg, from_checkpoint=False):
+        model = super().build_model(cfg, from_checkpoint)
+        return model
+
+    def reduce_metrics(self, logging_outputs, criterion):
+        super().reduce_metrics(logging_outputs, criterion)
