@@ -173,7 +173,8 @@ class MultiTaskDataset(FairseqDataset):
 
         With ``rng`` (training) the examples are shuffled first; ``bucketed`` then sorts them by
         length (stable, so equal lengths stay shuffled) so that a batch holds similar lengths.
-        Without ``rng`` (evaluation) the order is the file order, sorted by length if bucketed.
+        The batch list is then shuffled. Without ``rng`` (evaluation) the order is the file
+        order, sorted by length if bucketed.
         """
         indices = self.task_indices(task_id)
         if rng is not None:
@@ -188,7 +189,12 @@ class MultiTaskDataset(FairseqDataset):
             max_sentences=max_sentences,
             required_batch_size_multiple=required_batch_size_multiple,
         )
-        return [np.asarray(b, dtype=np.int64) for b in batches]
+        batches = [np.asarray(b, dtype=np.int64) for b in batches]
+        if rng is not None:
+            # bucketing sorted the batches by length: shuffle them, or every epoch would run
+            # from the shortest to the longest sentences
+            batches = [batches[i] for i in rng.permutation(len(batches))]
+        return batches
 
 
 def attach_unlabeled(
