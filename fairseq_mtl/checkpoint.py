@@ -6,6 +6,8 @@ torch's safe (weights-only) unpickler with the allow-list of :mod:`fairseq_mtl.c
 from __future__ import annotations
 
 import os
+import pickle
+import zipfile
 from argparse import Namespace
 from typing import Optional
 
@@ -42,7 +44,12 @@ def load_checkpoint(path: str, data: Optional[str] = None, user_dir: Optional[st
         models, cfg, task = checkpoint_utils.load_model_ensemble_and_task(
             [path], arg_overrides=overrides
         )
-    except (RuntimeError, EOFError) as e:
-        raise RuntimeError(f"{path}: cannot load checkpoint ({type(e).__name__}: {e})") from e
+    except (RuntimeError, EOFError, OSError, pickle.UnpicklingError, zipfile.BadZipFile) as e:
+        # a truncated/corrupted file, or torch's safe loader refusing a class that is not on
+        # the allow-list (a pickle that would run code, say)
+        first_line = str(e).strip().splitlines()[0] if str(e).strip() else ""
+        raise RuntimeError(
+            f"{path}: cannot load checkpoint ({type(e).__name__}: {first_line})"
+        ) from e
     model = models[0].to(torch.device(device)).eval()
     return model, task, cfg

@@ -1,0 +1,67 @@
+import numpy as np
+import pytest
+
+from fairseq_mtl.data.samplers import SAMPLERS, build_sampler
+
+
+def fake_batches(sizes):
+    """batches[k][j] = array([k * 1000 + j]): a batch's value reveals its task and position."""
+    return [[np.array([k * 1000 + j]) for j in range(n)] for k, n in enumerate(sizes)]
+
+
+def task_of(batch):
+    return int(batch[0]) // 1000
+
+
+def test_round_robin_is_algorithm_1():
+    sizes = [5, 2, 3, 0]
+    order = build_sampler("round_robin", task_sizes=sizes).order(
+        fake_batches(sizes), np.random.RandomState(0))
+    # every batch exactly once, each task's batches in their own order
+    assert sorted(int(b[0]) for b in order) == sorted(
+        k * 1000 + j for k, n in enumerate(sizes) for j in range(n))
+    for k in range(len(sizes)):
+        mine = [int(b[0]) % 1000 for b in order if task_of(b) == k]
+        assert mine == list(range(sizes[k]))
+    # rounds: round r holds each task with more than r batches exactly once
+    position = 0
+    for r in range(max(sizes)):
+        alive = {k for k, n in enumerate(sizes) if n > r}
+        this_round = [task_of(b) for b in order[position:position + len(alive)]]
+        assert sorted(this_round) == sorted(alive)
+        position += len(alive)
+    assert position == len(order)
+
+
+def test_round_robin_shuffles_task_order_between_rounds():
+    sizes = [50] * 6
+    order = build_sampler("round_robin", task_sizes=sizes).order(
+        fake_batches(sizes), np.random.RandomState(1))
+    rounds = {tuple(task_of(b) for b in order[i:i + 6]) for i in range(0, 300, 6)}
+    assert len(rounds) > 10
+
+
+@pytest.mark.parametrize("name", ["uniform", "proportional", "temperature"])
+def test_probability_samplers(name):
+    sizes = [400, 100]
+    sampler = build_sampler(name, task_sizes=sizes, temperature=2.0)
+    order = sampler.order(fake_batches(sizes), np.random.RandomState(0))
+    assert len(order) == sum(sizes)
+    share = np.mean([task_of(b) == 0 for b in order])
+    expected = {"uniform": 0.5, "proportional": 0.8, "temperature": 2 / 3}[name]
+    assert abs(share - expected) < 0.05
+
+
+def test_all_tasks_groups():
+    sizes = [3, 1, 2]
+    order = build_sampler("all_tasks", task_sizes=sizes).order(
+        fake_batches(sizes), np.random.RandomState(0))
+    assert len(order) == 3 * 3
+    for i in range(0, 9, 3):
+        assert sorted(task_of(b) for b in order[i:i + 3]) == [0, 1, 2]
+
+
+def test_unknown_sampler_lists_choices():
+    with pytest.raises(ValueError, match="round_robin"):
+        build_sampler("nope", task_sizes=[1])
+    assert {"round_robin", "uniform", "proportional", "temperature", "all_tasks"} <= set(SAMPLERS)

@@ -1,0 +1,71 @@
+"""Real `fairseq-train --user-dir user_dir` runs of a few updates on the tiny synthetic data."""
+import glob
+import json
+import os
+
+import pytest
+
+from conftest import run_cli, train_args
+
+ARCHS = ["st_lstm", "st_bilstm", "st_slstm", "fs_lstm", "sp_lstm", "asp_lstm"]
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_every_arch_trains_validates_and_saves(arch, data_bin, tmp_path):
+    proc = run_cli(train_args(data_bin, tmp_path, arch, "--max-update", "6"))
+    log = proc.stdout + proc.stderr
+    assert "num_updates 6" in log or "num_updates=6" in log
+    assert "valid on 'valid' subset" in log and "avg_acc" in log
+    for task in ("alpha", "beta", "gamma"):
+        assert f"{task}/acc" in log
+    if arch == "asp_lstm":
+        assert "adv_acc" in log and "diff_loss" in log
+    assert os.path.exists(tmp_path / "checkpoint_best.pt")
+
+
+def test_semi_supervised_max_tokens_and_other_sampler(data_bin, tmp_path):
+    proc = run_cli(train_args(data_bin, tmp_path, "asp_lstm", "--max-update", "5",
+                              "--unlabeled", "--sampler", "temperature", "--batch-size", "0",
+                              "--max-tokens", "40", "--task-weights", "alpha:2,gamma:0.5"))
+    assert "adv_acc" in proc.stdout + proc.stderr
+
+
+def test_bad_task_weight_names_the_known_tasks(data_bin, tmp_path):
+    proc = run_cli(train_args(data_bin, tmp_path, "fs_lstm", "--max-update", "1",
+                              "--task-weights", "delta:2"), check=False)
+    assert proc.returncode != 0 and "alpha" in proc.stderr and "delta" in proc.stderr
+
+
+def test_tensorboard_groups_per_task_curves(data_bin, tmp_path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    tb = tmp_path / "tb"
+    run_cli(train_args(data_bin, tmp_path / "ck", "asp_lstm", "--max-update", "4",
+                       "--tensorboard-logdir", tb))
+    valid = EventAccumulator(str(tb / "valid")).Reload()
+    tags = set(valid.Tags()["scalars"])
+    assert {"alpha/acc", "beta/acc", "gamma/acc", "alpha/loss", "avg_acc", "adv_acc"} <= tags
+
+
+def test_evaluate_and_fairseq_validate(data_bin, tmp_path):
+    run_cli(train_args(data_bin, tmp_path, "sp_lstm", "--max-update", "8"))
+    ckpt = tmp_path / "checkpoint_best.pt"
+    out = tmp_path / "eval"
+    proc = run_cli(["fairseq-mtl-evaluate", ckpt, "--split", "test", "--out", out])
+    result = json.load(open(str(out) + ".json"))
+    assert [r["task"] for r in result["tasks"]] == ["alpha", "beta", "gamma"]
+    assert all(r["n"] == 12 for r in result["tasks"])
+    for r in result["tasks"]:
+        assert abs(r["accuracy"] + r["error"] - 100) < 1e-6
+    mean = sum(r["accuracy"] for r in result["tasks"]) / 3
+    assert abs(result["average"]["accuracy"] - round(mean, 2)) < 1e-6
+    assert "| **average** |" in open(str(out) + ".md").read() and "beta" in proc.stdout
+    proc = run_cli(["fairseq-validate", data_bin, "--user-dir", train_args("", "", "")[3],
+                    "--task", "multitask_classification", "--path", ckpt,
+                    "--valid-subset", "test", "--batch-size", "8"])
+    assert "avg_acc" in proc.stdout + proc.stderr
+
+
+def test_evaluate_reports_missing_checkpoint(tmp_path):
+    proc = run_cli(["fairseq-mtl-evaluate", tmp_path / "nope.pt"], check=False)
+    assert proc.returncode == 1 and "checkpoint not found" in proc.stderr
