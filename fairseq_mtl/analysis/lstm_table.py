@@ -1,0 +1,124 @@
+"""``python -m fairseq_mtl.analysis.lstm_table``: paper Table 2 (LSTM rows) from finished runs.
+
+Reads ``runs/fdu_mtl/<profile>/<arch>/seed<N>/{eval_test.json,eval_valid.json,run.json}`` and
+writes a markdown table of per-task TEST error (mean over seeds, +- std where >1 seed) beside the
+paper's numbers, with seeds, hardware and wall time of every run.
+"""
+import argparse
+import glob
+import json
+import os
+import statistics
+from collections import defaultdict
+
+# Liu, Qiu & Huang (ACL 2017), Table 2: test error rates (%). Task order = the paper's rows.
+PAPER_TASKS = ["books", "electronics", "dvd", "kitchen_housewares", "apparel", "camera_photo",
+               "health_personal_care", "music", "toys_games", "video", "baby", "magazines",
+               "software", "sports_outdoors", "imdb", "MR"]
+PAPER = {
+    "st_lstm": [20.5, 19.5, 18.3, 22.0, 16.8, 14.8, 15.5, 23.3, 16.8, 18.5, 15.3, 10.8, 15.3,
+                18.3, 18.3, 27.3],
+    "st_bilstm": [19.0, 21.5, 19.5, 18.8, 14.0, 14.0, 21.3, 22.8, 15.3, 16.3, 16.5, 8.5, 14.3,
+                  16.0, 15.0, 25.3],
+    "st_slstm": [18.0, 23.3, 22.0, 19.5, 16.3, 15.0, 16.5, 23.0, 16.8, 16.3, 15.8, 12.3, 14.5,
+                 17.5, 18.5, 28.0],
+    "fs_lstm": [17.5, 14.3, 16.5, 14.0, 15.5, 13.5, 12.0, 18.8, 15.5, 16.3, 12.0, 7.5, 13.8,
+                14.5, 17.5, 25.3],
+    "sp_lstm": [18.7, 12.3, 16.1, 14.8, 13.4, 12.1, 12.8, 17.0, 14.9, 16.8, 13.2, 8.1, 13.1,
+                12.7, 15.2, 24.1],
+    "asp_lstm": [13.0, 11.0, 12.6, 12.8, 11.3, 8.7, 10.9, 17.4, 11.2, 14.5, 10.2, 7.6, 12.7,
+                 13.3, 14.2, 22.7],
+}
+PAPER_AVG = {"st_lstm": 18.2, "st_bilstm": 17.4, "st_slstm": 18.3, "fs_lstm": 15.3,
+             "sp_lstm": 14.7, "asp_lstm": 12.8}
+NAMES = {"st_lstm": "LSTM", "st_bilstm": "BiLSTM", "st_slstm": "sLSTM", "fs_lstm": "FS-MTL",
+         "sp_lstm": "SP-MTL", "asp_lstm": "ASP-MTL"}
+ORDER = ["st_lstm", "st_bilstm", "st_slstm", "fs_lstm", "sp_lstm", "asp_lstm"]
+
+
+def load_runs(runs_dir):
+    runs = defaultdict(list)
+    for path in sorted(glob.glob(os.path.join(runs_dir, "*", "seed*", "run.json"))):
+        run_dir = os.path.dirname(path)
+        info = json.load(open(path))
+        test = json.load(open(os.path.join(run_dir, "eval_test.json")))
+        valid = json.load(open(os.path.join(run_dir, "eval_valid.json")))
+        runs[info["arch"]].append({"info": info, "test": test, "valid": valid})
+    return runs
+
+
+def fmt(values):
+    if not values:
+        return "-"
+    if len(values) == 1:
+        return f"{values[0]:.1f}"
+    return f"{statistics.mean(values):.1f} ±{statistics.stdev(values):.1f}"
+
+
+def build_table(runs, title):
+    archs = [a for a in ORDER if a in runs] + sorted(a for a in runs if a not in ORDER)
+    lines = [f"# {title}", ""]
+    header = ["task"]
+    for a in archs:
+        header += [f"{NAMES.get(a, a)} (ours)", "paper"]
+    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    tasks = [t["task"] for t in runs[archs[0]][0]["test"]["tasks"]]
+    ordered = [t for t in PAPER_TASKS if t in tasks] + [t for t in tasks if t not in PAPER_TASKS]
+    for task in ordered:
+        row = [task]
+        for a in archs:
+            errors = [next(r["error"] for r in run["test"]["tasks"] if r["task"] == task)
+                      for run in runs[a]]
+            paper = PAPER.get(a)
+            row += [fmt(errors),
+                    f"{paper[PAPER_TASKS.index(task)]:.1f}" if paper and task in PAPER_TASKS
+                    else "-"]
+        lines.append("| " + " | ".join(row) + " |")
+    row = ["**avg test error**"]
+    for a in archs:
+        row += ["**" + fmt([run["test"]["average"]["error"] for run in runs[a]]) + "**",
+                f"{PAPER_AVG[a]:.1f}" if a in PAPER_AVG else "-"]
+    lines.append("| " + " | ".join(row) + " |")
+    row = ["avg dev error (selection)"]
+    for a in archs:
+        row += [fmt([run["valid"]["average"]["error"] for run in runs[a]]), "-"]
+    lines.append("| " + " | ".join(row) + " |")
+    lines += ["", "Runs (model selected on the average DEV accuracy; test scored once at the "
+              "end):", "", "| model | seed | profile | hardware | train wall time | unlabeled "
+              "data fed L_adv | commit |", "|---|---|---|---|---|---|---|"]
+    for a in archs:
+        for run in runs[a]:
+            i = run["info"]
+            lines.append(
+                f"| {NAMES.get(a, a)} | {i['seed']} | {i['profile_note'] or i['profile']} | "
+                f"{i['hardware']} | {i['train_seconds'] / 60:.1f} min | "
+                f"{'yes' if i['unlabeled'] else 'no'} | {i['commit']} |"
+            )
+    commands = sorted({run["info"]["command"] for a in archs for run in runs[a]})
+    lines += ["", "Commands (one per model/seed; the seed and save dir differ):", ""]
+    lines += ["```", *[c for c in commands[:1]], "```"]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--runs", required=True, help="runs/fdu_mtl/<profile>")
+    p.add_argument("--out", required=True)
+    p.add_argument("--title", default="FDU-MTL, LSTM models (paper Table 2): test error %")
+    p.add_argument("--preamble", default=None, help="markdown file inserted after the title")
+    args = p.parse_args(argv)
+    runs = load_runs(args.runs)
+    if not runs:
+        raise SystemExit(f"no finished runs under {args.runs}")
+    text = build_table(runs, args.title)
+    if args.preamble:
+        head, _, rest = text.partition("\n\n")
+        text = head + "\n\n" + open(args.preamble).read().strip() + "\n\n" + rest
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    with open(args.out, "w") as f:
+        f.write(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Reproduce paper Table 2 (LSTM rows): every model x every seed, then the results table.
+# usage: recipes/fdu_mtl/run_all.sh [PROFILE] [SEEDS...]      e.g. run_all.sh cpu 1 2 3
+# Finished runs (run.json present) are skipped, so the script can be re-run after a stop.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+PROFILE="${1:-cpu}"; shift || true
+SEEDS=("${@:-1}")
+ARCHS=(${ARCHS:-st_lstm st_bilstm st_slstm fs_lstm sp_lstm asp_lstm})
+for SEED in "${SEEDS[@]}"; do
+  for ARCH in "${ARCHS[@]}"; do
+    if [[ -f "$ROOT/runs/fdu_mtl/$PROFILE/$ARCH/seed$SEED/run.json" ]]; then continue; fi
+    "$ROOT/recipes/fdu_mtl/train.sh" "$ARCH" "$SEED" "$PROFILE"
+  done
+done
+"$ROOT/.venv/bin/python" -m fairseq_mtl.analysis.lstm_table --runs "$ROOT/runs/fdu_mtl/$PROFILE" \
+  --out "$ROOT/thesis_results/fdu_mtl_lstm.md"

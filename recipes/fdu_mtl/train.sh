@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Train one model of paper Table 2 on the 16 FDU-MTL tasks, then score it on dev and test.
+# usage: recipes/fdu_mtl/train.sh ARCH [SEED] [PROFILE] [extra fairseq-train args...]
+#   ARCH: st_lstm st_bilstm st_slstm fs_lstm sp_lstm asp_lstm
+#   PROFILE: cpu (default) or paper (see profiles/)
+# Output: runs/fdu_mtl/PROFILE/ARCH/seedSEED/{train.log,eval_valid.*,eval_test.*,run.json,tb/}
+set -euo pipefail
+if [[ $# -lt 1 ]]; then sed -n '2,7p' "$0"; exit 2; fi
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+ARCH="$1"; SEED="${2:-1}"; PROFILE="${3:-cpu}"; shift $(( $# < 3 ? $# : 3 ))
+DATA="${DATA:-$ROOT/data-bin/fdu-mtl}"
+BIN="${BIN:-$ROOT/.venv/bin}"
+RUN_DIR="${RUN_DIR:-$ROOT/runs/fdu_mtl/$PROFILE/$ARCH/seed$SEED}"
+source "$ROOT/recipes/fdu_mtl/profiles/$PROFILE.sh"
+
+mkdir -p "$RUN_DIR"
+CMD=("$BIN/fairseq-train" "$DATA" --user-dir "$ROOT/user_dir"
+     --task multitask_classification --criterion multitask_adversarial --arch "$ARCH"
+     --seed "$SEED" --save-dir "$RUN_DIR" --tensorboard-logdir "$RUN_DIR/tb"
+     --log-interval 200 --no-progress-bar "${TRAIN_ARGS[@]}" "$@")
+START=$(date +%s)
+"${CMD[@]}" 2>&1 | tee "$RUN_DIR/train.log" | grep --line-buffered -E "valid on|done training" || true
+test -f "$RUN_DIR/checkpoint_best.pt" || { echo "training failed, see $RUN_DIR/train.log"; exit 1; }
+TRAIN_SECONDS=$(( $(date +%s) - START ))
+for SPLIT in valid test; do
+  "$BIN/fairseq-mtl-evaluate" "$RUN_DIR/checkpoint_best.pt" --split "$SPLIT" --data "$DATA" \
+    --out "$RUN_DIR/eval_$SPLIT" > /dev/null
+done
+"$BIN/python" -m fairseq_mtl.analysis.runinfo --out "$RUN_DIR/run.json" --arch "$ARCH" \
+  --seed "$SEED" --profile "$PROFILE" --profile-note "$PROFILE_NOTE" \
+  --train-seconds "$TRAIN_SECONDS" --command "${CMD[*]}"
+echo "$ARCH seed $SEED: test $(grep -o '\*\*[0-9.]*\*\* |' "$RUN_DIR/eval_test.md" | head -1) accuracy; $RUN_DIR"
