@@ -28,6 +28,8 @@ def hardware() -> str:
 
 
 def git_commit(path: str) -> str:
+    if os.environ.get("FAIRSEQ_MTL_COMMIT"):  # a copy of the tree without .git (GPU box)
+        return os.environ["FAIRSEQ_MTL_COMMIT"]
     try:
         return subprocess.run(["git", "-C", path, "rev-parse", "--short", "HEAD"],
                               capture_output=True, text=True, check=True).stdout.strip()
