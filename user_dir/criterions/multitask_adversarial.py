@@ -11,7 +11,8 @@ for one-task batches. How the pieces enter (written out because the signs are th
   +dL_adv (it learns to recognise the task) and the shared encoder -lambda * dL_adv (it learns to
   fool it): lambda enters exactly once, as in Ganin & Lempitsky (2015). With
   ``--unlabeled`` the batch's unlabeled task-k sentences add their own L_adv term.
-* L_diff = ||S^T H||_F^2 over the batch (Eq. 14), times gamma, times the batch size: fairseq
+* L_diff over the batch (Eq. 14; by default on centred, row-normalised vectors, see
+  fairseq_mtl/losses.py for why), times gamma, times the batch size: fairseq
   divides the summed loss by the number of sentences, so this keeps gamma the weight of L_diff
   per batch, as in the paper's objective.
 
@@ -74,7 +75,8 @@ class MultitaskAdversarialCriterion(FairseqCriterion):
         diff = logits.new_zeros(())
         gamma = getattr(model.cfg, "orthogonality_weight", 0.0)
         if gamma > 0 and "private" in out:
-            diff = orthogonality_loss(out["shared"].float(), out["private"].float())
+            diff = orthogonality_loss(out["shared"].float(), out["private"].float(),
+                                      getattr(model.cfg, "orthogonality_normalize", True))
             loss = loss + gamma * diff * nsentences
 
         correct = int((logits.argmax(-1) == target).sum())

@@ -58,6 +58,10 @@ class MtlLstmConfig(FairseqDataclass):
     orthogonality_weight: float = field(
         default=0.0, metadata={"help": "gamma: weight of L_diff = ||S^T H||_F^2 (needs a "
                                "private encoder)"})
+    orthogonality_normalize: bool = field(
+        default=True, metadata={"help": "L_diff on centred, row-normalised vectors (Bousmalis et "
+                                "al. 2016's code); false = the raw ||S^T H||_F^2 of Eq. 14, "
+                                "which the shared vectors can satisfy by collapsing to 0"})
     seed: int = II("common.seed")
 
 
