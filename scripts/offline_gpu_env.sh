@@ -12,6 +12,7 @@ for pair in fairseq-train:fairseq_cli.train fairseq-validate:fairseq_cli.validat
             fairseq-mtl-evaluate:fairseq_mtl.evaluate fairseq-mtl-prepare:fairseq_mtl.data.prepare; do
   printf '#!/bin/sh\nexec python3 -m %s "$@"\n' "${pair#*:}" > "/tmp/bin/${pair%%:*}"
 done
-ln -sf "$(command -v python3)" /tmp/bin/python
+# a wrapper, not a symlink: a symlinked venv python does not find its venv (no torch)
+printf '#!/bin/sh\nexec python3 "$@"\n' > /tmp/bin/python
 chmod +x /tmp/bin/*
 export BIN=/tmp/bin

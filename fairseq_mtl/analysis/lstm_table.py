@@ -43,7 +43,9 @@ def load_runs(runs_dir):
         info = json.load(open(path))
         test = json.load(open(os.path.join(run_dir, "eval_test.json")))
         valid = json.load(open(os.path.join(run_dir, "eval_valid.json")))
-        runs[info["arch"]].append({"info": info, "test": test, "valid": valid})
+        # grouped by directory (= the arch for recipe runs, a variant name for diagnostics)
+        name = os.path.basename(os.path.dirname(run_dir))
+        runs[name].append({"info": info, "test": test, "valid": valid})
     return runs
 
 
@@ -96,7 +98,7 @@ def build_table(runs, title):
             )
     commands = sorted({run["info"]["command"] for a in archs for run in runs[a]})
     lines += ["", "Commands (one per model/seed; the seed and save dir differ):", ""]
-    lines += ["```", *[c for c in commands[:1]], "```"]
+    lines += ["```", *commands[:1], "```"]
     return "\n".join(lines) + "\n"
 
 
