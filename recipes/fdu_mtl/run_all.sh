@@ -13,5 +13,10 @@ for SEED in "${SEEDS[@]}"; do
     "$ROOT/recipes/fdu_mtl/train.sh" "$ARCH" "$SEED" "$PROFILE"
   done
 done
-"$ROOT/.venv/bin/python" -m fairseq_mtl.analysis.lstm_table --runs "$ROOT/runs/fdu_mtl/$PROFILE" \
-  --out "$ROOT/thesis_results/fdu_mtl_lstm.md"
+# keep the small run records (scores + run.json) with the results, then rebuild the table
+(cd "$ROOT/runs/fdu_mtl/$PROFILE" && find . -name '*.json' | while read -r f; do
+  mkdir -p "$ROOT/thesis_results/runs/$PROFILE/$(dirname "$f")"
+  cp "$f" "$ROOT/thesis_results/runs/$PROFILE/$f"
+done)
+"$ROOT/.venv/bin/python" -m fairseq_mtl.analysis.lstm_table \
+  --runs "$ROOT/thesis_results/runs/$PROFILE" --out "$ROOT/thesis_results/fdu_mtl_lstm_$PROFILE.md"

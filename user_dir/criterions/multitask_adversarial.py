@@ -91,11 +91,15 @@ class MultitaskAdversarialCriterion(FairseqCriterion):
             "diff_loss": diff.data,
             "n_batches": 1,
         }
-        # fixed keys for every task (zeros for the others) so that logging outputs of workers
-        # holding different tasks can be summed with one all-reduce
+        # Fixed keys for every task (zeros for the others), so that logging outputs of workers
+        # holding different tasks can be summed with one all-reduce. Each key must also have
+        # the SAME type on every worker: fairseq's all_reduce_dict packs tensors and Python
+        # numbers into separate buffers, so a tensor on one worker and a float on another would
+        # be summed against the wrong key.
+        zero = task_loss.new_zeros(())
         for k, name in enumerate(self.task_names):
             mine = k == task_id
-            logging_output[f"_loss:{name}"] = task_loss.data if mine else 0.0
+            logging_output[f"_loss:{name}"] = task_loss.data if mine else zero
             logging_output[f"_correct:{name}"] = correct if mine else 0
             logging_output[f"_n:{name}"] = nsentences if mine else 0
         return loss, nsentences, logging_output
