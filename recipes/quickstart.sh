@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's first command: environment, data preparation, a short ASP-MTL run on CPU, and
-# its per-task test table. ~10 minutes on a 2-core machine (2 epochs; the full recipe is
+# its per-task test table. ~6 minutes on a 2-core machine once the venv exists (2 epochs; full recipe:
 # recipes/fdu_mtl/run_all.sh).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
