@@ -32,10 +32,12 @@ class TaskDiscriminator(nn.Module):
     recognise the task, the encoder that produced ``s`` receives ``-lambda`` times the gradient.
     """
 
-    def __init__(self, input_dim: int, num_tasks: int, scale: float):
+    def __init__(self, input_dim: int, num_tasks: int, scale: float, bias: bool = True):
         super().__init__()
         self.scale = scale
-        self.proj = nn.Linear(input_dim, num_tasks)
+        # bias=False: with one-task batches, b alone minimises each batch's L_adv (it chases
+        # the last task seen), leaving U with little signal; without b, U must use s
+        self.proj = nn.Linear(input_dim, num_tasks, bias=bias)
 
     def forward(self, shared: torch.Tensor) -> torch.Tensor:
         return self.proj(grad_reverse(shared, self.scale))  # B x K logits

@@ -47,6 +47,7 @@ class SharingScheme(nn.Module):
         head_dropout: float = 0.0,
         head_hidden_dim: int = 0,
         adversarial_weight: float = 0.0,
+        discriminator_bias: bool = True,
     ):
         super().__init__()
         self.task_names = list(task_names)
@@ -75,7 +76,7 @@ class SharingScheme(nn.Module):
             self.discriminator = self.component(
                 "discriminator",
                 lambda: TaskDiscriminator(self.shared_dim(), len(self.task_names),
-                                          adversarial_weight),
+                                          adversarial_weight, discriminator_bias),
             )
 
     # --- construction helpers -----------------------------------------------------------------
