@@ -69,3 +69,13 @@ def test_evaluate_and_fairseq_validate(data_bin, tmp_path):
 def test_evaluate_reports_missing_checkpoint(tmp_path):
     proc = run_cli(["fairseq-mtl-evaluate", tmp_path / "nope.pt"], check=False)
     assert proc.returncode == 1 and "checkpoint not found" in proc.stderr
+
+
+def test_option_flags_reach_the_model_and_task(data_bin, tmp_path):
+    from fairseq_mtl.checkpoint import load_checkpoint
+
+    run_cli(train_args(data_bin, tmp_path, "asp_lstm", "--max-update", "2",
+                       "--raw-orthogonality", "--no-discriminator-bias", "--random-batches"))
+    model, task, cfg = load_checkpoint(str(tmp_path / "checkpoint_last.pt"))
+    assert cfg.model.raw_orthogonality and cfg.task.random_batches
+    assert model.scheme.discriminator.proj.bias is None

@@ -76,7 +76,8 @@ class MultitaskAdversarialCriterion(FairseqCriterion):
         gamma = getattr(model.cfg, "orthogonality_weight", 0.0)
         if gamma > 0 and "private" in out:
             diff = orthogonality_loss(out["shared"].float(), out["private"].float(),
-                                      getattr(model.cfg, "orthogonality_normalize", True))
+                                      normalize=not getattr(model.cfg, "raw_orthogonality",
+                                                            False))
             loss = loss + gamma * diff * nsentences
 
         correct = int((logits.argmax(-1) == target).sum())

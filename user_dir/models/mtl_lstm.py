@@ -58,13 +58,14 @@ class MtlLstmConfig(FairseqDataclass):
     orthogonality_weight: float = field(
         default=0.0, metadata={"help": "gamma: weight of L_diff = ||S^T H||_F^2 (needs a "
                                "private encoder)"})
-    discriminator_bias: bool = field(
-        default=True, metadata={"help": "bias b of D(s) = softmax(b + U s) (paper Eq. 12); "
-                                "--no-discriminator-bias removes it (see heads.py)"})
-    orthogonality_normalize: bool = field(
-        default=True, metadata={"help": "L_diff on centred, row-normalised vectors (Bousmalis et "
-                                "al. 2016's code); false = the raw ||S^T H||_F^2 of Eq. 14, "
-                                "which the shared vectors can satisfy by collapsing to 0"})
+    no_discriminator_bias: bool = field(
+        default=False, metadata={"help": "drop the bias b of D(s) = softmax(b + U s) (paper "
+                                 "Eq. 12); see fairseq_mtl/modules/heads.py"})
+    raw_orthogonality: bool = field(
+        default=False, metadata={"help": "L_diff as printed in Eq. 14, ||S^T H||_F^2, instead of "
+                                 "the default on centred, row-normalised vectors (Bousmalis et "
+                                 "al. 2016's code); the raw form lets the shared vectors "
+                                 "collapse to 0"})
     seed: int = II("common.seed")
 
 
@@ -108,7 +109,7 @@ class MtlLstmModel(BaseFairseqModel):
             init_range=cfg.init_range,
             head_dropout=cfg.head_dropout,
             adversarial_weight=cfg.adversarial_weight,
-            discriminator_bias=cfg.discriminator_bias,
+            discriminator_bias=not cfg.no_discriminator_bias,
         )
         if cfg.orthogonality_weight > 0 and cfg.sharing != "sp":
             raise ValueError("--orthogonality-weight needs private encoders (sharing=sp)")

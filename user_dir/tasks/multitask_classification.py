@@ -69,10 +69,10 @@ class MultitaskClassificationConfig(FairseqDataclass):
         metadata={"help": "feed each task's unlabeled sentences to the adversarial loss only "
                   "(paper Sec. 4.2, semi-supervised)"},
     )
-    bucketed_batches: bool = field(
-        default=True,
-        metadata={"help": "sort each task's (shuffled) examples by length before cutting "
-                  "batches; false = plain random batches"},
+    random_batches: bool = field(
+        default=False,
+        metadata={"help": "plain random batches; default: sort each task's shuffled examples "
+                  "by length before cutting batches (less padding)"},
     )
     truncate_length: Optional[int] = field(
         default=None,
@@ -187,7 +187,7 @@ class MultitaskClassificationTask(FairseqTask):
                    if training else None)
             per_task.append(dataset.task_batches(
                 k, rng, max_tokens, max_sentences, required_batch_size_multiple,
-                bucketed=self.cfg.bucketed_batches,
+                bucketed=not self.cfg.random_batches,
             ))
         if not training:
             return [b for batches in per_task for b in batches]
