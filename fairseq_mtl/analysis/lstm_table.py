@@ -8,6 +8,7 @@ import argparse
 import glob
 import json
 import os
+import re
 import statistics
 from collections import defaultdict
 
@@ -57,6 +58,15 @@ def fmt(values):
     return f"{statistics.mean(values):.1f} ±{statistics.stdev(values):.1f}"
 
 
+def command_template(command: str) -> str:
+    """A run's command with its arch, seed and run directory replaced by placeholders, so that
+    the runs of one recipe share one line."""
+    command = re.sub(r"--arch \S+", "--arch ARCH", command)
+    command = re.sub(r"--seed \S+", "--seed SEED", command)
+    command = re.sub(r"--save-dir \S+", "--save-dir RUN_DIR", command)
+    return re.sub(r"--tensorboard-logdir \S+", "--tensorboard-logdir RUN_DIR/tb", command)
+
+
 def build_table(runs, title):
     archs = [a for a in ORDER if a in runs] + sorted(a for a in runs if a not in ORDER)
     lines = [f"# {title}", ""]
@@ -96,9 +106,11 @@ def build_table(runs, title):
                 f"{i['hardware']} | {i['train_seconds'] / 60:.1f} min | "
                 f"{'yes' if i['unlabeled'] else 'no'} | {i['commit']} |"
             )
-    commands = sorted({run["info"]["command"] for a in archs for run in runs[a]})
-    lines += ["", "Commands (one per model/seed; the seed and save dir differ):", ""]
-    lines += ["```", *commands[:1], "```"]
+    templates = sorted({command_template(run["info"]["command"]) for a in archs
+                        for run in runs[a]})
+    lines += ["", "Command of every run (run by recipes/fdu_mtl/train.sh ARCH SEED PROFILE; "
+              "ARCH and SEED as in the table above, one RUN_DIR per run):", ""]
+    lines += ["```", *templates, "```"]
     return "\n".join(lines) + "\n"
 
 

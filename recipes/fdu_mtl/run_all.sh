@@ -18,5 +18,4 @@ done
   mkdir -p "$ROOT/thesis_results/runs/$PROFILE/$(dirname "$f")"
   cp "$f" "$ROOT/thesis_results/runs/$PROFILE/$f"
 done)
-"$ROOT/.venv/bin/python" -m fairseq_mtl.analysis.lstm_table \
-  --runs "$ROOT/thesis_results/runs/$PROFILE" --out "$ROOT/thesis_results/fdu_mtl_lstm_$PROFILE.md"
+"$ROOT/recipes/fdu_mtl/make_tables.sh" "$PROFILE"

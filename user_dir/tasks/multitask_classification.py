@@ -243,9 +243,3 @@ class MultitaskClassificationTask(FairseqTask):
     def max_positions(self):
         return None
 
-    def build_model(self, cfg, from_checkpoint=False):
-        model = super().build_model(cfg, from_checkpoint)
-        return model
-
-    def reduce_metrics(self, logging_outputs, criterion):
-        super().reduce_metrics(logging_outputs, criterion)
