@@ -68,12 +68,19 @@ def data_bin(raw_dir, tmp_path_factory):
     return out
 
 
+#: toy encoder sizes, distinct from each other and from the embedding size 6
+LSTM_SIZE = ["--hidden-dim", "8"]
+TRANSFORMER_SIZE = ["--encoder-dim", "12", "--encoder-layers", "2", "--attention-heads", "3",
+                    "--ffn-dim", "10", "--dropout", "0", "--max-positions", "20"]
+
+
 def train_args(data, save_dir, arch, *extra):
     """A few-update fairseq-train command line on the tiny data (dropout 0, no clipping)."""
+    size = TRANSFORMER_SIZE if arch.endswith("transformer") else LSTM_SIZE
     return [
         "fairseq-train", data, "--user-dir", USER_DIR, "--task", "multitask_classification",
         "--arch", arch, "--criterion", "multitask_adversarial", "--optimizer", "adam",
-        "--lr", "0.01", "--batch-size", "4", "--save-dir", save_dir, "--hidden-dim", "8",
+        "--lr", "0.01", "--batch-size", "4", "--save-dir", save_dir, *size,
         "--embed-dim", "6", "--no-progress-bar", "--log-interval", "1", "--seed", "3",
         "--best-checkpoint-metric", "avg_acc", "--maximize-best-checkpoint-metric",
         "--num-workers", "0", *extra,

@@ -156,7 +156,8 @@ class MultiTaskDataset(FairseqDataset):
             batch.update(nsentences=0, ntokens=0)
         if unlabeled:
             tokens, lengths = self._pad(unlabeled)
-            batch["unlabeled"] = {"src_tokens": tokens, "src_lengths": lengths}
+            batch["unlabeled"] = {"src_tokens": tokens, "src_lengths": lengths,
+                                  "task_id": task_id}
         return batch
 
     # --- batches -----------------------------------------------------------------------------

@@ -25,6 +25,10 @@ def build_scheme(name: str, **kwargs) -> SharingScheme:
 
 from fairseq_mtl.sharing import (  # noqa: E402,F401  (registration side effects)
     fully_shared,
+    layerwise_explicit,
+    layerwise_implicit,
     shared_private,
     single_task,
+    stack_cls,
+    stack_pool,
 )

@@ -33,8 +33,10 @@ class SchemeOutput:
 
 class SharingScheme(nn.Module):
     name = "base"
-    #: whether the scheme produces a shared sentence vector (adversarial/orthogonality possible)
+    #: whether the scheme produces a shared sentence vector (the adversarial term is possible)
     has_shared_vector = False
+    #: whether it also produces a task-specific vector (the orthogonality term is possible)
+    has_private_vector = False
 
     def __init__(
         self,
@@ -57,6 +59,7 @@ class SharingScheme(nn.Module):
         self._encoder_factory = encoder_factory
         self.build()
         feature_dim = self.feature_dim()
+        head_hidden_dim = self.head_hidden_dim(head_hidden_dim)
         self.heads = nn.ModuleList(
             [
                 self.component(
@@ -83,9 +86,11 @@ class SharingScheme(nn.Module):
     def component(self, name: str, make: Callable[[], nn.Module]) -> nn.Module:
         """Build and initialise one named component from its own seed (see modules/init.py)."""
         with seeded(self.seed, name):
-            module = init_uniform_(make(), self.init_range)
-            if hasattr(module, "reset_pretrained"):
-                module.reset_pretrained()
+            module = make()  # the module's own init (init_range 0 keeps it)
+            if self.init_range > 0:
+                init_uniform_(module, self.init_range)
+                if hasattr(module, "reset_pretrained"):  # the uniform init overwrote them
+                    module.reset_pretrained()
         return module
 
     def make_embedding(self, name: str) -> nn.Module:
@@ -101,6 +106,11 @@ class SharingScheme(nn.Module):
     def feature_dim(self) -> int:
         raise NotImplementedError
 
+    def head_hidden_dim(self, requested: int) -> int:
+        """Hidden size of the task heads' ReLU layer (0 = linear heads); a scheme that always
+        has an MLP head (the thesis' S-P) overrides this."""
+        return requested
+
     def shared_dim(self) -> int:
         raise NotImplementedError(f"{self.name} has no shared sentence vector")
 
@@ -108,8 +118,9 @@ class SharingScheme(nn.Module):
         """-> (features B x F for the head, shared B x Ds or None, private B x Dp or None)"""
         raise NotImplementedError
 
-    def encode_shared(self, src_tokens, src_lengths) -> torch.Tensor:
-        """Shared sentence vector only (unlabeled sentences, transfer)."""
+    def encode_shared(self, src_tokens, src_lengths, task_id: int) -> torch.Tensor:
+        """Shared sentence vector only (unlabeled sentences of task ``task_id``, transfer).
+        Schemes whose shared encoder does not depend on the task ignore ``task_id``."""
         raise NotImplementedError(f"{self.name} has no shared sentence vector")
 
     # --- forward ------------------------------------------------------------------------------
@@ -121,6 +132,6 @@ class SharingScheme(nn.Module):
             task_logits = self.discriminator(shared)
         return SchemeOutput(logits, shared, private, task_logits)
 
-    def discriminate(self, src_tokens, src_lengths) -> torch.Tensor:
+    def discriminate(self, src_tokens, src_lengths, task_id: int) -> torch.Tensor:
         """Discriminator logits for sentences without labels (semi-supervised L_adv)."""
-        return self.discriminator(self.encode_shared(src_tokens, src_lengths))
+        return self.discriminator(self.encode_shared(src_tokens, src_lengths, task_id))

@@ -17,9 +17,9 @@ class FullyShared(SharingScheme):
     def shared_dim(self):
         return self.shared_encoder.output_dim
 
-    def encode_shared(self, src_tokens, src_lengths):
+    def encode_shared(self, src_tokens, src_lengths, task_id=None):
         return self.shared_encoder(self.embed(src_tokens), src_lengths)
 
     def encode(self, src_tokens, src_lengths, task_id):
-        shared = self.encode_shared(src_tokens, src_lengths)
+        shared = self.encode_shared(src_tokens, src_lengths, task_id)
         return shared, shared, None

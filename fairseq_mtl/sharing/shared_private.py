@@ -11,6 +11,7 @@ from fairseq_mtl.sharing.base import SharingScheme
 @register_scheme("sp")
 class SharedPrivate(SharingScheme):
     has_shared_vector = True
+    has_private_vector = True
 
     def build(self):
         self.embed = self.make_embedding("embed")
@@ -25,7 +26,7 @@ class SharedPrivate(SharingScheme):
     def shared_dim(self):
         return self.shared_encoder.output_dim
 
-    def encode_shared(self, src_tokens, src_lengths):
+    def encode_shared(self, src_tokens, src_lengths, task_id=None):
         return self.shared_encoder(self.embed(src_tokens), src_lengths)
 
     def encode(self, src_tokens, src_lengths, task_id):

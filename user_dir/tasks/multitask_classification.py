@@ -94,6 +94,7 @@ class MultitaskClassificationTask(FairseqTask):
         names = cfg.tasks.split(",") if cfg.tasks else manifest.task_names
         self.task_entries = [manifest.task(n) for n in names]  # KeyError lists known tasks
         self.task_names = [t.name for t in self.task_entries]
+        self._model_max_words: Optional[int] = None  # set by build_model
         self.task_weights = self._parse_task_weights(cfg.task_weights)
         self.sampler = build_sampler(
             cfg.sampler,
@@ -144,7 +145,24 @@ class MultitaskClassificationTask(FairseqTask):
 
     @property
     def truncate_length(self) -> Optional[int]:
-        return self.cfg.truncate_length
+        return self.cfg.truncate_length or self._model_max_words
+
+    def build_model(self, cfg, from_checkpoint=False):
+        """Build the model, then truncate sentences to what it can read (a Transformer's
+        learned positions): the datasets fairseq loaded before the model are re-opened."""
+        model = super().build_model(cfg, from_checkpoint)
+        limit = model.max_positions()
+        if limit is not None:
+            if self.cfg.truncate_length and self.cfg.truncate_length > limit:
+                raise ValueError(
+                    f"--truncate-length {self.cfg.truncate_length} but the model reads at most "
+                    f"{limit} words (--max-positions minus its CLS/task tokens)"
+                )
+            if self._model_max_words != limit:
+                self._model_max_words = limit
+                for split in list(self.datasets):
+                    self.load_dataset(split)
+        return model
 
     def load_dataset(self, split: str, epoch: int = 1, combine: bool = False, **kwargs):
         labeled = []

@@ -1,0 +1,151 @@
+"""What the registered multi-task models share (registers nothing): the options of the word
+embeddings, task heads, adversarial and orthogonality terms, and the construction of a sharing
+scheme from an encoder factory. ``mtl_lstm`` and ``mtl_transformer`` add their encoder's options
+and ``encoder_factory``."""
+
+import logging
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+from fairseq.dataclass import FairseqDataclass
+from fairseq.models import BaseFairseqModel
+from omegaconf import II
+
+from fairseq_mtl.modules.embedding import WordEmbedding
+from fairseq_mtl.sharing import SCHEMES, build_scheme
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class MtlModelConfig(FairseqDataclass):
+    embed_dim: int = field(
+        default=0, metadata={"help": "word embedding size; 0 = the prepared vectors' size "
+                             "(50 for glove-6b-50d), 200 without vectors"})
+    pretrained_embeddings: bool = field(
+        default=True, metadata={"help": "initialise from the vectors fairseq-mtl-prepare "
+                                "aligned with the dictionary (if any)"})
+    freeze_embeddings: bool = field(default=False, metadata={"help": "do not train embeddings"})
+    embed_lr_scale: float = field(
+        default=1.0, metadata={"help": "train the word vectors this many times slower than the "
+                               "rest under Adam (thesis: 0.1, i.e. lr 5e-5 vs 5e-4)"})
+    embed_dropout: float = field(default=0.0, metadata={"help": "dropout on word embeddings"})
+    head_dropout: float = field(default=0.0, metadata={"help": "dropout before each task head"})
+    head_hidden_dim: int = field(
+        default=0, metadata={"help": "one ReLU hidden layer of this size in every task head; "
+                             "0 = linear heads (S-P always has one, of size d by default)"})
+    init_range: float = field(
+        default=0.1, metadata={"help": "non-embedding weights ~ U[-r, r] (paper: 0.1); 0 = "
+                               "each module's own initialisation"})
+    adversarial_weight: float = field(
+        default=0.0, metadata={"help": "lambda: gradient-reversal coefficient of the task "
+                               "discriminator on the shared vector; 0 = no discriminator"})
+    orthogonality_weight: float = field(
+        default=0.0, metadata={"help": "gamma: weight of L_diff = ||S^T H||_F^2 between the "
+                               "shared and the task-specific vectors"})
+    no_discriminator_bias: bool = field(
+        default=False, metadata={"help": "drop the bias b of D(s) = softmax(b + U s) (paper "
+                                 "Eq. 12); see fairseq_mtl/modules/heads.py"})
+    raw_orthogonality: bool = field(
+        default=False, metadata={"help": "L_diff as printed in Eq. 14, ||S^T H||_F^2, instead of "
+                                 "the default on centred, row-normalised vectors (Bousmalis et "
+                                 "al. 2016's code); the raw form lets the shared vectors "
+                                 "collapse to 0"})
+    seed: int = II("common.seed")
+
+
+class MtlModel(BaseFairseqModel):
+    """A sharing scheme (fairseq_mtl/sharing) behind fairseq's model interface."""
+
+    def __init__(self, cfg, scheme):
+        super().__init__()
+        self.cfg = cfg
+        self.scheme = scheme
+
+    @classmethod
+    def encoder_factory(cls, cfg, embed_dim: int, task):
+        """-> callable(name) building one sentence encoder over ``embed_dim``-sized vectors."""
+        raise NotImplementedError
+
+    @classmethod
+    def build_model(cls, cfg, task):
+        pretrained = found = None
+        emb = task.manifest.embeddings
+        if cfg.pretrained_embeddings and emb:
+            pretrained = np.load(os.path.join(task.cfg.data, emb["file"]))
+            found = np.load(os.path.join(task.cfg.data, emb["found_file"]))
+        embed_dim = cfg.embed_dim or (pretrained.shape[1] if pretrained is not None else 200)
+        if pretrained is not None and pretrained.shape[1] != embed_dim:
+            raise ValueError(
+                f"--embed-dim {embed_dim} but the prepared vectors have {pretrained.shape[1]} "
+                "dimensions; drop --embed-dim or --no-pretrained-embeddings"
+            )
+        dictionary = task.source_dictionary
+
+        def embed_factory(name):
+            return WordEmbedding(len(dictionary), embed_dim, dictionary.pad(), pretrained,
+                                 found, cfg.embed_dropout, cfg.freeze_embeddings,
+                                 cfg.embed_lr_scale)
+
+        scheme_cls = SCHEMES[cfg.sharing]
+        if cfg.orthogonality_weight > 0 and not scheme_cls.has_private_vector:
+            raise ValueError(
+                f"--orthogonality-weight needs a task-specific vector beside the shared one; "
+                f"the {cfg.sharing!r} scheme has none (schemes with one: "
+                f"{sorted(n for n, c in SCHEMES.items() if c.has_private_vector)})"
+            )
+        scheme = build_scheme(
+            cfg.sharing,
+            task_names=task.task_names,
+            num_classes=[t.num_classes for t in task.task_entries],
+            embed_factory=embed_factory,
+            encoder_factory=cls.encoder_factory(cfg, embed_dim, task),
+            seed=getattr(cfg, "seed", 1),
+            init_range=cfg.init_range,
+            head_dropout=cfg.head_dropout,
+            head_hidden_dim=cfg.head_hidden_dim,
+            adversarial_weight=cfg.adversarial_weight,
+            discriminator_bias=not cfg.no_discriminator_bias,
+        )
+        model = cls(cfg, scheme)
+        log_parameter_counts(model)
+        return model
+
+    def forward(self, src_tokens, src_lengths, task_id: int):
+        return self.scheme(src_tokens, src_lengths, task_id).as_dict()
+
+    def discriminate(self, src_tokens, src_lengths, task_id: int):
+        return self.scheme.discriminate(src_tokens, src_lengths, task_id)
+
+    def max_positions(self):
+        return None
+
+
+def parameter_counts(model) -> dict:
+    """{"total", "embeddings" (word vectors), "positions" (learned positions),
+    "rest"}: the thesis counts parameters without word embeddings and positions."""
+    total = embed = positions = 0
+    for name, p in model.named_parameters():
+        total += p.numel()
+        if isinstance(_owner(model, name), WordEmbedding):
+            embed += p.numel()
+        elif name.endswith("positions.weight"):
+            positions += p.numel()
+    return {"total": total, "embeddings": embed, "positions": positions,
+            "rest": total - embed - positions}
+
+
+def _owner(model, param_name: str):
+    module = model
+    for part in param_name.split(".")[:-1]:
+        module = getattr(module, part)
+    return module
+
+
+def log_parameter_counts(model) -> None:
+    c = parameter_counts(model)
+    logger.info(
+        f"parameters: {c['total']:,} in all; {c['rest']:,} without word embeddings "
+        f"({c['embeddings']:,}) and learned positions ({c['positions']:,})"
+    )
