@@ -12,6 +12,7 @@ from fairseq.dataclass import FairseqDataclass
 from fairseq.models import BaseFairseqModel
 from omegaconf import II
 
+from fairseq_mtl.analysis.param_counts import parameter_counts
 from fairseq_mtl.modules.embedding import WordEmbedding
 from fairseq_mtl.sharing import SCHEMES, build_scheme
 
@@ -120,27 +121,6 @@ class MtlModel(BaseFairseqModel):
 
     def max_positions(self):
         return None
-
-
-def parameter_counts(model) -> dict:
-    """{"total", "embeddings" (word vectors), "positions" (learned positions),
-    "rest"}: the thesis counts parameters without word embeddings and positions."""
-    total = embed = positions = 0
-    for name, p in model.named_parameters():
-        total += p.numel()
-        if isinstance(_owner(model, name), WordEmbedding):
-            embed += p.numel()
-        elif name.endswith("positions.weight"):
-            positions += p.numel()
-    return {"total": total, "embeddings": embed, "positions": positions,
-            "rest": total - embed - positions}
-
-
-def _owner(model, param_name: str):
-    module = model
-    for part in param_name.split(".")[:-1]:
-        module = getattr(module, part)
-    return module
 
 
 def log_parameter_counts(model) -> None:
