@@ -26,6 +26,7 @@ setup(
         "console_scripts": [
             "fairseq-mtl-prepare = fairseq_mtl.data.prepare:cli_main",
             "fairseq-mtl-evaluate = fairseq_mtl.evaluate:cli_main",
+            "fairseq-mtl-attention = fairseq_mtl.analysis.attention:cli_main",
         ]
     },
 )

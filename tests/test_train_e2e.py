@@ -7,7 +7,10 @@ import pytest
 
 from conftest import run_cli, train_args
 
-ARCHS = ["st_lstm", "st_bilstm", "st_slstm", "fs_lstm", "sp_lstm", "asp_lstm"]
+ARCHS = ["st_lstm", "st_bilstm", "st_slstm", "fs_lstm", "sp_lstm", "asp_lstm",
+         "st_transformer", "stack_pool_transformer", "stack_cls_transformer",
+         "layerwise_implicit_transformer", "layerwise_explicit_transformer", "fs_transformer",
+         "sp_transformer", "asp_transformer"]
 
 
 @pytest.mark.parametrize("arch", ARCHS)
@@ -18,8 +21,10 @@ def test_every_arch_trains_validates_and_saves(arch, data_bin, tmp_path):
     assert "valid on 'valid' subset" in log and "avg_acc" in log
     for task in ("alpha", "beta", "gamma"):
         assert f"{task}/acc" in log
-    if arch == "asp_lstm":
+    if arch.startswith("asp_"):
         assert "adv_acc" in log and "diff_loss" in log
+    if arch.endswith("transformer"):
+        assert "without word embeddings" in log  # parameter counts at start-up
     assert os.path.exists(tmp_path / "checkpoint_best.pt")
 
 
@@ -79,3 +84,28 @@ def test_option_flags_reach_the_model_and_task(data_bin, tmp_path):
     model, task, cfg = load_checkpoint(str(tmp_path / "checkpoint_last.pt"))
     assert cfg.model.raw_orthogonality and cfg.task.random_batches
     assert model.scheme.discriminator.proj.bias is None
+
+
+def test_adversarial_and_orthogonality_on_a_thesis_scheme(data_bin, tmp_path):
+    proc = run_cli(train_args(data_bin, tmp_path, "layerwise_implicit_transformer",
+                              "--max-update", "4", "--adversarial-weight", "0.05",
+                              "--orthogonality-weight", "0.01", "--unlabeled"))
+    log = proc.stdout + proc.stderr
+    assert "adv_acc" in log and "diff_loss" in log
+
+
+def test_orthogonality_without_a_private_vector_is_refused(data_bin, tmp_path):
+    proc = run_cli(train_args(data_bin, tmp_path, "stack_cls_transformer", "--max-update", "1",
+                              "--orthogonality-weight", "0.01"), check=False)
+    assert proc.returncode != 0 and "layerwise_implicit" in proc.stderr
+
+
+def test_transformer_truncates_to_its_positions_and_says_so(data_bin, tmp_path):
+    # 8 positions - 3 task tokens = 5 words; the toy sentences have up to 12
+    proc = run_cli(train_args(data_bin, tmp_path, "layerwise_explicit_transformer",
+                              "--max-update", "2", "--max-positions", "8"))
+    log = proc.stdout + proc.stderr
+    assert "cut to 5 tokens" in log
+    proc = run_cli(train_args(data_bin, tmp_path / "b", "stack_cls_transformer", "--max-update",
+                              "1", "--max-positions", "8", "--truncate-length", "9"), check=False)
+    assert proc.returncode != 0 and "reads at most 7 words" in proc.stderr
