@@ -1,21 +1,28 @@
 #!/usr/bin/env bash
-# Rebuild the FDU-MTL LSTM results table from the run records kept in thesis_results/runs/
+# Rebuild an FDU-MTL results table from the run records kept in thesis_results/runs/
 # (eval_test.json, eval_valid.json, run.json of every run; run_all.sh copies them there).
-# usage: recipes/fdu_mtl/make_tables.sh [PROFILE]     (default cpu -> fdu_mtl_lstm.md)
+# usage: recipes/fdu_mtl/make_tables.sh [PROFILE]
+#   cpu (default) -> fdu_mtl_lstm.md          tf_cpu -> fdu_mtl_transformer.md
+#   paper -> fdu_mtl_lstm_paper.md            thesis -> fdu_mtl_transformer_thesis.md
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 PROFILE="${1:-cpu}"
 PY="$ROOT/.venv/bin/python"
 RESULTS="$ROOT/thesis_results"
-if [[ "$PROFILE" == cpu ]]; then NAME=fdu_mtl_lstm; else NAME="fdu_mtl_lstm_$PROFILE"; fi
+case "$PROFILE" in
+  cpu) FAMILY=lstm; NAME=fdu_mtl_lstm ;;
+  tf_cpu) FAMILY=transformer; NAME=fdu_mtl_transformer ;;
+  thesis) FAMILY=transformer; NAME=fdu_mtl_transformer_thesis ;;
+  *) FAMILY=lstm; NAME="fdu_mtl_lstm_$PROFILE" ;;
+esac
 OUT="$RESULTS/$NAME.md"
 PREAMBLE=()
 if [[ -f "$RESULTS/notes/$NAME.md" ]]; then PREAMBLE=(--preamble "$RESULTS/notes/$NAME.md"); fi
-"$PY" -m fairseq_mtl.analysis.lstm_table --runs "$RESULTS/runs/$PROFILE" --out "$OUT" \
-  "${PREAMBLE[@]}" > /dev/null
+"$PY" -m fairseq_mtl.analysis.fdu_table --family "$FAMILY" --runs "$RESULTS/runs/$PROFILE" \
+  --out "$OUT" "${PREAMBLE[@]}" > /dev/null
 if [[ "$PROFILE" == cpu && -d "$RESULTS/runs/fdu_mtl_diag" ]]; then
   DIAG="$(mktemp)"
-  "$PY" -m fairseq_mtl.analysis.lstm_table --runs "$RESULTS/runs/fdu_mtl_diag" --out "$DIAG" \
+  "$PY" -m fairseq_mtl.analysis.fdu_table --runs "$RESULTS/runs/fdu_mtl_diag" --out "$DIAG" \
     --title "Diagnostics: ASP-MTL variants (test error %)" > /dev/null
   { echo; sed 's/^# /## /' "$DIAG"; } >> "$OUT"
   rm -f "$DIAG"

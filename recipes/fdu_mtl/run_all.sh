@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
-# Reproduce paper Table 2 (LSTM rows): every model x every seed, then the results table.
-# usage: recipes/fdu_mtl/run_all.sh [PROFILE] [SEEDS...]      e.g. run_all.sh cpu 1 2 3
+# Reproduce paper Table 2 (LSTM rows; profiles cpu, paper) or the thesis' Table 4.2
+# (Transformer schemes; profiles tf_cpu, thesis): every model x every seed, then the table.
+# usage: recipes/fdu_mtl/run_all.sh [PROFILE] [SEEDS...]      e.g. run_all.sh tf_cpu 1 2 3
+#        ARCHS="st_lstm asp_lstm" recipes/fdu_mtl/run_all.sh cpu 1     (a subset of models)
 # Finished runs (run.json present) are skipped, so the script can be re-run after a stop.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 PROFILE="${1:-cpu}"; shift || true
 SEEDS=("${@:-1}")
-ARCHS=(${ARCHS:-st_lstm st_bilstm st_slstm fs_lstm sp_lstm asp_lstm})
+case "$PROFILE" in
+  tf_cpu|thesis) DEFAULT_ARCHS="st_transformer stack_cls_transformer
+    layerwise_implicit_transformer layerwise_explicit_transformer stack_pool_transformer
+    asp_transformer" ;;
+  *) DEFAULT_ARCHS="st_lstm st_bilstm st_slstm fs_lstm sp_lstm asp_lstm" ;;
+esac
+ARCHS=(${ARCHS:-$DEFAULT_ARCHS})
 for SEED in "${SEEDS[@]}"; do
   for ARCH in "${ARCHS[@]}"; do
     if [[ -f "$ROOT/runs/fdu_mtl/$PROFILE/$ARCH/seed$SEED/run.json" ]]; then continue; fi

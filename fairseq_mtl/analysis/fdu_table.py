@@ -1,8 +1,10 @@
-"""``python -m fairseq_mtl.analysis.lstm_table``: paper Table 2 (LSTM rows) from finished runs.
+"""``python -m fairseq_mtl.analysis.fdu_table``: the FDU-MTL result tables from finished runs:
+paper Table 2 (LSTM models, test ERROR, ``--family lstm``) and the thesis' Table 4.2
+(Transformer schemes, test ACCURACY, ``--family transformer``).
 
 Reads ``runs/fdu_mtl/<profile>/<arch>/seed<N>/{eval_test.json,eval_valid.json,run.json}`` and
-writes a markdown table of per-task TEST error (mean over seeds, +- std where >1 seed) beside the
-paper's numbers, with seeds, hardware and wall time of every run.
+writes a markdown table of per-task test scores (mean over seeds, +- std where >1 seed) beside the
+reference numbers, with seeds, hardware and wall time of every run.
 """
 import argparse
 import glob
@@ -36,6 +38,41 @@ NAMES = {"st_lstm": "LSTM", "st_bilstm": "BiLSTM", "st_slstm": "sLSTM", "fs_lstm
          "sp_lstm": "SP-MTL", "asp_lstm": "ASP-MTL"}
 ORDER = ["st_lstm", "st_bilstm", "st_slstm", "fs_lstm", "sp_lstm", "asp_lstm"]
 
+# Sun (2019), thesis Table 4.2: test ACCURACY (%), same task order as PAPER_TASKS
+THESIS = {
+    "st_transformer": [83.50, 79.50, 82.75, 79.50, 82.75, 81.75, 86.00, 76.50, 80.00, 84.75,
+                       81.00, 89.00, 86.50, 80.25, 80.75, 75.25],
+    "stack_pool_transformer": [82.50, 82.50, 84.50, 83.50, 85.50, 84.25, 85.50, 83.00, 84.75,
+                               81.25, 87.75, 85.00, 86.00, 84.25, 84.75, 76.00],
+    "stack_cls_transformer": [84.00, 83.50, 85.50, 85.00, 86.75, 85.00, 87.50, 83.00, 86.25,
+                              85.50, 85.50, 91.00, 88.75, 83.75, 85.00, 75.75],
+    "layerwise_implicit_transformer": [85.00, 84.75, 85.75, 89.00, 86.00, 87.00, 88.00, 82.75,
+                                       88.25, 86.50, 87.25, 89.75, 86.50, 86.00, 84.50, 78.00],
+    "layerwise_explicit_transformer": [84.50, 85.75, 85.75, 87.75, 85.75, 89.00, 86.75, 81.50,
+                                       86.50, 84.25, 87.50, 89.25, 87.75, 85.50, 84.50, 76.50],
+}
+THESIS_AVG = {"st_transformer": 81.86, "stack_pool_transformer": 83.81,
+              "stack_cls_transformer": 85.11, "layerwise_implicit_transformer": 85.94,
+              "layerwise_explicit_transformer": 85.53}
+# thesis Fig. 4.1: average test accuracy by number of layers (2, 4, 6)
+THESIS_LAYERS = {"stack_pool_transformer": [84.51, 83.81, 81.67],
+                 "stack_cls_transformer": [84.84, 85.11, 84.78],
+                 "layerwise_implicit_transformer": [85.47, 85.94, 85.23],
+                 "layerwise_explicit_transformer": [85.39, 85.53, 85.00]}
+NAMES.update({"st_transformer": "Transformer", "stack_pool_transformer": "S-P",
+              "stack_cls_transformer": "S-C", "layerwise_implicit_transformer": "L-I",
+              "layerwise_explicit_transformer": "L-E", "fs_transformer": "FS (Transformer)",
+              "sp_transformer": "SP (Transformer)", "asp_transformer": "ASP (Transformer)"})
+ORDER += ["st_transformer", "stack_pool_transformer", "stack_cls_transformer",
+          "layerwise_implicit_transformer", "layerwise_explicit_transformer", "fs_transformer",
+          "sp_transformer", "asp_transformer"]
+
+#: what each family's table shows: (score key in eval_*.json, label, reference, reference avg)
+FAMILIES = {
+    "lstm": ("error", "error", PAPER, PAPER_AVG, "paper"),
+    "transformer": ("accuracy", "accuracy", THESIS, THESIS_AVG, "thesis"),
+}
+
 
 def load_runs(runs_dir):
     runs = defaultdict(list)
@@ -50,12 +87,12 @@ def load_runs(runs_dir):
     return runs
 
 
-def fmt(values):
+def fmt(values, digits=1):
     if not values:
         return "-"
     if len(values) == 1:
-        return f"{values[0]:.1f}"
-    return f"{statistics.mean(values):.1f} ±{statistics.stdev(values):.1f}"
+        return f"{values[0]:.{digits}f}"
+    return f"{statistics.mean(values):.{digits}f} ±{statistics.stdev(values):.{digits}f}"
 
 
 def command_template(command: str) -> str:
@@ -67,33 +104,35 @@ def command_template(command: str) -> str:
     return re.sub(r"--tensorboard-logdir \S+", "--tensorboard-logdir RUN_DIR/tb", command)
 
 
-def build_table(runs, title):
+def build_table(runs, title, family="lstm"):
+    key, label, reference, reference_avg, source = FAMILIES[family]
+    digits = 2 if family == "transformer" else 1  # the thesis reports 2 decimals
     archs = [a for a in ORDER if a in runs] + sorted(a for a in runs if a not in ORDER)
     lines = [f"# {title}", ""]
     header = ["task"]
     for a in archs:
-        header += [f"{NAMES.get(a, a)} (ours)", "paper"]
+        header += [f"{NAMES.get(a, a)} (ours)", source]
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     tasks = [t["task"] for t in runs[archs[0]][0]["test"]["tasks"]]
     ordered = [t for t in PAPER_TASKS if t in tasks] + [t for t in tasks if t not in PAPER_TASKS]
     for task in ordered:
         row = [task]
         for a in archs:
-            errors = [next(r["error"] for r in run["test"]["tasks"] if r["task"] == task)
+            scores = [next(r[key] for r in run["test"]["tasks"] if r["task"] == task)
                       for run in runs[a]]
-            paper = PAPER.get(a)
-            row += [fmt(errors),
+            paper = reference.get(a)
+            row += [fmt(scores),
                     f"{paper[PAPER_TASKS.index(task)]:.1f}" if paper and task in PAPER_TASKS
                     else "-"]
         lines.append("| " + " | ".join(row) + " |")
-    row = ["**avg test error**"]
+    row = [f"**avg test {label}**"]
     for a in archs:
-        row += ["**" + fmt([run["test"]["average"]["error"] for run in runs[a]]) + "**",
-                f"{PAPER_AVG[a]:.1f}" if a in PAPER_AVG else "-"]
+        row += ["**" + fmt([run["test"]["average"][key] for run in runs[a]], digits) + "**",
+                f"{reference_avg[a]:.{digits}f}" if a in reference_avg else "-"]
     lines.append("| " + " | ".join(row) + " |")
-    row = ["avg dev error (selection)"]
+    row = [f"avg dev {label} (selection)"]
     for a in archs:
-        row += [fmt([run["valid"]["average"]["error"] for run in runs[a]]), "-"]
+        row += [fmt([run["valid"]["average"][key] for run in runs[a]], digits), "-"]
     lines.append("| " + " | ".join(row) + " |")
     lines += ["", "Runs (model selected on the average DEV accuracy; test scored once at the "
               "end):", "", "| model | seed | profile | hardware | train wall time | unlabeled "
@@ -118,13 +157,18 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--runs", required=True, help="runs/fdu_mtl/<profile>")
     p.add_argument("--out", required=True)
-    p.add_argument("--title", default="FDU-MTL, LSTM models (paper Table 2): test error %")
+    p.add_argument("--family", choices=sorted(FAMILIES), default="lstm")
+    p.add_argument("--title", default=None)
     p.add_argument("--preamble", default=None, help="markdown file inserted after the title")
     args = p.parse_args(argv)
     runs = load_runs(args.runs)
     if not runs:
         raise SystemExit(f"no finished runs under {args.runs}")
-    text = build_table(runs, args.title)
+    title = args.title or {
+        "lstm": "FDU-MTL, LSTM models (paper Table 2): test error %",
+        "transformer": "FDU-MTL, Transformer schemes (thesis Table 4.2): test accuracy %",
+    }[args.family]
+    text = build_table(runs, title, args.family)
     if args.preamble:
         head, _, rest = text.partition("\n\n")
         text = head + "\n\n" + open(args.preamble).read().strip() + "\n\n" + rest
