@@ -121,8 +121,8 @@ def build_table(runs, title, family="lstm"):
             scores = [next(r[key] for r in run["test"]["tasks"] if r["task"] == task)
                       for run in runs[a]]
             paper = reference.get(a)
-            row += [fmt(scores),
-                    f"{paper[PAPER_TASKS.index(task)]:.1f}" if paper and task in PAPER_TASKS
+            row += [fmt(scores, digits),
+                    f"{paper[PAPER_TASKS.index(task)]:.{digits}f}" if paper and task in PAPER_TASKS
                     else "-"]
         lines.append("| " + " | ".join(row) + " |")
     row = [f"**avg test {label}**"]

@@ -5,12 +5,12 @@ and ``encoder_factory``."""
 
 import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 
 import numpy as np
 from fairseq.dataclass import FairseqDataclass
 from fairseq.models import BaseFairseqModel
-from omegaconf import II
+from omegaconf import II, OmegaConf, open_dict
 
 from fairseq_mtl.analysis.param_counts import parameter_counts
 from fairseq_mtl.modules.embedding import WordEmbedding
@@ -24,9 +24,9 @@ class MtlModelConfig(FairseqDataclass):
     embed_dim: int = field(
         default=0, metadata={"help": "word embedding size; 0 = the prepared vectors' size "
                              "(50 for glove-6b-50d), 200 without vectors"})
-    pretrained_embeddings: bool = field(
-        default=True, metadata={"help": "initialise from the vectors fairseq-mtl-prepare "
-                                "aligned with the dictionary (if any)"})
+    no_pretrained_embeddings: bool = field(
+        default=False, metadata={"help": "random word vectors; default: initialise from the "
+                                 "vectors fairseq-mtl-prepare aligned with the dictionary"})
     freeze_embeddings: bool = field(default=False, metadata={"help": "do not train embeddings"})
     embed_lr_scale: float = field(
         default=1.0, metadata={"help": "train the word vectors this many times slower than the "
@@ -71,9 +71,10 @@ class MtlModel(BaseFairseqModel):
 
     @classmethod
     def build_model(cls, cfg, task):
+        cfg = upgrade_config(cfg, getattr(cls, "__dataclass"))
         pretrained = found = None
         emb = task.manifest.embeddings
-        if cfg.pretrained_embeddings and emb:
+        if not cfg.no_pretrained_embeddings and emb:
             pretrained = np.load(os.path.join(task.cfg.data, emb["file"]))
             found = np.load(os.path.join(task.cfg.data, emb["found_file"]))
         embed_dim = cfg.embed_dim or (pretrained.shape[1] if pretrained is not None else 200)
@@ -121,6 +122,20 @@ class MtlModel(BaseFairseqModel):
 
     def max_positions(self):
         return None
+
+
+def upgrade_config(cfg, dataclass_type):
+    """Add the options a checkpoint written before they existed lacks, with their defaults (and
+    carry the renamed ``pretrained_embeddings`` over), so that old checkpoints still load."""
+    if not OmegaConf.is_config(cfg):
+        return cfg
+    with open_dict(cfg):
+        if "pretrained_embeddings" in cfg and "no_pretrained_embeddings" not in cfg:
+            cfg.no_pretrained_embeddings = not cfg.pretrained_embeddings
+        for f in fields(dataclass_type):
+            if f.name not in cfg and f.default is not MISSING:
+                cfg[f.name] = f.default
+    return cfg
 
 
 def log_parameter_counts(model) -> None:
