@@ -19,16 +19,19 @@ def assert_same(a, b):
         assert torch.equal(a[k], b[k]), k
 
 
-@pytest.mark.parametrize("stop_at, total", [(5, 10), (20, 35)])  # mid-epoch; across an epoch end
-def test_resume_reproduces_uninterrupted_training(data_bin, tmp_path, stop_at, total):
+@pytest.mark.parametrize("arch, stop_at, total", [
+    ("asp_lstm", 5, 10), ("asp_lstm", 20, 35),  # mid-epoch; across an epoch end
+    ("layerwise_explicit_transformer", 5, 10),
+])
+def test_resume_reproduces_uninterrupted_training(data_bin, tmp_path, arch, stop_at, total):
     """A run stopped after `stop_at` updates and resumed from checkpoint_last.pt ends with the
     same weights as a run that was never interrupted (the epoch has 29 batches)."""
+    extra = ["--unlabeled"] + (["--adversarial-weight", "0.05"] if "transformer" in arch else [])
     straight = tmp_path / "straight"
-    run_cli(train_args(data_bin, straight, "asp_lstm", "--max-update", total, "--unlabeled"))
+    run_cli(train_args(data_bin, straight, arch, "--max-update", total, *extra))
     resumed = tmp_path / "resumed"
-    run_cli(train_args(data_bin, resumed, "asp_lstm", "--max-update", stop_at, "--unlabeled"))
-    proc = run_cli(train_args(data_bin, resumed, "asp_lstm", "--max-update", total,
-                              "--unlabeled"))
+    run_cli(train_args(data_bin, resumed, arch, "--max-update", stop_at, *extra))
+    proc = run_cli(train_args(data_bin, resumed, arch, "--max-update", total, *extra))
     assert f"Loaded checkpoint {resumed}/checkpoint_last.pt" in proc.stdout + proc.stderr
     assert_same(params(straight / "checkpoint_last.pt"), params(resumed / "checkpoint_last.pt"))
 
@@ -64,6 +67,23 @@ def test_a_pickle_that_runs_code_is_refused(tmp_path):
     # safe loading is still the default for any torch.load in this process
     with pytest.raises(pickle.UnpicklingError):
         torch.load(bad)
+
+
+def test_checkpoint_from_before_newer_options_still_loads(data_bin, tmp_path):
+    """A checkpoint written before an option existed gets the option's default (and the old
+    ``pretrained_embeddings`` flag is carried over to ``no_pretrained_embeddings``)."""
+    from fairseq_mtl.checkpoint import load_checkpoint
+
+    run_cli(train_args(data_bin, tmp_path, "fs_lstm", "--max-update", "2"))
+    state = torch.load(tmp_path / "checkpoint_last.pt")
+    for key in ("embed_lr_scale", "head_hidden_dim", "no_pretrained_embeddings"):
+        del state["cfg"]["model"][key]  # fairseq stores the config as plain dicts
+    state["cfg"]["model"]["pretrained_embeddings"] = False
+    old = tmp_path / "old.pt"
+    torch.save(state, old)
+    model, _, _ = load_checkpoint(str(old))
+    assert model.cfg.embed_lr_scale == 1.0 and model.cfg.no_pretrained_embeddings
+    assert_same(params(old), {k: v for k, v in model.state_dict().items()})
 
 
 def test_truncated_checkpoint_is_a_clear_error(data_bin, tmp_path):
