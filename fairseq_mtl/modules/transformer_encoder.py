@@ -7,8 +7,9 @@
   sentence's output (tested).
 
 Attention runs through ``torch.nn.functional.scaled_dot_product_attention``, which picks a fused
-kernel on CPU and GPU. A batch without padding passes no mask at all (batches are bucketed by
-length, so this is common), which lets PyTorch use its fastest kernel.
+kernel on CPU and GPU. On CPU a batch without padding passes no mask at all (batches are bucketed by
+length, so this is common); on GPU the mask is always built, because finding out whether it is
+needed would stall the GPU (a device-to-host copy every forward).
 
 ``TransformerStack`` returns the states of every position; the sharing schemes decide what to
 read (mean pool, CLS, task tokens). ``TransformerSentenceEncoder`` wraps a stack with a pooling
@@ -141,7 +142,9 @@ class TransformerStack(nn.Module):
                 "(--truncate-length) or train with a larger --max-positions"
             )
         h = self.dropout(h + self.positions.weight[:L].to(h.dtype))
-        pad = padding_mask(lengths, L - P, P) if int(lengths.min()) < L - P else None
+        # skip the mask when nothing is padded, but only where asking costs no device sync
+        unpadded = lengths.device.type == "cpu" and int(lengths.min()) == L - P
+        pad = None if unpadded else padding_mask(lengths, L - P, P)
         attend = None if pad is None else ~pad[:, None, None, :]  # B x 1 x 1 x L
         all_weights: List[torch.Tensor] = []
         for layer in self.layers:
