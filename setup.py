@@ -27,6 +27,7 @@ setup(
             "fairseq-mtl-prepare = fairseq_mtl.data.prepare:cli_main",
             "fairseq-mtl-evaluate = fairseq_mtl.evaluate:cli_main",
             "fairseq-mtl-attention = fairseq_mtl.analysis.attention:cli_main",
+            "fairseq-mtl-predict = fairseq_mtl.predict:cli_main",
         ]
     },
 )

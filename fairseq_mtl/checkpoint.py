@@ -27,29 +27,78 @@ def import_plugin(user_dir: Optional[str] = None) -> str:
     return user_dir
 
 
-def load_checkpoint(path: str, data: Optional[str] = None, user_dir: Optional[str] = None,
-                    device: str = "cpu"):
-    """Return ``(model, task, cfg)``; ``data`` overrides the prepared-data directory recorded in
-    the checkpoint (use it when the data moved)."""
-    import torch
+TASK_NAME = "multitask_classification"
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else ""
+
+
+def read_checkpoint_state(path: str, overrides: Optional[dict] = None) -> dict:
+    """The checkpoint's state (cfg as OmegaConf) through torch's safe loader; a missing,
+    truncated or unsafe file is a ``RuntimeError``/``FileNotFoundError`` naming it."""
     from fairseq import checkpoint_utils
 
     if not os.path.isfile(path):
         raise FileNotFoundError(f"checkpoint not found: {path}")
+    try:
+        state = checkpoint_utils.load_checkpoint_to_cpu(path, arg_overrides=overrides)
+    except (RuntimeError, EOFError, OSError, pickle.UnpicklingError, zipfile.BadZipFile,
+            ValueError) as e:
+        # a truncated/corrupted file, or torch's safe loader refusing a class that is not on
+        # the allow-list (a pickle that would run code, say)
+        raise RuntimeError(
+            f"{path}: cannot load checkpoint ({type(e).__name__}: {_first_line(e)})"
+        ) from e
+    cfg = state.get("cfg")
+    task_name = cfg.task.get("_name") if cfg is not None and "task" in cfg else None
+    if task_name != TASK_NAME:
+        arch = cfg.model.get("_name") if cfg is not None and "model" in cfg else None
+        raise RuntimeError(
+            f"{path}: not a fairseq-mtl checkpoint (task {task_name!r}, arch {arch!r}; "
+            f"expected task {TASK_NAME!r})"
+        )
+    return state
+
+
+def load_checkpoint(path: str, data: Optional[str] = None, user_dir: Optional[str] = None,
+                    device: str = "cpu"):
+    """Return ``(model, task, cfg)``.
+
+    ``data`` overrides the prepared-data directory recorded in the checkpoint (use it when the
+    data moved); its dictionary must be the checkpoint's. Without it, the recorded directory is
+    used when it still exists, and otherwise the dictionary and manifest the checkpoint carries
+    (enough to predict, not to evaluate on a split).
+    """
+    import torch
+    from fairseq import tasks
+
     user_dir = import_plugin(user_dir)
     overrides = {"user_dir": user_dir}
     if data is not None:
-        overrides["data"] = data
+        if not os.path.isfile(os.path.join(data, "manifest.json")):
+            raise FileNotFoundError(f"{data}: no manifest.json; not a prepared data directory")
+        overrides["data"] = os.path.abspath(data)
+    state = read_checkpoint_state(path, overrides)
+    cfg = state["cfg"]
+    task_state = state.get("task_state") or {}
+    if os.path.isfile(os.path.join(cfg.task.data or "", "manifest.json")):
+        task = tasks.setup_task(cfg.task)
+        task.load_state_dict(task_state)  # refuses another dictionary
+    else:
+        task_class = tasks.TASK_REGISTRY[TASK_NAME]
+        try:
+            task = task_class.from_state(cfg.task, task_state)
+        except ValueError as e:
+            raise RuntimeError(f"{path}: {e} (recorded: {cfg.task.data})") from e
+    model = task.build_model(cfg.model, from_checkpoint=True)
     try:
-        models, cfg, task = checkpoint_utils.load_model_ensemble_and_task(
-            [path], arg_overrides=overrides
-        )
-    except (RuntimeError, EOFError, OSError, pickle.UnpicklingError, zipfile.BadZipFile) as e:
-        # a truncated/corrupted file, or torch's safe loader refusing a class that is not on
-        # the allow-list (a pickle that would run code, say)
-        first_line = str(e).strip().splitlines()[0] if str(e).strip() else ""
+        model.load_state_dict(state["model"], strict=True, model_cfg=cfg.model)
+    except RuntimeError as e:
         raise RuntimeError(
-            f"{path}: cannot load checkpoint ({type(e).__name__}: {first_line})"
+            f"{path}: its weights do not fit arch {cfg.model.get('_name')!r} "
+            f"({_first_line(e)})"
         ) from e
-    model = models[0].to(torch.device(device)).eval()
+    model = model.to(torch.device(device)).eval()
     return model, task, cfg

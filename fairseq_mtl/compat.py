@@ -7,11 +7,17 @@
   project contains (found with ``torch.serialization.get_unsafe_globals_in_checkpoint`` on
   real checkpoints; tests/test_checkpoint.py re-checks it). Anything else, a pickle that would
   run code above all, is still refused by torch's safe loader.
+* ``install_atomic_checkpoint_copy``: fairseq writes a checkpoint atomically (to ``.tmp``, then
+  renames) but then COPIES it over the other names (``checkpoint_best.pt`` -> ``checkpoint_last.pt``)
+  in place; a full disk during that copy would leave a truncated ``checkpoint_last.pt`` and no
+  good one. The copy goes through a temporary file and a rename as well.
 """
 from __future__ import annotations
 
 import argparse
 import collections
+import os
+import shutil
 
 INSTALL_HINT = (
     "fairseq-mtl needs fairseq 0.12.x: pip install --no-deps ve-fairseq==0.12.3 "
@@ -50,3 +56,32 @@ def install_checkpoint_allowlist() -> None:
 
     if hasattr(torch.serialization, "add_safe_globals"):
         torch.serialization.add_safe_globals(checkpoint_allowlist())
+
+
+def _atomic_copy(original):
+    def copy(src_path: str, dst_path: str, overwrite: bool = False) -> bool:
+        from fairseq.file_io import PathManager
+
+        if PathManager.path_requires_pathmanager(dst_path):  # a remote store: fairseq's way
+            return original(src_path, dst_path, overwrite)
+        if not overwrite and os.path.exists(dst_path):
+            return False
+        tmp = dst_path + ".tmp"
+        try:
+            shutil.copyfile(src_path, tmp)
+            os.replace(tmp, dst_path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+            raise
+        return True
+
+    copy.fairseq_mtl_atomic = True
+    return copy
+
+
+def install_atomic_checkpoint_copy() -> None:
+    from fairseq.file_io import PathManager
+
+    if not getattr(PathManager.copy, "fairseq_mtl_atomic", False):
+        PathManager.copy = staticmethod(_atomic_copy(PathManager.copy))

@@ -3,9 +3,11 @@
 fairseq's ``--user-dir`` loader imports this package; it auto-imports ``models/`` and ``tasks/``
 but not ``criterions/``, so every registered module is imported explicitly below.
 """
-from fairseq_mtl.compat import check_fairseq, install_checkpoint_allowlist
+from fairseq_mtl.compat import (check_fairseq, install_atomic_checkpoint_copy,
+                                install_checkpoint_allowlist)
 
 check_fairseq()
 install_checkpoint_allowlist()
+install_atomic_checkpoint_copy()
 
 from . import criterions, models, tasks  # noqa: E402,F401

@@ -65,8 +65,33 @@ class Manifest:
             raw = json.load(f)
         if raw.get("format") != FORMAT:
             raise ValueError(f"{path}: format {raw.get('format')!r}, expected {FORMAT!r}")
-        raw["tasks"] = [TaskEntry(**t) for t in raw["tasks"]]
-        return cls(**raw)
+        return manifest_from_dict(raw)
+
+
+def manifest_to_dict(manifest: Manifest) -> Dict:
+    return asdict(manifest)
+
+
+def manifest_from_dict(raw: Dict) -> Manifest:
+    raw = dict(raw)
+    raw["tasks"] = [TaskEntry(**t) for t in raw["tasks"]]
+    return Manifest(**raw)
+
+
+def check_same_dictionary(expected: List[str], found: List[str], where: str) -> None:
+    """Refuse a dictionary other than the one a model was trained with (word ids would mean
+    other words)."""
+    if list(expected) == list(found):
+        return
+    if len(expected) != len(found):
+        detail = f"{len(found)} symbols, the checkpoint's has {len(expected)}"
+    else:
+        i = next(i for i, (a, b) in enumerate(zip(expected, found)) if a != b)
+        detail = f"symbol {i} is {found[i]!r}, the checkpoint's is {expected[i]!r}"
+    raise ValueError(
+        f"{where}: not the dictionary the checkpoint was trained with ({detail}); use the data "
+        f"directory the model was trained on, or leave out --data to use the checkpoint's own"
+    )
 
 
 def split_prefix(directory: str, task: str, split: str) -> str:

@@ -203,6 +203,8 @@ def prepare_fdu_mtl(args) -> Manifest:
             "skip_bad_input": args.skip_bad_input,
             "skipped": problems.by_kind(),
             "decoding": "utf-8 per line, fallback cp1252 then latin-1 (counted)",
+            # what turns raw text into the training text's tokens (prediction on new text)
+            "tokenizer": "ptb",
             "seconds": round(time.time() - started, 1),
         },
     )

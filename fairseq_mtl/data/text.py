@@ -121,3 +121,16 @@ def ptb_tokenize(text: str) -> List[str]:
 def whitespace_tokenize(text: str) -> List[str]:
     """Lowercase and split already-tokenised text (the labeled FDU-MTL files)."""
     return text.lower().split()
+
+
+TOKENIZERS = {"ptb": ptb_tokenize, "whitespace": whitespace_tokenize}
+
+
+def raw_text_tokenizer(preparation: dict):
+    """The tokeniser that makes raw text look like a prepared benchmark's training text (from
+    its manifest's ``preparation``; manifests older than the field are FDU-MTL: ptb)."""
+    name = preparation.get("tokenizer", "ptb")
+    if name not in TOKENIZERS:
+        raise ValueError(f"unknown tokenizer {name!r} in the manifest; known: "
+                         f"{', '.join(sorted(TOKENIZERS))}")
+    return TOKENIZERS[name]

@@ -73,11 +73,13 @@ class MtlModel(BaseFairseqModel):
     def build_model(cls, cfg, task):
         cfg = upgrade_config(cfg, getattr(cls, "__dataclass"))
         pretrained = found = None
-        emb = task.manifest.embeddings
-        if not cfg.no_pretrained_embeddings and emb:
+        emb = task.manifest.embeddings if not cfg.no_pretrained_embeddings else None
+        # a model about to receive a checkpoint's weights does not need the vectors (nor the
+        # data directory that holds them), only their dimension
+        if emb and not getattr(task, "building_from_checkpoint", False):
             pretrained = np.load(os.path.join(task.cfg.data, emb["file"]))
             found = np.load(os.path.join(task.cfg.data, emb["found_file"]))
-        embed_dim = cfg.embed_dim or (pretrained.shape[1] if pretrained is not None else 200)
+        embed_dim = cfg.embed_dim or (int(emb["dim"]) if emb else 200)
         if pretrained is not None and pretrained.shape[1] != embed_dim:
             raise ValueError(
                 f"--embed-dim {embed_dim} but the prepared vectors have {pretrained.shape[1]} "

@@ -34,7 +34,8 @@ from fairseq.tasks import FairseqTask, register_task
 from omegaconf import II
 
 from fairseq_mtl.data.dataset import MultiTaskDataset, TaskDataset, attach_unlabeled
-from fairseq_mtl.data.manifest import Manifest, split_prefix
+from fairseq_mtl.data.manifest import (Manifest, check_same_dictionary, manifest_from_dict,
+                                       manifest_to_dict, split_prefix)
 from fairseq_mtl.data.samplers import SAMPLERS, build_sampler
 from fairseq_mtl.modules.init import component_seed
 
@@ -95,6 +96,7 @@ class MultitaskClassificationTask(FairseqTask):
         self.task_entries = [manifest.task(n) for n in names]  # KeyError lists known tasks
         self.task_names = [t.name for t in self.task_entries]
         self._model_max_words: Optional[int] = None  # set by build_model
+        self.building_from_checkpoint = False  # the model's weights come from a checkpoint
         self.task_weights = self._parse_task_weights(cfg.task_weights)
         self.sampler = build_sampler(
             cfg.sampler,
@@ -150,7 +152,11 @@ class MultitaskClassificationTask(FairseqTask):
     def build_model(self, cfg, from_checkpoint=False):
         """Build the model, then truncate sentences to what it can read (a Transformer's
         learned positions): the datasets fairseq loaded before the model are re-opened."""
-        model = super().build_model(cfg, from_checkpoint)
+        self.building_from_checkpoint = from_checkpoint
+        try:
+            model = super().build_model(cfg, from_checkpoint)
+        finally:
+            self.building_from_checkpoint = False
         limit = model.max_positions()
         if limit is not None:
             if self.cfg.truncate_length and self.cfg.truncate_length > limit:
@@ -248,6 +254,58 @@ class MultitaskClassificationTask(FairseqTask):
         if not disable_iterator_cache:
             self.dataset_to_epoch_iter[dataset] = epoch_iter
         return epoch_iter
+
+    # --- training step -----------------------------------------------------------------------
+    def train_step(self, sample, model, criterion, optimizer, update_num, ignore_grad=False):
+        loss, sample_size, logging_output = super().train_step(
+            sample, model, criterion, optimizer, update_num, ignore_grad
+        )
+        # Checked after the backward pass is queued, so the device sync costs no idle time (the
+        # trainer syncs on the gradient norm right after). fairseq would stop with "gradients
+        # are Nan/Inf" and no word of where; this names the task and the update, and is raised
+        # before the optimizer step, so no weight has changed (fairseq also writes crash.pt).
+        if sample and not torch.isfinite(loss):
+            raise FloatingPointError(
+                f"non-finite training loss ({float(loss)}) on task {sample.get('task')!r} at "
+                f"update {update_num + 1}: stopping before the weights change "
+                f"(the last checkpoint written holds the last good weights; lower --lr or add "
+                f"--clip-norm)"
+            )
+        return loss, sample_size, logging_output
+
+    # --- what a checkpoint carries ------------------------------------------------------------
+    def state_dict(self) -> Dict:
+        """Saved in every checkpoint (fairseq's ``task_state``): the dictionary and the manifest,
+        so that a checkpoint predicts on raw text without the prepared data directory, and a
+        data directory with another dictionary is recognised as such."""
+        return {
+            "dictionary": {"symbols": list(self.dictionary.symbols),
+                           "count": [int(c) for c in self.dictionary.count]},
+            "manifest": manifest_to_dict(self.manifest),
+        }
+
+    def load_state_dict(self, state_dict: Dict) -> None:
+        saved = (state_dict or {}).get("dictionary")
+        if saved is not None:
+            check_same_dictionary(saved["symbols"], self.dictionary.symbols,
+                                  os.path.join(self.cfg.data, self.manifest.dictionary))
+
+    @classmethod
+    def from_state(cls, cfg: MultitaskClassificationConfig, state_dict: Dict):
+        """The task of a checkpoint, rebuilt from its ``task_state`` alone (no data directory):
+        enough to build the model and predict, not to load datasets."""
+        if not state_dict or "dictionary" not in state_dict:
+            raise ValueError("the checkpoint carries no dictionary (it was written before "
+                             "fairseq-mtl saved one): give the prepared data directory")
+        dictionary = Dictionary()
+        dictionary.symbols = list(state_dict["dictionary"]["symbols"])
+        dictionary.count = list(state_dict["dictionary"]["count"])
+        dictionary.indices = {s: i for i, s in enumerate(dictionary.symbols)}
+        dictionary.bos_index = dictionary.indices[dictionary.bos_word]
+        dictionary.pad_index = dictionary.indices[dictionary.pad_word]
+        dictionary.eos_index = dictionary.indices[dictionary.eos_word]
+        dictionary.unk_index = dictionary.indices[dictionary.unk_word]
+        return cls(cfg, dictionary, manifest_from_dict(state_dict["manifest"]))
 
     # --- fairseq plumbing ---------------------------------------------------------------------
     @property

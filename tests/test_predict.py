@@ -1,0 +1,220 @@
+"""Prediction: the Python API and fairseq-mtl-predict, on raw text, with every kind of bad input."""
+import json
+import os
+
+import pytest
+import torch
+
+from conftest import TASKS, run_cli, train_args, write_raw_task
+
+
+@pytest.fixture(scope="module")
+def lstm_ckpt(data_bin, tmp_path_factory):
+    """asp_lstm trained long enough to learn 'good' vs 'bad'."""
+    out = tmp_path_factory.mktemp("predict-lstm")
+    run_cli(train_args(data_bin, out, "asp_lstm", "--max-epoch", "6"))
+    return str(out / "checkpoint_best.pt")
+
+
+@pytest.fixture(scope="module")
+def transformer_ckpt(data_bin, tmp_path_factory):
+    """A Transformer reads at most --max-positions 20 minus its CLS token: 19 words."""
+    out = tmp_path_factory.mktemp("predict-tf")
+    run_cli(train_args(data_bin, out, "stack_cls_transformer", "--max-update", "4"))
+    return str(out / "checkpoint_last.pt")
+
+
+def raw_test(raw_dir, task):
+    with open(os.path.join(raw_dir, f"{task}.task.test")) as f:
+        rows = [line.rstrip("\n").split("\t") for line in f]
+    return [r[1] for r in rows], [r[0] for r in rows]
+
+
+def predict_cli(*args, check=True, stdin=None):
+    import subprocess
+    import sys
+
+    cmd = [os.path.join(os.path.dirname(sys.executable), "fairseq-mtl-predict")]
+    cmd += [str(a) for a in args]
+    proc = subprocess.run(cmd, input=stdin, capture_output=True,
+                          env=dict(os.environ, PYTHONWARNINGS="ignore"))
+    if check:
+        assert proc.returncode == 0, proc.stderr.decode()[-3000:]
+    return proc.returncode, proc.stdout.decode(), proc.stderr.decode()
+
+
+def test_api_lists_tasks_and_agrees_with_evaluation_on_raw_text(lstm_ckpt, raw_dir, tmp_path):
+    """Predicting on the RAW test files gives exactly the accuracy fairseq-mtl-evaluate measures
+    on the binarised test split: the same preprocessing as training."""
+    from fairseq_mtl import MultiTaskClassifier
+
+    m = MultiTaskClassifier.from_checkpoint(lstm_ckpt, device="cpu")
+    assert m.tasks == list(TASKS)
+    assert m.labels("alpha") == ["0", "1"] and not m.is_regression("alpha")
+    out = tmp_path / "eval"
+    run_cli(["fairseq-mtl-evaluate", lstm_ckpt, "--split", "test", "--out", out])
+    evaluated = {r["task"]: r["correct"] for r in json.load(open(f"{out}.json"))["tasks"]}
+    for task in TASKS:
+        texts, gold = raw_test(raw_dir, task)
+        predictions = m.predict(task, texts, batch_size=5)
+        assert len(predictions) == len(texts)
+        for p in predictions:
+            assert set(p.probabilities) == {"0", "1"}
+            assert abs(sum(p.probabilities.values()) - 1) < 1e-4
+            assert p.label == max(p.probabilities, key=p.probabilities.get)
+        assert sum(p.label == g for p, g in zip(predictions, gold)) == evaluated[task]
+    # the task learned its rule
+    good, bad = m.predict("alpha", ["a1 a2 good a3", "a4 bad a5 a6"])
+    assert (good.label, bad.label) == ("1", "0")
+
+
+def test_api_errors(lstm_ckpt):
+    from fairseq_mtl import MultiTaskClassifier
+
+    m = MultiTaskClassifier.from_checkpoint(lstm_ckpt, device="cpu")
+    with pytest.raises(KeyError, match="unknown task 'delta'.*alpha, beta, gamma"):
+        m.predict("delta", ["a1 good"])
+    with pytest.raises(TypeError, match="list of texts"):
+        m.predict("alpha", "a1 good")
+    empty, = m.predict("alpha", ["   "])
+    assert empty.label is None and empty.note == "empty text"
+
+
+def test_cli_text_input_keeps_one_row_per_line(lstm_ckpt):
+    stdin = "a1 good a2\n\nA3 BAD, a4!\n".encode()
+    _, out, err = predict_cli("--checkpoint", lstm_ckpt, "--task", "alpha", stdin=stdin)
+    rows = [line.split("\t") for line in out.splitlines()]
+    assert rows[0] == ["line", "task", "label"]
+    assert [r[0] for r in rows[1:]] == ["1", "2", "3"]
+    assert rows[1][2] == "1" and rows[2][2] == "" and rows[3][2] == "0"
+    assert "1 empty text(s) got no prediction (first: line 2)" in err
+
+
+def test_cli_tsv_with_task_column_to_jsonl(lstm_ckpt, tmp_path):
+    src = tmp_path / "in.tsv"
+    src.write_text("id\tdomain\ttext\nx1\talpha\ta1 good\nx2\tgamma\tg2 bad g3\n")
+    out = tmp_path / "preds.jsonl"
+    predict_cli("--checkpoint", lstm_ckpt, "--input", src, "--format", "tsv",
+                "--task-column", "domain", "--output", out, "--probabilities",
+                "--batch-size", "1", "--progress")
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(r["line"], r["task"], r["id"]) for r in records] == [(2, "alpha", "x1"),
+                                                                 (3, "gamma", "x2")]
+    assert all(set(r["probabilities"]) == {"0", "1"} for r in records)
+
+
+def test_cli_unknown_task_lists_the_known_ones(lstm_ckpt):
+    code, _, err = predict_cli("--checkpoint", lstm_ckpt, "--task", "delta", check=False,
+                               stdin=b"a1 good\n")
+    assert code == 1 and "unknown task 'delta'" in err and "alpha, beta, gamma" in err
+    _, out, _ = predict_cli("--checkpoint", lstm_ckpt, "--list-tasks")
+    assert out.splitlines()[0] == "alpha\t0, 1"
+
+
+def test_bad_row_stops_with_its_line_and_keeps_the_rows_before(lstm_ckpt, tmp_path):
+    src = tmp_path / "in.tsv"
+    src.write_text("task\ttext\nalpha\ta1 good\nbeta\tb1 bad\nomega\tx\ngamma\tg1 good\n")
+    out = tmp_path / "out.tsv"
+    code, _, err = predict_cli("--checkpoint", lstm_ckpt, "--input", src, "--format", "tsv",
+                               "--task-column", "task", "--output", out, check=False)
+    assert code == 1
+    assert f"{src}:4: unknown task 'omega'" in err and "the 2 rows before it were written" in err
+    assert [r.split("\t")[1] for r in out.read_text().splitlines()[1:]] == ["alpha", "beta"]
+    src.write_text("task\ttext\nalpha\ta1 good\nalpha\ttoo\tmany\n")
+    code, _, err = predict_cli("--checkpoint", lstm_ckpt, "--input", src, "--format", "tsv",
+                               "--task-column", "task", check=False)
+    assert code == 1 and f"{src}:3: 3 columns, the header has 2" in err
+
+
+def test_non_utf8_input_is_decoded_and_counted_or_refused(lstm_ckpt, tmp_path):
+    src = tmp_path / "latin1.txt"
+    src.write_bytes("a1 good\na2 caf\u00e9 bad\n".encode("utf-8") + "a3 na\u00efve good\n"
+                    .encode("cp1252"))
+    _, out, err = predict_cli("--checkpoint", lstm_ckpt, "--task", "alpha", "--input", src)
+    assert len(out.splitlines()) == 4
+    assert "1 line(s) were not UTF-8" in err and "first: line 3" in err
+    code, out, err = predict_cli("--checkpoint", lstm_ckpt, "--task", "alpha", "--input", src,
+                                 "--strict-utf8", check=False)
+    assert code == 1 and f"{src}:3: not valid UTF-8" in err
+    assert "the 2 rows before it were written" in err and len(out.splitlines()) == 3
+
+
+def test_over_long_text_is_cut_to_the_model_positions_once_reported(transformer_ckpt):
+    from fairseq_mtl import MultiTaskClassifier
+
+    m = MultiTaskClassifier.from_checkpoint(transformer_ckpt, device="cpu")
+    assert m.max_words == 19
+    long_text = " ".join(["a1"] * 40 + ["good"])
+    short, cut = m.predict("alpha", ["a1 good", long_text])
+    assert not short.truncated and cut.truncated
+    # cutting is what happens: the same as the first 19 words
+    same, = m.predict("alpha", [" ".join(["a1"] * 19)])
+    assert same.probabilities == cut.probabilities
+    stdin = f"{long_text}\n{long_text}\na1 good\n".encode()
+    _, out, err = predict_cli("--checkpoint", transformer_ckpt, "--task", "alpha", stdin=stdin)
+    assert err.count("longer than 19 tokens were cut to 19") == 1 and "2 text(s)" in err
+
+
+def test_works_without_the_data_directory(lstm_ckpt, tmp_path):
+    """The checkpoint carries its dictionary and manifest."""
+    from fairseq_mtl import MultiTaskClassifier
+
+    state = torch.load(lstm_ckpt)
+    state["cfg"]["task"]["data"] = str(tmp_path / "moved-away")
+    moved = tmp_path / "moved.pt"
+    torch.save(state, moved)
+    texts = ["a1 good a2", "b3 bad", "zzz unknown words good"]
+    here = MultiTaskClassifier.from_checkpoint(lstm_ckpt, device="cpu").predict("alpha", texts)
+    alone = MultiTaskClassifier.from_checkpoint(str(moved), device="cpu").predict("alpha", texts)
+    assert [p.probabilities for p in here] == [p.probabilities for p in alone]
+
+
+def test_another_dictionary_is_refused(lstm_ckpt, tmp_path):
+    from fairseq_mtl import MultiTaskClassifier
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for name, (prefix, n) in TASKS.items():
+        write_raw_task(str(raw), name, prefix, n, seed=7)  # other sentences, other counts
+    other = tmp_path / "other-bin"
+    run_cli(["fairseq-mtl-prepare", "fdu-mtl", "--raw-dir", raw, "--out", other,
+             "--embeddings", "none", "--dev-size", "8"])
+    with pytest.raises(ValueError, match="not the dictionary the checkpoint was trained with"):
+        MultiTaskClassifier.from_checkpoint(lstm_ckpt, data=str(other), device="cpu")
+    code, _, err = predict_cli("--checkpoint", lstm_ckpt, "--task", "alpha", "--data", other,
+                               check=False, stdin=b"a1\n")
+    assert code == 1 and "dict.txt: not the dictionary" in err
+
+
+def test_checkpoints_that_are_not_ours_or_broken(lstm_ckpt, tmp_path):
+    state = torch.load(lstm_ckpt)
+    foreign = dict(state, cfg=dict(state["cfg"], task=dict(state["cfg"]["task"],
+                                                           _name="translation")))
+    torch.save(foreign, tmp_path / "foreign.pt")
+    code, _, err = predict_cli("--checkpoint", tmp_path / "foreign.pt", "--task", "alpha",
+                               check=False, stdin=b"a1\n")
+    assert code == 1 and "not a fairseq-mtl checkpoint (task 'translation'" in err
+
+    # the config says one architecture, the weights are another's
+    mismatched = dict(state, cfg=dict(state["cfg"], model=dict(state["cfg"]["model"],
+                                                               hidden_dim=9)))
+    torch.save(mismatched, tmp_path / "mismatch.pt")
+    code, _, err = predict_cli("--checkpoint", tmp_path / "mismatch.pt", "--task", "alpha",
+                               check=False, stdin=b"a1\n")
+    assert code == 1 and "its weights do not fit arch 'asp_lstm'" in err
+
+    data = open(lstm_ckpt, "rb").read()
+    (tmp_path / "cut.pt").write_bytes(data[: len(data) // 3])
+    code, _, err = predict_cli("--checkpoint", tmp_path / "cut.pt", "--task", "alpha",
+                               check=False, stdin=b"a1\n")
+    assert code == 1 and "cut.pt: cannot load checkpoint" in err
+
+    class Exploit:
+        def __reduce__(self):
+            return (os.system, (f"touch {tmp_path}/pwned",))
+
+    torch.save({"model": {}, "cfg": Exploit()}, tmp_path / "evil.pt")
+    code, _, err = predict_cli("--checkpoint", tmp_path / "evil.pt", "--task", "alpha",
+                               check=False, stdin=b"a1\n")
+    assert code == 1 and "evil.pt: cannot load checkpoint" in err
+    assert not (tmp_path / "pwned").exists()
