@@ -72,11 +72,13 @@ def data_bin(raw_dir, tmp_path_factory):
 LSTM_SIZE = ["--hidden-dim", "8"]
 TRANSFORMER_SIZE = ["--encoder-dim", "12", "--encoder-layers", "2", "--attention-heads", "3",
                     "--ffn-dim", "10", "--dropout", "0", "--max-positions", "20"]
+BASELINE_SIZE = {"mt_cnn": ["--cnn-filters", "8"], "mt_dnn": ["--bow-hidden-dim", "8"]}
 
 
 def train_args(data, save_dir, arch, *extra):
     """A few-update fairseq-train command line on the tiny data (dropout 0, no clipping)."""
-    size = TRANSFORMER_SIZE if arch.endswith("transformer") else LSTM_SIZE
+    size = (TRANSFORMER_SIZE if arch.endswith("transformer")
+            else BASELINE_SIZE.get(arch, LSTM_SIZE))
     return [
         "fairseq-train", data, "--user-dir", USER_DIR, "--task", "multitask_classification",
         "--arch", arch, "--criterion", "multitask_adversarial", "--optimizer", "adam",

@@ -29,9 +29,9 @@ def batch(task_id):
     return tokens, torch.tensor([3, 2]), task_id
 
 
-@pytest.mark.parametrize("scheme", ["single", "fs", "sp"])
+@pytest.mark.parametrize("scheme", ["single", "fs", "sp", "se"])
 def test_batch_of_task_a_leaves_task_b_private_parameters_without_gradient(scheme):
-    model = make(scheme, adversarial=0.05 if scheme != "single" else 0.0)
+    model = make(scheme, adversarial=0.05 if scheme in ("fs", "sp") else 0.0)
     out = model(*batch(0))
     assert out.logits.shape == (2, 2)
     loss = out.logits.sum() + (out.task_logits.sum() if out.task_logits is not None else 0)

@@ -7,7 +7,7 @@ import pytest
 
 from conftest import run_cli, train_args
 
-ARCHS = ["st_lstm", "st_bilstm", "st_slstm", "fs_lstm", "sp_lstm", "asp_lstm",
+ARCHS = ["st_lstm", "st_bilstm", "st_slstm", "fs_lstm", "sp_lstm", "asp_lstm", "mt_cnn", "mt_dnn",
          "st_transformer", "stack_pool_transformer", "stack_cls_transformer",
          "layerwise_implicit_transformer", "layerwise_explicit_transformer", "fs_transformer",
          "sp_transformer", "asp_transformer"]

@@ -25,6 +25,10 @@ PAPER = {
                   16.0, 15.0, 25.3],
     "st_slstm": [18.0, 23.3, 22.0, 19.5, 16.3, 15.0, 16.5, 23.0, 16.8, 16.3, 15.8, 12.3, 14.5,
                  17.5, 18.5, 28.0],
+    "mt_dnn": [17.7, 18.2, 15.8, 19.2, 14.9, 13.7, 14.3, 15.3, 12.1, 15.0, 12.1, 10.6, 14.4,
+               16.8, 16.7, 24.5],
+    "mt_cnn": [15.6, 16.9, 16.1, 16.8, 16.1, 14.0, 12.9, 16.3, 10.9, 18.7, 12.4, 12.3, 13.4,
+               16.1, 13.7, 25.5],
     "fs_lstm": [17.5, 14.3, 16.5, 14.0, 15.5, 13.5, 12.0, 18.8, 15.5, 16.3, 12.0, 7.5, 13.8,
                 14.5, 17.5, 25.3],
     "sp_lstm": [18.7, 12.3, 16.1, 14.8, 13.4, 12.1, 12.8, 17.0, 14.9, 16.8, 13.2, 8.1, 13.1,
@@ -32,11 +36,14 @@ PAPER = {
     "asp_lstm": [13.0, 11.0, 12.6, 12.8, 11.3, 8.7, 10.9, 17.4, 11.2, 14.5, 10.2, 7.6, 12.7,
                  13.3, 14.2, 22.7],
 }
-PAPER_AVG = {"st_lstm": 18.2, "st_bilstm": 17.4, "st_slstm": 18.3, "fs_lstm": 15.3,
+PAPER_AVG = {"st_lstm": 18.2, "st_bilstm": 17.4, "st_slstm": 18.3, "mt_dnn": 15.7,
+             "mt_cnn": 15.5, "fs_lstm": 15.3,
              "sp_lstm": 14.7, "asp_lstm": 12.8}
-NAMES = {"st_lstm": "LSTM", "st_bilstm": "BiLSTM", "st_slstm": "sLSTM", "fs_lstm": "FS-MTL",
+NAMES = {"st_lstm": "LSTM", "st_bilstm": "BiLSTM", "st_slstm": "sLSTM", "mt_dnn": "MT-DNN",
+         "mt_cnn": "MT-CNN", "fs_lstm": "FS-MTL",
          "sp_lstm": "SP-MTL", "asp_lstm": "ASP-MTL"}
-ORDER = ["st_lstm", "st_bilstm", "st_slstm", "fs_lstm", "sp_lstm", "asp_lstm"]
+ORDER = ["st_lstm", "st_bilstm", "st_slstm", "mt_dnn", "mt_cnn", "fs_lstm", "sp_lstm",
+         "asp_lstm"]
 
 # Sun (2019), thesis Table 4.2: test ACCURACY (%), same task order as PAPER_TASKS
 THESIS = {

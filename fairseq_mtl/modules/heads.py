@@ -9,14 +9,20 @@ from fairseq_mtl.modules.grad_reverse import grad_reverse
 
 class ClassificationHead(nn.Module):
     """One task's output layer: logits = W h + b (``num_classes`` outputs; 1 for regression).
-    ``hidden_dim`` > 0 inserts one ReLU layer (the thesis' S-P task MLP)."""
+    ``hidden_dim`` > 0 inserts one hidden layer (the thesis' S-P task MLP: ReLU; MT-DNN's
+    task-specific layer: tanh)."""
+
+    ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh}
 
     def __init__(self, input_dim: int, num_classes: int, dropout: float = 0.0,
-                 hidden_dim: int = 0):
+                 hidden_dim: int = 0, activation: str = "relu"):
         super().__init__()
+        if activation not in self.ACTIVATIONS:
+            raise ValueError(f"head activation must be one of {sorted(self.ACTIVATIONS)}")
         if hidden_dim > 0:
             self.net = nn.Sequential(
-                nn.Dropout(dropout), nn.Linear(input_dim, hidden_dim), nn.ReLU(),
+                nn.Dropout(dropout), nn.Linear(input_dim, hidden_dim),
+                self.ACTIVATIONS[activation](),
                 nn.Dropout(dropout), nn.Linear(hidden_dim, num_classes),
             )
         else:

@@ -27,6 +27,7 @@ from fairseq_mtl.sharing import (  # noqa: E402,F401  (registration side effects
     fully_shared,
     layerwise_explicit,
     layerwise_implicit,
+    shared_embedding,
     shared_private,
     single_task,
     stack_cls,

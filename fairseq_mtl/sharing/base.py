@@ -48,6 +48,7 @@ class SharingScheme(nn.Module):
         init_range: float = 0.1,
         head_dropout: float = 0.0,
         head_hidden_dim: int = 0,
+        head_activation: str = "relu",
         adversarial_weight: float = 0.0,
         discriminator_bias: bool = True,
     ):
@@ -64,7 +65,8 @@ class SharingScheme(nn.Module):
             [
                 self.component(
                     f"{t}/head",
-                    lambda n=n: ClassificationHead(feature_dim, n, head_dropout, head_hidden_dim),
+                    lambda n=n: ClassificationHead(feature_dim, n, head_dropout, head_hidden_dim,
+                                               head_activation),
                 )
                 for t, n in zip(self.task_names, num_classes)
             ]

@@ -12,7 +12,7 @@ case "$PROFILE" in
   tf_cpu|thesis) DEFAULT_ARCHS="st_transformer stack_cls_transformer
     layerwise_implicit_transformer layerwise_explicit_transformer stack_pool_transformer
     asp_transformer" ;;
-  *) DEFAULT_ARCHS="st_lstm st_bilstm st_slstm fs_lstm sp_lstm asp_lstm" ;;
+  *) DEFAULT_ARCHS="st_lstm st_bilstm st_slstm mt_dnn mt_cnn fs_lstm sp_lstm asp_lstm" ;;
 esac
 ARCHS=(${ARCHS:-$DEFAULT_ARCHS})
 for SEED in "${SEEDS[@]}"; do

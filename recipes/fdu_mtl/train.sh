@@ -2,14 +2,14 @@
 # Train one model of paper Table 2 or of the thesis on the 16 FDU-MTL tasks, then score it on
 # dev and test.
 # usage: recipes/fdu_mtl/train.sh ARCH [SEED] [PROFILE] [extra fairseq-train args...]
-#   ARCH: st_lstm st_bilstm st_slstm fs_lstm sp_lstm asp_lstm (profiles cpu, paper) or
-#         st_transformer stack_pool_transformer stack_cls_transformer
+#   ARCH: st_lstm st_bilstm st_slstm mt_dnn mt_cnn fs_lstm sp_lstm asp_lstm (profiles cpu,
+#         paper) or st_transformer stack_pool_transformer stack_cls_transformer
 #         layerwise_implicit_transformer layerwise_explicit_transformer fs_transformer
 #         sp_transformer asp_transformer (profiles tf_cpu, thesis)
 #   PROFILE: a file of profiles/ (default cpu)
 # Output: runs/fdu_mtl/PROFILE/ARCH/seedSEED/{train.log,eval_valid.*,eval_test.*,run.json,tb/}
 set -euo pipefail
-if [[ $# -lt 1 ]]; then sed -n '2,11p' "$0"; exit 2; fi
+if [[ $# -lt 1 ]]; then sed -n '2,10p' "$0"; exit 2; fi
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 ARCH="$1"; SEED="${2:-1}"; PROFILE="${3:-cpu}"; shift $(( $# < 3 ? $# : 3 ))
 DATA="${DATA:-$ROOT/data-bin/fdu-mtl}"

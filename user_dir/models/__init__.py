@@ -1,1 +1,1 @@
-from . import mtl_lstm, mtl_transformer  # noqa: F401
+from . import mtl_baselines, mtl_lstm, mtl_transformer  # noqa: F401

@@ -8,7 +8,7 @@ import os
 from dataclasses import MISSING, dataclass, field, fields
 
 import numpy as np
-from fairseq.dataclass import FairseqDataclass
+from fairseq.dataclass import ChoiceEnum, FairseqDataclass
 from fairseq.models import BaseFairseqModel
 from omegaconf import II, OmegaConf, open_dict
 
@@ -36,6 +36,8 @@ class MtlModelConfig(FairseqDataclass):
     head_hidden_dim: int = field(
         default=0, metadata={"help": "one ReLU hidden layer of this size in every task head; "
                              "0 = linear heads (S-P always has one, of size d by default)"})
+    head_activation: ChoiceEnum(["relu", "tanh"]) = field(
+        default="relu", metadata={"help": "activation of the task heads' hidden layer"})
     init_range: float = field(
         default=0.1, metadata={"help": "non-embedding weights ~ U[-r, r] (paper: 0.1); 0 = "
                                "each module's own initialisation"})
@@ -109,6 +111,7 @@ class MtlModel(BaseFairseqModel):
             init_range=cfg.init_range,
             head_dropout=cfg.head_dropout,
             head_hidden_dim=cfg.head_hidden_dim,
+            head_activation=cfg.head_activation,
             adversarial_weight=cfg.adversarial_weight,
             discriminator_bias=not cfg.no_discriminator_bias,
         )
