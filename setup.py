@@ -28,6 +28,7 @@ setup(
             "fairseq-mtl-evaluate = fairseq_mtl.evaluate:cli_main",
             "fairseq-mtl-attention = fairseq_mtl.analysis.attention:cli_main",
             "fairseq-mtl-predict = fairseq_mtl.predict:cli_main",
+            "fairseq-mtl-extract-shared = fairseq_mtl.transfer:cli_main",
         ]
     },
 )

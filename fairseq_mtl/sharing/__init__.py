@@ -24,6 +24,7 @@ def build_scheme(name: str, **kwargs) -> SharingScheme:
 
 
 from fairseq_mtl.sharing import (  # noqa: E402,F401  (registration side effects)
+    frozen_shared,
     fully_shared,
     layerwise_explicit,
     layerwise_implicit,

@@ -72,6 +72,16 @@ class MtlModel(BaseFairseqModel):
         raise NotImplementedError
 
     @classmethod
+    def scheme_kwargs(cls, cfg, embed_dim: int, task) -> dict:
+        """Extra constructor arguments of the model's sharing scheme."""
+        return {}
+
+    def derived_config(self) -> dict:
+        """Options the model worked out while being built that a checkpoint must record to
+        rebuild it (the task writes them into the saved config)."""
+        return {}
+
+    @classmethod
     def build_model(cls, cfg, task):
         cfg = upgrade_config(cfg, getattr(cls, "__dataclass"))
         pretrained = found = None
@@ -114,6 +124,7 @@ class MtlModel(BaseFairseqModel):
             head_activation=cfg.head_activation,
             adversarial_weight=cfg.adversarial_weight,
             discriminator_bias=not cfg.no_discriminator_bias,
+            **cls.scheme_kwargs(cfg, embed_dim, task),
         )
         model = cls(cfg, scheme)
         log_parameter_counts(model)

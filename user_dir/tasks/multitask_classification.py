@@ -31,7 +31,7 @@ from fairseq.data import Dictionary, data_utils, iterators
 from fairseq.data.indexed_dataset import make_dataset
 from fairseq.dataclass import ChoiceEnum, FairseqDataclass
 from fairseq.tasks import FairseqTask, register_task
-from omegaconf import II
+from omegaconf import II, OmegaConf, open_dict
 
 from fairseq_mtl.data.dataset import MultiTaskDataset, TaskDataset, attach_unlabeled
 from fairseq_mtl.data.manifest import (Manifest, check_same_dictionary, manifest_from_dict,
@@ -157,6 +157,15 @@ class MultitaskClassificationTask(FairseqTask):
             model = super().build_model(cfg, from_checkpoint)
         finally:
             self.building_from_checkpoint = False
+        derived = model.derived_config() if hasattr(model, "derived_config") else {}
+        if derived:  # fairseq built the model from a copy of cfg; the saved one is this one
+            if OmegaConf.is_config(cfg):
+                with open_dict(cfg):
+                    for key, value in derived.items():
+                        cfg[key] = value
+            else:
+                for key, value in derived.items():
+                    setattr(cfg, key, value)
         limit = model.max_positions()
         if limit is not None:
             if self.cfg.truncate_length and self.cfg.truncate_length > limit:
