@@ -41,3 +41,25 @@ def test_layer_sweep_table_and_plot(tmp_path):
     text = (tmp_path / "sweep.md").read_text()
     assert "| S-C | 84.00 | 84.84 | 85.00 | 85.11 | - | 84.78 |" in text
     assert (tmp_path / "sweep.png").stat().st_size > 1000
+
+
+def test_transfer_table_beside_paper_table_3(tmp_path):
+    from fairseq_mtl.analysis import transfer_table
+
+    runs = tmp_path / "runs"
+    for source, arch, acc in (("asp_lstm", "transfer_bc", 88.0), ("sp_lstm", "transfer_bc", 85.0),
+                              ("asp_lstm", "transfer_sc", 86.0)):
+        for target in ("books", "MR"):
+            write_run(runs / source / target / "seed1" / arch, arch, 1, acc)
+        write_run(runs / source / "books" / "seed1" / "source", source, 1, 80.0)
+    for arch, acc in (("st_lstm", 80.0), ("st_bilstm", 82.0)):
+        write_run(tmp_path / "cpu" / arch / "seed1", arch, 1, acc)
+    out = tmp_path / "t.md"
+    transfer_table.main(["--runs", str(runs), "--single", str(tmp_path / "cpu" / "st_lstm"),
+                         "--out", str(out)])
+    text = out.read_text()
+    # books: single avg of LSTM and BiLSTM = 19.0 error; paper 19.2; SP-SC missing
+    assert "| φ (books) | 19.0 | 19.2 | - | 17.8 | 15.0 | 16.2 | 14.0 | 16.7 | 12.0 | 13.3 |" in text
+    # the average row: SP-SC has no run, so '-'; the others over books and MR
+    assert "| **average over these 2 targets** | 19.0 | 23.0 | **-** | 21.9 | **15.0** |" in text
+    assert "| asp_lstm | books | transfer_bc | 1 |" in text and "10.0 min" in text

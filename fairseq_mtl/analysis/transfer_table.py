@@ -1,0 +1,155 @@
+"""Paper Table 3 (shared-knowledge transfer, leave-one-out) from the records of
+``recipes/fdu_mtl/transfer.sh``, beside the paper's numbers.
+
+Layout read: ``RUNS/{sp_lstm,asp_lstm}/TARGET/seedS/{source,transfer_sc,transfer_bc}/`` with
+``eval_test.json``, ``eval_valid.json`` and ``run.json`` in each. The single-task reference is
+our own single-task runs of the same profile (``--single``: the st_lstm records, plus
+st_bilstm/st_slstm beside it when present, averaged like the paper's "Avg." column).
+"""
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import statistics
+from collections import defaultdict
+from typing import Dict, List
+
+from fairseq_mtl.analysis.fdu_table import PAPER_TASKS
+
+# Liu, Qiu & Huang (ACL 2017), Table 3: test error rates (%), rows in PAPER_TASKS order.
+PAPER_TRANSFER = {
+    ("sp_lstm", "transfer_sc"): [17.8, 15.1, 14.7, 15.0, 14.9, 13.1, 14.1, 19.9, 13.8, 14.2,
+                                 16.6, 10.6, 13.0, 16.3, 12.4, 26.0],
+    ("sp_lstm", "transfer_bc"): [16.2, 14.6, 15.5, 16.6, 12.3, 12.1, 14.2, 17.9, 12.2, 15.1,
+                                 16.9, 10.2, 12.7, 16.2, 12.8, 26.5],
+    ("asp_lstm", "transfer_sc"): [16.7, 15.1, 12.1, 14.6, 11.6, 11.6, 12.2, 16.4, 13.0, 14.8,
+                                  11.5, 8.6, 14.3, 13.4, 12.5, 22.7],
+    ("asp_lstm", "transfer_bc"): [13.3, 14.9, 12.4, 14.1, 13.6, 10.3, 10.5, 18.2, 11.2, 14.8,
+                                  10.0, 9.7, 11.1, 13.6, 13.3, 23.5],
+}
+PAPER_TRANSFER_AVG = {("sp_lstm", "transfer_sc"): 15.5, ("sp_lstm", "transfer_bc"): 15.1,
+                      ("asp_lstm", "transfer_sc"): 13.6, ("asp_lstm", "transfer_bc"): 13.4}
+# Table 3's "Avg." of the three single-task models
+PAPER_SINGLE_AVG = [19.2, 21.4, 19.9, 20.1, 15.7, 14.6, 17.8, 23.0, 16.3, 17.0, 15.9, 10.5, 14.7,
+                    17.3, 17.3, 26.9]
+COLUMNS = [("sp_lstm", "transfer_sc", "SP-MTL-SC"), ("sp_lstm", "transfer_bc", "SP-MTL-BC"),
+           ("asp_lstm", "transfer_sc", "ASP-MTL-SC"), ("asp_lstm", "transfer_bc", "ASP-MTL-BC")]
+
+
+def _error(eval_json: str, task: str) -> float:
+    for row in json.load(open(eval_json))["tasks"]:
+        if row["task"] == task:
+            return float(row["error"])
+    raise KeyError(f"{eval_json}: no task {task!r}")
+
+
+def load_transfer(runs_dir: str):
+    """-> {(source, arch): {target: [errors over seeds]}} and the run records."""
+    errors: Dict = defaultdict(lambda: defaultdict(list))
+    records: List[Dict] = []
+    pattern = os.path.join(runs_dir, "*", "*", "seed*", "transfer_*", "eval_test.json")
+    for path in sorted(glob.glob(pattern)):
+        run_dir = os.path.dirname(path)
+        arch = os.path.basename(run_dir)
+        seed_dir = os.path.dirname(run_dir)
+        target = os.path.basename(os.path.dirname(seed_dir))
+        source = os.path.basename(os.path.dirname(os.path.dirname(seed_dir)))
+        errors[(source, arch)][target].append(_error(path, target))
+        info = json.load(open(os.path.join(run_dir, "run.json")))
+        source_info_path = os.path.join(seed_dir, "source", "run.json")
+        source_info = json.load(open(source_info_path)) if os.path.exists(source_info_path) else {}
+        records.append({"source": source, "arch": arch, "target": target, "info": info,
+                        "source_info": source_info})
+    return errors, records
+
+
+def load_single(single_dir: str) -> Dict[str, List[float]]:
+    """Per task, the single-task errors of every seed of st_lstm/st_bilstm/st_slstm present."""
+    per_task: Dict[str, List[float]] = defaultdict(list)
+    parent = os.path.dirname(os.path.abspath(single_dir))
+    for arch in ("st_lstm", "st_bilstm", "st_slstm"):
+        for path in sorted(glob.glob(os.path.join(parent, arch, "seed*", "eval_test.json"))):
+            for row in json.load(open(path))["tasks"]:
+                per_task[row["task"]].append(float(row["error"]))
+    return per_task
+
+
+def mean(values):
+    return statistics.mean(values) if values else None
+
+
+def cell(value, digits=1):
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def build_table(errors, records, single, title: str) -> str:
+    targets = [t for t in PAPER_TASKS if any(t in errors[(s, a)] for s, a, _ in COLUMNS)]
+    header = ["target (transfer from the other 15)", "single avg (ours)", "paper"]
+    for _, _, name in COLUMNS:
+        header += [f"{name} (ours)", "paper"]
+    lines = [f"# {title}", "", "| " + " | ".join(header) + " |",
+             "|" + "---|" * len(header)]
+    sums = defaultdict(list)
+    for t in targets:
+        i = PAPER_TASKS.index(t)
+        row = [f"φ ({t})", cell(mean(single.get(t, []))), f"{PAPER_SINGLE_AVG[i]:.1f}"]
+        sums["single"].append(mean(single.get(t, [])))
+        sums["paper_single"].append(PAPER_SINGLE_AVG[i])
+        for source, arch, _ in COLUMNS:
+            ours = errors[(source, arch)].get(t, [])
+            n = f" ({len(ours)} seeds)" if len(ours) > 1 else ""
+            row += [cell(mean(ours)) + n, f"{PAPER_TRANSFER[(source, arch)][i]:.1f}"]
+            sums[(source, arch)].append(mean(ours))
+            sums[("paper", source, arch)].append(PAPER_TRANSFER[(source, arch)][i])
+        lines.append("| " + " | ".join(row) + " |")
+
+    def avg(key):
+        values = sums[key]
+        return None if not values or any(v is None for v in values) else mean(values)
+
+    row = [f"**average over these {len(targets)} targets**", cell(avg("single")),
+           cell(avg("paper_single"))]
+    for source, arch, _ in COLUMNS:
+        row += [f"**{cell(avg((source, arch)))}**", cell(avg(("paper", source, arch)))]
+    lines.append("| " + " | ".join(row) + " |")
+    lines += ["", f"Paper averages over all 16 targets: single {mean(PAPER_SINGLE_AVG):.1f}, "
+              + ", ".join(f"{name} {PAPER_TRANSFER_AVG[(s, a)]:.1f}" for s, a, name in COLUMNS)
+              + ". A '-' is a run not done yet; the average row is '-' unless every target in "
+              "the table has the column."]
+    lines += ["", "Runs (source = the 15-task model whose shared layer is transferred; model "
+              "selection on the dev average for the source, on the target's dev accuracy for "
+              "the transfer; test scored once):", "",
+              "| source | target | transfer | seed | hardware | source train time | transfer "
+              "train time | commit |", "|---|---|---|---|---|---|---|---|"]
+    for r in records:
+        info, src = r["info"], r["source_info"]
+        src_time = f"{src['train_seconds'] / 60:.1f} min" if src.get("train_seconds") else "-"
+        lines.append(
+            f"| {r['source']} | {r['target']} | {r['arch']} | {info.get('seed')} | "
+            f"{info.get('hardware')} | {src_time} | {info['train_seconds'] / 60:.1f} min | "
+            f"{info.get('commit')} |"
+        )
+    if records:
+        lines += ["", "Profile: " + records[0]["info"].get("profile_note", "")]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", required=True)
+    parser.add_argument("--single", required=True, help="the st_lstm records of the profile")
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--title", default="FDU-MTL shared-knowledge transfer (paper Table 3): "
+                        "test error %")
+    args = parser.parse_args(argv)
+    errors, records = load_transfer(args.runs)
+    table = build_table(errors, records, load_single(args.single), args.title)
+    with open(args.out, "w") as f:
+        f.write(table)
+    print(table)
+
+
+if __name__ == "__main__":
+    main()
