@@ -29,6 +29,7 @@ setup(
             "fairseq-mtl-attention = fairseq_mtl.analysis.attention:cli_main",
             "fairseq-mtl-predict = fairseq_mtl.predict:cli_main",
             "fairseq-mtl-extract-shared = fairseq_mtl.transfer:cli_main",
+            "fairseq-mtl-neurons = fairseq_mtl.analysis.neurons:cli_main",
         ]
     },
 )
