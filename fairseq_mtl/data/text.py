@@ -114,7 +114,10 @@ def ptb_tokenize(text: str) -> List[str]:
         text = pattern.sub(replacement, text)
     tokens: List[str] = []
     for token in text.split():
-        tokens.extend(_split_token(token))
+        if "'" in token or token.endswith("."):
+            tokens.extend(_split_token(token))
+        else:  # most tokens: _split_token would return [token]
+            tokens.append(token)
     return tokens
 
 
