@@ -239,13 +239,22 @@ def get_parser() -> argparse.ArgumentParser:
     fdu.add_argument("--skip-bad-input", action="store_true",
                      help="skip (and count) bad lines and missing .unlabel files instead of "
                      "stopping at the first one")
+    from fairseq_mtl.data.prepare_glue import add_arguments
+
+    add_arguments(sub.add_parser("glue", help="GLUE tasks in the official TSV layout "
+                                 "(fairseq_mtl/data/prepare_glue.py)"))
     return parser
 
 
 def cli_main(argv=None) -> int:
     args = get_parser().parse_args(argv)
     try:
-        prepare_fdu_mtl(args)
+        if args.benchmark == "glue":
+            from fairseq_mtl.data.prepare_glue import prepare_glue
+
+            prepare_glue(args)
+        else:
+            prepare_fdu_mtl(args)
     except (DataError, FileNotFoundError, ValueError) as e:
         print(f"fairseq-mtl-prepare: error: {e}", file=sys.stderr)
         return 1

@@ -1,0 +1,194 @@
+"""Reader for the GLUE benchmark (Wang et al. 2018) in its official TSV layout, all nine tasks.
+
+Every file is read as raw TAB-separated lines (GLUE text contains quotes: no CSV quoting), a
+UTF-8 byte-order mark is dropped, and columns are found by header name where the file has a
+header. Per task:
+
+========  ==========================================  =================================
+task      files (train, dev, test)                    text / label columns
+========  ==========================================  =================================
+CoLA      train/dev: NO header (source, label, mark,  sentence; label 0/1; test:
+          sentence); test: index, sentence             index, sentence
+SST-2     sentence, label; test: index, sentence       also the test layout
+          (or sentence, label=-1)                      ``sentence<TAB>-1``
+MRPC      Quality, #1 ID, #2 ID, #1 String, #2 String  pair; test: index first
+STS-B     index ... sentence1, sentence2, score        pair; regression 0-5
+QQP       id, qid1, qid2, question1, question2,        pair; test: id, question1,
+          is_duplicate                                 question2
+MNLI      dev_matched/dev_mismatched,                  sentence1, sentence2,
+          test_matched/test_mismatched                 gold_label (3 classes)
+QNLI      index, question, sentence, label             pair
+RTE       index, sentence1, sentence2, label           pair
+WNLI      index, sentence1, sentence2, label           pair; label 0/1
+========  ==========================================  =================================
+
+Splits: ``train``, ``valid`` (dev; MNLI: matched) and ``test`` (unlabeled; labels stored as -1),
+MNLI also ``valid_mismatched`` and ``test_mismatched``. Test rows keep their GLUE ``index`` for
+the submission files.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
+
+from fairseq_mtl.data.problems import Problems
+from fairseq_mtl.data.text import DecodeStats, read_lines
+
+GLUE_TASKS = ("CoLA", "SST-2", "MRPC", "STS-B", "QQP", "MNLI", "QNLI", "RTE", "WNLI")
+
+
+@dataclass(frozen=True)
+class GlueSpec:
+    labels: Tuple[str, ...]  # () for regression
+    text: Tuple[str, ...]  # header names of the text column(s), train/dev
+    label: str  # header name of the label column (train/dev)
+    splits: Tuple[Tuple[str, str], ...]  # (split name, file name)
+    test_text: Optional[Tuple[str, ...]] = None  # when the test header names differ
+    no_header_train: bool = False  # CoLA train/dev
+    #: the submission's label names, when GLUE wants other ones than the data's labels
+    submit_names: Dict[str, str] = field(default_factory=dict)
+
+    @property
+    def regression(self) -> bool:
+        return not self.labels
+
+    @property
+    def pair(self) -> bool:
+        return len(self.text) == 2
+
+
+_STANDARD = (("train", "train.tsv"), ("valid", "dev.tsv"), ("test", "test.tsv"))
+SPECS: Dict[str, GlueSpec] = {
+    "CoLA": GlueSpec(("0", "1"), ("sentence",), "label", _STANDARD, no_header_train=True),
+    "SST-2": GlueSpec(("0", "1"), ("sentence",), "label", _STANDARD),
+    "MRPC": GlueSpec(("0", "1"), ("#1 String", "#2 String"), "Quality", _STANDARD),
+    "STS-B": GlueSpec((), ("sentence1", "sentence2"), "score", _STANDARD),
+    "QQP": GlueSpec(("0", "1"), ("question1", "question2"), "is_duplicate", _STANDARD),
+    "MNLI": GlueSpec(("contradiction", "entailment", "neutral"), ("sentence1", "sentence2"),
+                     "gold_label",
+                     (("train", "train.tsv"), ("valid", "dev_matched.tsv"),
+                      ("valid_mismatched", "dev_mismatched.tsv"), ("test", "test_matched.tsv"),
+                      ("test_mismatched", "test_mismatched.tsv"))),
+    "QNLI": GlueSpec(("entailment", "not_entailment"), ("question", "sentence"), "label",
+                     _STANDARD),
+    "RTE": GlueSpec(("entailment", "not_entailment"), ("sentence1", "sentence2"), "label",
+                    _STANDARD),
+    "WNLI": GlueSpec(("0", "1"), ("sentence1", "sentence2"), "label", _STANDARD),
+}
+# CoLA's train/dev columns (no header): source, label, original mark, sentence
+_COLA_COLUMNS = ("source", "label", "mark", "sentence")
+
+
+@dataclass
+class GlueExample:
+    texts: List[str]  # one or two raw texts
+    label: Optional[str]  # None on test rows; the score as text for STS-B
+    line: int
+    index: Optional[str] = None  # GLUE's index of a test row
+
+
+@dataclass
+class GlueTask:
+    name: str
+    spec: GlueSpec
+    splits: Dict[str, List[GlueExample]] = field(default_factory=dict)
+    decode: Dict[str, DecodeStats] = field(default_factory=dict)
+    files: Dict[str, str] = field(default_factory=dict)
+
+
+def _rows(path: str, stats: DecodeStats):
+    for number, text in read_lines(path, stats):
+        if number == 1 and text.startswith("\ufeff"):
+            text = text[1:]
+        yield number, text
+
+
+def _parse_label(spec: GlueSpec, value: str) -> Optional[str]:
+    """The normalised label, or None when it is not valid for the task."""
+    value = value.strip()
+    if spec.regression:
+        try:
+            score = float(value)
+        except ValueError:
+            return None
+        return repr(score) if score == score and abs(score) != float("inf") else None
+    return value if value in spec.labels else None
+
+
+def read_split(path: str, spec: GlueSpec, split: str, problems: Problems,
+               stats: DecodeStats) -> List[GlueExample]:
+    test = split.startswith("test")
+    rows = _rows(path, stats)
+    if spec.no_header_train and not test:
+        header = list(_COLA_COLUMNS)
+        header_line = 0
+    else:
+        try:
+            header_line, first = next(rows)
+        except StopIteration:
+            raise ValueError(f"{path}: empty file (expected a header line)") from None
+        header = first.split("\t")
+    text_names = spec.test_text if (test and spec.test_text) else spec.text
+    # SST-2 test as some mirrors ship it: sentence<TAB>-1 instead of index<TAB>sentence
+    missing = [n for n in text_names if n not in header]
+    if missing:
+        raise ValueError(f"{path}:{header_line or 1}: no column {missing[0]!r} in "
+                         f"{header if header_line else 'the fixed columns'} (expected the "
+                         f"official GLUE layout)")
+    text_cols = [header.index(n) for n in text_names]
+    label_col = header.index(spec.label) if spec.label in header else None
+    if not test and label_col is None:
+        raise ValueError(f"{path}:{header_line or 1}: no label column {spec.label!r} in "
+                         f"{header}")
+    index_col = next((header.index(n) for n in ("index", "id") if n in header), None)
+    examples = []
+    for number, line in rows:
+        if not line.strip():
+            problems.report(path, number, "empty_line", "empty line")
+            continue
+        fields = line.split("\t")
+        if len(fields) != len(header):
+            problems.report(path, number, "columns",
+                            f"{len(fields)} columns, expected {len(header)} ({header})")
+            continue
+        texts = [fields[c] for c in text_cols]
+        if any(not t.strip() for t in texts):
+            problems.report(path, number, "empty_text", "empty text")
+            continue
+        label = None
+        if not test:
+            label = _parse_label(spec, fields[label_col])
+            if label is None:
+                kind = "score" if spec.regression else "label"
+                expected = "a number" if spec.regression else f"one of {list(spec.labels)}"
+                problems.report(path, number, f"bad_{kind}",
+                                f"bad {kind} {fields[label_col]!r}; expected {expected}")
+                continue
+        index = fields[index_col] if (test and index_col is not None) else None
+        if test and index is None:
+            index = str(len(examples))  # a test file without an index column: row order
+        examples.append(GlueExample(texts, label, number, index))
+    return examples
+
+
+def read_glue_task(raw_dir: str, name: str, problems: Problems) -> GlueTask:
+    if name not in SPECS:
+        raise ValueError(f"unknown GLUE task {name!r}; known: {', '.join(GLUE_TASKS)}")
+    spec = SPECS[name]
+    directory = os.path.join(raw_dir, name)
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"{directory}: no such directory (the GLUE layout has one "
+                                f"directory per task)")
+    task = GlueTask(name, spec)
+    for split, filename in spec.splits:
+        path = os.path.join(directory, filename)
+        if not os.path.exists(path):
+            if split in ("train", "valid"):
+                raise FileNotFoundError(f"{path}: missing ({name} needs {filename})")
+            continue  # a test file is optional
+        stats = DecodeStats()
+        task.splits[split] = read_split(path, spec, split, problems, stats)
+        task.decode[split] = stats
+        task.files[split] = path
+    return task

@@ -1,0 +1,173 @@
+"""GLUE preparation on fixture files written here in the official layout of all nine tasks."""
+import json
+import os
+
+import numpy as np
+import pytest
+
+from conftest import run_cli
+
+WORDS = "the cat sat on a mat dog ran fast slow good bad film movie".split()
+
+
+def _sentence(i, n=6):
+    return " ".join(WORDS[(i * 7 + k * 3) % len(WORDS)] for k in range(n)).capitalize() + "."
+
+
+def _write(path, header, rows, bom=False):
+    with open(path, "w", encoding="utf-8") as f:
+        if bom:
+            f.write("\ufeff")
+        if header is not None:
+            f.write("\t".join(header) + "\n")
+        for r in rows:
+            f.write("\t".join(str(c) for c in r) + "\n")
+
+
+def write_glue(root, n=12):
+    """Small files in each task's official GLUE layout (column names and order as released)."""
+    def d(task):
+        os.makedirs(root / task, exist_ok=True)
+        return root / task
+
+    for split, m in (("train", n), ("dev", n // 2)):
+        _write(d("CoLA") / f"{split}.tsv", None,
+               [("gj04", i % 2, "*" if i % 2 == 0 else "", _sentence(i)) for i in range(m)])
+        _write(d("SST-2") / f"{split}.tsv", ["sentence", "label"],
+               [(_sentence(i), i % 2) for i in range(m)])
+        _write(d("MRPC") / f"{split}.tsv", ["Quality", "#1 ID", "#2 ID", "#1 String",
+                                           "#2 String"],
+               [(i % 2, 100 + i, 200 + i, _sentence(i), _sentence(i + 1)) for i in range(m)],
+               bom=True)
+        _write(d("STS-B") / f"{split}.tsv",
+               ["index", "genre", "filename", "year", "old_index", "source1", "source2",
+                "sentence1", "sentence2", "score"],
+               [(i, "main-news", "x", "2012", i, "none", "none", _sentence(i), _sentence(i + 2),
+                 f"{(i % 6) * 0.8:.3f}") for i in range(m)])
+        _write(d("QQP") / f"{split}.tsv",
+               ["id", "qid1", "qid2", "question1", "question2", "is_duplicate"],
+               [(i, 2 * i, 2 * i + 1, _sentence(i) + "?", _sentence(i + 3) + "?", i % 2)
+                for i in range(m)])
+        _write(d("QNLI") / f"{split}.tsv", ["index", "question", "sentence", "label"],
+               [(i, _sentence(i) + "?", _sentence(i + 4),
+                 ["entailment", "not_entailment"][i % 2]) for i in range(m)])
+        for task in ("RTE", "WNLI"):
+            labels = ["entailment", "not_entailment"] if task == "RTE" else ["0", "1"]
+            _write(d(task) / f"{split}.tsv", ["index", "sentence1", "sentence2", "label"],
+                   [(i, _sentence(i), _sentence(i + 5), labels[i % 2]) for i in range(m)])
+    mnli_header = ["index", "promptID", "pairID", "genre", "sentence1_binary_parse",
+                   "sentence2_binary_parse", "sentence1_parse", "sentence2_parse", "sentence1",
+                   "sentence2"]
+    classes = ["contradiction", "entailment", "neutral"]
+    for name, m, labels in (("train", n, 1), ("dev_matched", n // 2, 5),
+                            ("dev_mismatched", n // 2, 5), ("test_matched", 4, 0),
+                            ("test_mismatched", 3, 0)):
+        extra = ["label1"] + [f"label{k}" for k in range(2, labels + 1)] if labels else []
+        header = mnli_header + extra + (["gold_label"] if labels else [])
+        rows = []
+        for i in range(m):
+            row = [i, i, f"{i}e", "fiction", "( x )", "( y )", "(ROOT x)", "(ROOT y)",
+                   _sentence(i), _sentence(i + 6)]
+            if labels:
+                row += [classes[i % 3]] * labels + [classes[i % 3]]
+            rows.append(row)
+        _write(d("MNLI") / f"{name}.tsv", header, rows)
+    # official test layouts
+    _write(d("CoLA") / "test.tsv", ["index", "sentence"], [(i, _sentence(i)) for i in range(3)])
+    _write(d("SST-2") / "test.tsv", ["index", "sentence"], [(i, _sentence(i)) for i in range(3)])
+    _write(d("MRPC") / "test.tsv", ["index", "#1 ID", "#2 ID", "#1 String", "#2 String"],
+           [(i, 1, 2, _sentence(i), _sentence(i + 1)) for i in range(3)], bom=True)
+    _write(d("STS-B") / "test.tsv", ["index", "genre", "filename", "year", "old_index",
+                                     "source1", "source2", "sentence1", "sentence2"],
+           [(i, "g", "f", "y", i, "s", "s", _sentence(i), _sentence(i + 1)) for i in range(3)])
+    _write(d("QQP") / "test.tsv", ["id", "question1", "question2"],
+           [(i, _sentence(i), _sentence(i + 1)) for i in range(3)])
+    for task in ("QNLI",):
+        _write(d(task) / "test.tsv", ["index", "question", "sentence"],
+               [(i, _sentence(i), _sentence(i + 1)) for i in range(3)])
+    for task in ("RTE", "WNLI"):
+        _write(d(task) / "test.tsv", ["index", "sentence1", "sentence2"],
+               [(i, _sentence(i), _sentence(i + 1)) for i in range(3)])
+    return root
+
+
+@pytest.fixture
+def glue_raw(tmp_path):
+    return write_glue(tmp_path / "glue")
+
+
+def prepare(raw, out, *extra, check=True):
+    return run_cli(["fairseq-mtl-prepare", "glue", "--raw-dir", raw, "--out", out, *extra],
+                   check=check)
+
+
+def test_all_nine_tasks_in_their_official_layouts(glue_raw, tmp_path):
+    out = tmp_path / "bin"
+    prepare(glue_raw, out, "--tokenizer", "words")
+    manifest = json.load(open(out / "manifest.json"))
+    tasks = {t["name"]: t for t in manifest["tasks"]}
+    assert list(tasks) == ["CoLA", "SST-2", "MRPC", "STS-B", "QQP", "MNLI", "QNLI", "RTE",
+                           "WNLI"]
+    assert tasks["STS-B"]["type"] == "regression" and tasks["STS-B"]["labels"] == []
+    assert tasks["MNLI"]["labels"] == ["contradiction", "entailment", "neutral"]
+    assert tasks["MNLI"]["splits"] == {"train": 12, "valid": 6, "valid_mismatched": 6,
+                                       "test": 4, "test_mismatched": 3}
+    assert tasks["CoLA"]["splits"] == {"train": 12, "valid": 6, "test": 3}
+    scores = np.load(out / "STS-B" / "train.label.npy")
+    assert scores.dtype == np.float32 and scores[1] == pytest.approx(0.8)
+    assert list(np.load(out / "RTE" / "test.label.npy")) == [-1, -1, -1]
+    assert open(out / "QQP" / "test.index.txt").read().split() == ["0", "1", "2"]
+    assert list(np.load(out / "QNLI" / "valid.label.npy"))[:2] == [0, 1]
+    # a pair is "A <sep> B"; a single sentence has no <sep>; the BOM of MRPC is gone
+    from fairseq.data import Dictionary
+    from fairseq.data.indexed_dataset import make_dataset
+
+    d = Dictionary.load(str(out / "dict.txt"))
+    sep = d.index("<sep>")
+    rte = make_dataset(str(out / "RTE" / "train"), impl="mmap")
+    first = [d[int(i)] for i in rte[0]]
+    assert first.count("<sep>") == 1 and first[0] == "the" and first[-1] == "."
+    assert sep not in make_dataset(str(out / "CoLA" / "train"), impl="mmap")[0].tolist()
+    assert "\ufeff" not in "".join(d.symbols)
+
+
+def test_sentencepiece_and_sst2_test_as_sentence_minus_one(glue_raw, tmp_path):
+    _write(glue_raw / "SST-2" / "test.tsv", ["sentence", "label"],
+           [(_sentence(i), -1) for i in range(4)])
+    out = tmp_path / "bin"
+    prepare(glue_raw, out, "--tasks", "SST-2,RTE", "--spm-vocab", "60")
+    manifest = json.load(open(out / "manifest.json"))
+    assert manifest["preparation"]["tokenizer"] == "sentencepiece"
+    assert (out / "spm.model").exists()
+    assert manifest["tasks"][0]["splits"]["test"] == 4
+    assert open(out / "SST-2" / "test.index.txt").read().split() == ["0", "1", "2", "3"]
+
+
+@pytest.mark.parametrize("task, line, damage, message", [
+    ("RTE", 4, lambda r: r.replace("\tentailment", "\tmaybe"), "bad label 'maybe'"),
+    ("STS-B", 2, lambda r: r.rsplit("\t", 1)[0] + "\tfour", "bad score 'four'"),
+    ("QQP", 4, lambda r: r.split("\t", 1)[1], "5 columns, expected 6"),
+    ("CoLA", 2, lambda r: r.replace("\t1\t", "\t7\t"), "bad label '7'"),
+])
+def test_malformed_rows_stop_with_file_and_line_or_are_skipped(glue_raw, tmp_path, task, line,
+                                                               damage, message):
+    path = glue_raw / task / "train.tsv"
+    rows = open(path, encoding="utf-8").read().split("\n")
+    rows[line - 1] = damage(rows[line - 1])
+    open(path, "w", encoding="utf-8").write("\n".join(rows))
+    proc = prepare(glue_raw, tmp_path / "a", "--tasks", task, "--tokenizer", "words",
+                   check=False)
+    assert proc.returncode == 1 and f"{path}:{line}: {message}" in proc.stderr
+    proc = prepare(glue_raw, tmp_path / "b", "--tasks", task, "--tokenizer", "words",
+                   "--skip-bad-input")
+    manifest = json.load(open(tmp_path / "b" / "manifest.json"))
+    assert manifest["tasks"][0]["stats"]["skipped"] == 1
+    assert manifest["tasks"][0]["splits"]["train"] == 11
+
+
+def test_unknown_task_and_missing_layout(glue_raw, tmp_path):
+    proc = prepare(glue_raw, tmp_path / "x", "--tasks", "SQuAD", check=False)
+    assert proc.returncode == 1 and "unknown GLUE task 'SQuAD'" in proc.stderr
+    os.remove(glue_raw / "RTE" / "dev.tsv")
+    proc = prepare(glue_raw, tmp_path / "y", "--tasks", "RTE", check=False)
+    assert proc.returncode == 1 and "dev.tsv: missing" in proc.stderr
