@@ -37,7 +37,8 @@ class TaskDataset(torch.utils.data.Dataset):
         tokens = self.tokens[i].long()
         if self.truncate:
             tokens = tokens[: self.truncate]
-        label = None if self.labels is None else int(self.labels[i])
+        # an int class id, or a float score (regression labels are stored as float32)
+        label = None if self.labels is None else self.labels[i].item()
         return tokens, label
 
 
@@ -150,7 +151,10 @@ class MultiTaskDataset(FairseqDataset):
                 nsentences=len(labeled),
                 ntokens=int(lengths.sum()),
                 net_input={"src_tokens": tokens, "src_lengths": lengths, "task_id": task_id},
-                target=torch.tensor([s["target"] for s in labeled], dtype=torch.long),
+                target=torch.tensor(
+                    [s["target"] for s in labeled],
+                    dtype=torch.float if isinstance(labeled[0]["target"], float) else torch.long,
+                ),
             )
         else:
             batch.update(nsentences=0, ntokens=0)

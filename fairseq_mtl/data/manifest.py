@@ -19,6 +19,7 @@ class TaskEntry:
     name: str
     labels: List[str]
     type: str = "classification"  # or "regression"
+    metric: str = "accuracy"  # see fairseq_mtl/metrics.py: accuracy, mcc, f1_acc, ...
     splits: Dict[str, int] = field(default_factory=dict)
     stats: Dict[str, float] = field(default_factory=dict)
 

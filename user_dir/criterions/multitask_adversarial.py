@@ -21,9 +21,16 @@ Logged (all summable over workers, see ``logging_outputs_can_be_summed``): per t
 ``adv_loss``, ``adv_acc`` (discriminator accuracy), ``diff_loss`` and ``avg_acc``, the mean of
 the per-task accuracies: use ``--best-checkpoint-metric avg_acc
 --maximize-best-checkpoint-metric`` to select on the average dev accuracy.
+
+Tasks of other kinds (GLUE): a regression task (manifest type ``regression``, one output) is
+trained with the summed squared error; each task's official metric (manifest ``metric``, see
+fairseq_mtl/metrics.py) is logged from summable counts: ``{task}/mcc`` (CoLA), ``{task}/f1``
+(MRPC, QQP), ``{task}/pearson`` (STS-B), and ``avg_score``, the GLUE-style mean of every task's
+score (for accuracy-only benchmarks it equals ``avg_acc``).
 """
 
 import math
+import re
 from dataclasses import dataclass
 
 import torch
@@ -33,6 +40,9 @@ from fairseq.criterions import FairseqCriterion, register_criterion
 from fairseq.dataclass import FairseqDataclass
 
 from fairseq_mtl.losses import adversarial_loss, orthogonality_loss
+from fairseq_mtl.metrics import CONFUSION, REGRESSION_SUMS, f1, matthews, pearson_from_sums
+
+_EXTRA_KEY = re.compile(r"^_(mcc|f1_acc|pearson_spearman)\.(\w+):(.+)$")
 
 
 @dataclass
@@ -47,6 +57,11 @@ class MultitaskAdversarialCriterion(FairseqCriterion):
         super().__init__(task)
         self.task_names = list(task.task_names)
         self.task_weights = list(task.task_weights)
+        entries = getattr(task, "task_entries", None) or []
+        self.regression = [e.type == "regression" for e in entries] or [False] * len(
+            self.task_names)
+        self.task_metric = [getattr(e, "metric", "accuracy") for e in entries] or [
+            "accuracy"] * len(self.task_names)
 
     def forward(self, model, sample, reduce=True):
         task_id = sample["task_id"]
@@ -56,7 +71,12 @@ class MultitaskAdversarialCriterion(FairseqCriterion):
         target = sample["target"]  # B
         nsentences = target.numel()
 
-        task_loss = F.cross_entropy(logits.float(), target, reduction="sum")
+        regression = self.regression[task_id]
+        if regression:
+            prediction = logits.squeeze(-1).float()
+            task_loss = F.mse_loss(prediction, target.float(), reduction="sum")
+        else:
+            task_loss = F.cross_entropy(logits.float(), target, reduction="sum")
         loss = self.task_weights[task_id] * task_loss
 
         adv = logits.new_zeros(())
@@ -80,7 +100,20 @@ class MultitaskAdversarialCriterion(FairseqCriterion):
                                                             False))
             loss = loss + gamma * diff * nsentences
 
-        correct = int((logits.argmax(-1) == target).sum())
+        extra = {}
+        metric = self.task_metric[task_id]
+        if regression:
+            correct = 0
+            p, t = prediction.detach().double(), target.double()
+            extra = {"sx": float(p.sum()), "sy": float(t.sum()), "sxx": float((p * p).sum()),
+                     "syy": float((t * t).sum()), "sxy": float((p * t).sum())}
+        else:
+            predicted = logits.argmax(-1)
+            correct = int((predicted == target).sum())
+            if metric in ("mcc", "f1_acc"):
+                pos, true = predicted == 1, target == 1
+                extra = {"tp": int((pos & true).sum()), "fp": int((pos & ~true).sum()),
+                         "fn": int((~pos & true).sum()), "tn": int((~pos & ~true).sum())}
         logging_output = {
             "loss": loss.data,
             "ntokens": sample["ntokens"],
@@ -101,8 +134,16 @@ class MultitaskAdversarialCriterion(FairseqCriterion):
         for k, name in enumerate(self.task_names):
             mine = k == task_id
             logging_output[f"_loss:{name}"] = task_loss.data if mine else zero
-            logging_output[f"_correct:{name}"] = correct if mine else 0
+            if not self.regression[k]:
+                logging_output[f"_correct:{name}"] = correct if mine else 0
             logging_output[f"_n:{name}"] = nsentences if mine else 0
+            task_metric = self.task_metric[k]
+            keys = (REGRESSION_SUMS if task_metric == "pearson_spearman"
+                    else CONFUSION if task_metric in ("mcc", "f1_acc") else ())
+            for key in keys:
+                zero_value = 0.0 if task_metric == "pearson_spearman" else 0
+                logging_output[f"_{task_metric}.{key}:{name}"] = (
+                    extra[key] if mine else zero_value)
         return loss, nsentences, logging_output
 
     @staticmethod
@@ -135,12 +176,32 @@ class MultitaskAdversarialCriterion(FairseqCriterion):
                 continue
             metrics.log_scalar(f"{name}/loss", total(f"_loss:{name}") / n / math.log(2), n,
                                round=3)
-            metrics.log_scalar_sum(f"_correct:{name}", total(f"_correct:{name}"))
             metrics.log_scalar_sum(f"_n:{name}", n)
-            metrics.log_derived(
-                f"{name}/acc", lambda m, name=name: _ratio(m, f"_correct:{name}", f"_n:{name}")
-            )
+            if any(f"_correct:{name}" in log for log in logging_outputs):
+                metrics.log_scalar_sum(f"_correct:{name}", total(f"_correct:{name}"))
+                metrics.log_derived(
+                    f"{name}/acc",
+                    lambda m, name=name: _ratio(m, f"_correct:{name}", f"_n:{name}"))
+        extra = {}
+        for key in logging_outputs[0] if logging_outputs else ():
+            match = _EXTRA_KEY.match(key)
+            if match:
+                extra.setdefault(match.group(3), match.group(1))
+                metrics.log_scalar_sum(key, total(key))
+        for name, metric in extra.items():
+            if total(f"_n:{name}") == 0:
+                continue
+            if metric == "mcc":
+                metrics.log_derived(f"{name}/mcc", lambda m, name=name: _confusion_metric(
+                    m, name, "mcc"))
+            elif metric == "f1_acc":
+                metrics.log_derived(f"{name}/f1", lambda m, name=name: _confusion_metric(
+                    m, name, "f1_acc"))
+            else:
+                metrics.log_derived(f"{name}/pearson", lambda m, name=name: _pearson(m, name))
         metrics.log_derived("avg_acc", lambda m: _average_accuracy(m))
+        if extra:
+            metrics.log_derived("avg_score", lambda m: _average_score(m, extra))
 
 
 def _ratio(meters, num: str, den: str) -> float:
@@ -157,3 +218,43 @@ def _average_accuracy(meters) -> float:
         and meters["_n:" + k.split(":", 1)[1]].sum > 0
     ]
     return round(sum(accs) / len(accs), 2) if accs else float("nan")
+
+
+def _confusion_metric(meters, name: str, metric: str) -> float:
+    counts = {k: meters[f"_{metric}.{k}:{name}"].sum for k in CONFUSION
+              if f"_{metric}.{k}:{name}" in meters}
+    if len(counts) < 4 or sum(counts.values()) == 0:
+        return float("nan")
+    value = (matthews(*(counts[k] for k in CONFUSION)) if metric == "mcc"
+             else f1(counts["tp"], counts["fp"], counts["fn"]))
+    return round(100.0 * value, 2)
+
+
+def _pearson(meters, name: str) -> float:
+    keys = [f"_pearson_spearman.{k}:{name}" for k in REGRESSION_SUMS]
+    if any(k not in meters for k in keys) or f"_n:{name}" not in meters:
+        return float("nan")
+    n = meters[f"_n:{name}"].sum
+    return round(100.0 * pearson_from_sums(n, *(meters[k].sum for k in keys)), 2)
+
+
+def _average_score(meters, extra) -> float:
+    """GLUE-style: each task's score (accuracy; MCC; mean of F1 and accuracy; Pearson), then
+    the mean over tasks."""
+    scores = []
+    names = {k.split(":", 1)[1] for k in meters if k.startswith("_n:")}
+    for name in names:
+        if meters[f"_n:{name}"].sum == 0:
+            continue
+        metric = extra.get(name, "accuracy")
+        if metric == "pearson_spearman":
+            scores.append(_pearson(meters, name))
+            continue
+        acc = _ratio(meters, f"_correct:{name}", f"_n:{name}")
+        if metric == "mcc":
+            scores.append(_confusion_metric(meters, name, "mcc"))
+        elif metric == "f1_acc":
+            scores.append((_confusion_metric(meters, name, "f1_acc") + acc) / 2)
+        else:
+            scores.append(acc)
+    return round(sum(scores) / len(scores), 2) if scores else float("nan")
