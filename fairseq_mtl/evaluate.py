@@ -1,9 +1,13 @@
-"""``fairseq-mtl-evaluate``: per-task accuracy of a checkpoint on dev or test (markdown + JSON).
+"""``fairseq-mtl-evaluate``: per-task scores of a checkpoint on dev or test (markdown + JSON).
 
     fairseq-mtl-evaluate checkpoints/checkpoint_best.pt --split test [--data data-bin/fdu-mtl]
+    fairseq-mtl-evaluate glue/checkpoint_best.pt --split test --submission glue-submission/
 
 Writes ``{out}.md`` and ``{out}.json`` (default ``out``: ``<checkpoint dir>/eval_<split>``) with
-per-task accuracy, error and size, and the average over tasks (macro, as in the papers' tables).
+per-task accuracy, error and size, and the average over tasks (macro, as in the papers' tables);
+for GLUE tasks also each task's official metric (CoLA MCC; MRPC/QQP F1; STS-B Pearson and
+Spearman), its score and the GLUE-style average (fairseq_mtl/metrics.py). An unlabeled split
+(GLUE test) gets no scores; ``--submission DIR`` writes its predictions in GLUE's layout.
 """
 from __future__ import annotations
 
@@ -12,46 +16,147 @@ import json
 import os
 import sys
 import time
-from typing import Dict, List
+from typing import Dict, List, Optional
 
+import numpy as np
 import torch
+
+from fairseq_mtl.metrics import binary_confusion, glue_average, task_metrics
+
+
+def _batches(dataset, batch_size: int, pad: int):
+    """(indices, tokens B x T, lengths) of one task's split, similar lengths together."""
+    order = np.argsort(dataset.sizes, kind="stable")
+    for start in range(0, len(order), batch_size):
+        idx = order[start:start + batch_size]
+        items = [dataset[int(i)] for i in idx]
+        lengths = torch.tensor([len(t) for t, _ in items], dtype=torch.long)
+        tokens = torch.full((len(items), int(lengths.max())), pad, dtype=torch.long)
+        for b, (t, _) in enumerate(items):
+            tokens[b, : len(t)] = t
+        yield idx, tokens, lengths, [label for _, label in items]
 
 
 @torch.no_grad()
-def evaluate(model, task, split: str, batch_size: int = 64, device: str = "cpu") -> Dict:
-    task.load_dataset(split)
-    dataset = task.dataset(split)
-    itr = task.get_batch_iterator(
-        dataset, max_sentences=batch_size, disable_iterator_cache=True
-    ).next_epoch_itr(shuffle=False)
-    correct = {name: 0 for name in task.task_names}
-    total = {name: 0 for name in task.task_names}
-    for batch in itr:
-        if not batch:
-            continue
-        net_input = {k: (v.to(device) if torch.is_tensor(v) else v)
-                     for k, v in batch["net_input"].items()}
-        logits = model(**net_input)["logits"]
-        name = batch["task"]
-        correct[name] += int((logits.argmax(-1).cpu() == batch["target"]).sum())
-        total[name] += int(batch["target"].numel())
+def predict_split(model, task, name: str, split: str, batch_size: int = 64,
+                  device: str = "cpu"):
+    """-> (predictions, targets) of one task's split in file order: class ids, or scores for a
+    regression task; None when the task has no such split."""
+    dataset = task._task_split(name, split, labeled=True)
+    if dataset is None:
+        return None
+    k = task.task_names.index(name)
+    regression = task.task_entries[k].type == "regression"
+    predictions = [None] * len(dataset)
+    targets = [None] * len(dataset)
+    for idx, tokens, lengths, labels in _batches(dataset, batch_size,
+                                                 task.source_dictionary.pad()):
+        logits = model(tokens.to(device), lengths.to(device), k)["logits"].float().cpu()
+        values = logits.view(-1).tolist() if regression else logits.argmax(-1).tolist()
+        for i, v, t in zip(idx, values, labels):
+            predictions[int(i)], targets[int(i)] = v, t
+    return predictions, targets
+
+
+def score_task(entry, predictions, targets) -> Dict:
+    """The task's official metrics (fairseq_mtl/metrics.py) on labeled data."""
+    metric = getattr(entry, "metric", "accuracy")
+    n = len(targets)
+    if entry.type == "regression":
+        counts = {"n": n, "sx": sum(predictions), "sy": sum(targets),
+                  "sxx": sum(p * p for p in predictions), "syy": sum(t * t for t in targets),
+                  "sxy": sum(p * t for p, t in zip(predictions, targets))}
+        return task_metrics(metric, counts, (predictions, targets))
+    counts = {"n": n, "correct": sum(int(p == t) for p, t in zip(predictions, targets))}
+    counts.update(binary_confusion(predictions, targets))
+    return task_metrics(metric, counts)
+
+
+def evaluate(model, task, split: str, batch_size: int = 64, device: str = "cpu",
+             submission: Optional[str] = None) -> Dict:
+    """Per-task scores on ``split`` (tasks without the split are left out; MNLI's mismatched dev
+    set is the extra row ``MNLI-mm`` of ``valid``). With ``submission``, the predictions of an
+    unlabeled split are written as GLUE submission files."""
     rows = []
-    for name in task.task_names:
-        acc = 100.0 * correct[name] / total[name] if total[name] else float("nan")
-        rows.append({"task": name, "n": total[name], "correct": correct[name],
-                     "accuracy": round(acc, 2), "error": round(100.0 - acc, 2)})
-    avg = sum(r["accuracy"] for r in rows) / len(rows)
-    return {"split": split, "tasks": rows,
-            "average": {"accuracy": round(avg, 2), "error": round(100.0 - avg, 2)}}
+    for k, name in enumerate(task.task_names):
+        entry = task.task_entries[k]
+        parts = [(name, split)]
+        if split in ("valid", "test") and f"{split}_mismatched" in entry.splits:
+            parts.append((f"{name}-mm", f"{split}_mismatched"))
+        for row_name, row_split in parts:
+            result = predict_split(model, task, name, row_split, batch_size, device)
+            if result is None:
+                continue
+            predictions, targets = result
+            row = {"task": row_name, "n": len(targets)}
+            labeled = not (targets and all(t == -1 for t in targets))
+            if labeled:
+                metrics = score_task(entry, predictions, targets)
+                row.update(metrics)
+                if "accuracy" in metrics:
+                    row["correct"] = sum(int(p == t) for p, t in zip(predictions, targets))
+                    row["error"] = round(100.0 - metrics["accuracy"], 2)
+            if submission:
+                write_submission(submission, entry, row_name, task.cfg.data, row_split,
+                                 predictions)
+            rows.append(row)
+    scored = [r for r in rows if "score" in r]
+    accuracies = [r["accuracy"] for r in scored if "accuracy" in r]
+    average = {}
+    if accuracies:
+        avg = sum(accuracies) / len(accuracies)
+        average.update(accuracy=round(avg, 2), error=round(100.0 - avg, 2))
+    if scored:
+        average["score"] = glue_average({r["task"]: r["score"] for r in scored})
+    return {"split": split, "tasks": rows, "average": average}
+
+
+# GLUE submission file names (MNLI: matched / mismatched)
+SUBMISSION_NAMES = {"MNLI": "MNLI-m", "MNLI-mm": "MNLI-mm"}
+
+
+def write_submission(directory: str, entry, row_name: str, data: str, split: str,
+                     predictions) -> str:
+    """``<Task>.tsv`` with ``index<TAB>prediction``: label names as in GLUE's data (0/1,
+    entailment/not_entailment, ...), STS-B scores clipped to [0, 5]."""
+    os.makedirs(directory, exist_ok=True)
+    index_file = os.path.join(data, entry.name, f"{split}.index.txt")
+    if os.path.exists(index_file):
+        with open(index_file) as f:
+            indices = [line.rstrip("\n") for line in f]
+    else:
+        indices = [str(i) for i in range(len(predictions))]
+    path = os.path.join(directory, SUBMISSION_NAMES.get(row_name, row_name) + ".tsv")
+    with open(path, "w") as f:
+        f.write("index\tprediction\n")
+        for index, p in zip(indices, predictions):
+            value = (f"{min(5.0, max(0.0, p)):.3f}" if entry.type == "regression"
+                     else entry.labels[p])
+            f.write(f"{index}\t{value}\n")
+    return path
 
 
 def to_markdown(result: Dict, title: str = "") -> str:
     lines = [f"### {title}", ""] if title else []
-    lines += ["| task | n | accuracy % | error % |", "|---|---|---|---|"]
+    extra = [k for k in ("mcc", "f1", "pearson", "spearman")
+             if any(k in r for r in result["tasks"])]
+    glue = bool(extra) or any("accuracy" not in r for r in result["tasks"])
+    header = ["task", "n", "accuracy %", "error %"] + [f"{k} %" for k in extra]
+    header += ["score %"] if glue else []
+    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+
+    def cell(row, key):
+        return f"{row[key]:.2f}" if key in row else "-"
+
     for r in result["tasks"]:
-        lines.append(f"| {r['task']} | {r['n']} | {r['accuracy']:.2f} | {r['error']:.2f} |")
+        cells = [r["task"], str(r["n"]), cell(r, "accuracy"), cell(r, "error")]
+        cells += [cell(r, k) for k in extra] + ([cell(r, "score")] if glue else [])
+        lines.append("| " + " | ".join(cells) + " |")
     avg = result["average"]
-    lines.append(f"| **average** | | **{avg['accuracy']:.2f}** | **{avg['error']:.2f}** |")
+    cells = ["**average**", "", f"**{avg['accuracy']:.2f}**" if "accuracy" in avg else "-",
+             f"**{avg['error']:.2f}**" if "error" in avg else "-"] + [""] * len(extra)
+    cells += [f"**{avg['score']:.2f}** (GLUE-style)" if "score" in avg else "-"] if glue else []
+    lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -65,6 +170,9 @@ def get_parser() -> argparse.ArgumentParser:
     parser.add_argument("--user-dir", help="fairseq-mtl's user_dir (default: the project's)")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--submission", metavar="DIR",
+                        help="also write the split's predictions as GLUE submission files "
+                        "(<Task>.tsv: index<TAB>prediction; MNLI-m.tsv, MNLI-mm.tsv)")
     parser.add_argument("--out", help="output path without extension "
                         "(default: <checkpoint dir>/eval_<split>)")
     return parser
@@ -77,7 +185,8 @@ def cli_main(argv: List[str] = None) -> int:
     started = time.time()
     try:
         model, task, _ = load_checkpoint(args.checkpoint, args.data, args.user_dir, args.device)
-        result = evaluate(model, task, args.split, args.batch_size, args.device)
+        result = evaluate(model, task, args.split, args.batch_size, args.device,
+                          args.submission)
     except (FileNotFoundError, RuntimeError, KeyError, ValueError) as e:
         print(f"fairseq-mtl-evaluate: error: {e}", file=sys.stderr)
         return 1

@@ -24,3 +24,32 @@ def test_glue_mix_trains_with_official_metrics(glue_bin, tmp_path, arch):
                 "MNLI/acc", "avg_score", "avg_acc"):
         assert f"| {key} " in valid, key
     assert "STS-B/acc" not in valid
+
+
+def test_evaluation_metrics_and_submission_files(glue_bin, tmp_path):
+    import json
+
+    run_cli(train_args(glue_bin, tmp_path, "sp_lstm", "--max-update", "6"))
+    ckpt = tmp_path / "checkpoint_last.pt"
+    run_cli(["fairseq-mtl-evaluate", ckpt, "--split", "valid", "--out", tmp_path / "dev"])
+    result = json.load(open(tmp_path / "dev.json"))
+    rows = {r["task"]: r for r in result["tasks"]}
+    assert "MNLI-mm" in rows and rows["MNLI-mm"]["n"] == 8
+    assert {"mcc", "accuracy", "score"} <= set(rows["CoLA"])
+    assert {"pearson", "spearman", "score"} <= set(rows["STS-B"]) and "accuracy" not in rows["STS-B"]
+    assert rows["MRPC"]["score"] == pytest.approx((rows["MRPC"]["f1"] + rows["MRPC"]["accuracy"]) / 2, abs=0.01)
+    assert "score" in result["average"]
+    sub = tmp_path / "submission"
+    run_cli(["fairseq-mtl-evaluate", ckpt, "--split", "test", "--out", tmp_path / "test",
+             "--submission", sub])
+    files = sorted(p.name for p in sub.iterdir())
+    assert files == ["CoLA.tsv", "MNLI-m.tsv", "MNLI-mm.tsv", "MRPC.tsv", "QNLI.tsv", "QQP.tsv",
+                     "RTE.tsv", "SST-2.tsv", "STS-B.tsv", "WNLI.tsv"]
+    mnli = (sub / "MNLI-mm.tsv").read_text().splitlines()
+    assert mnli[0] == "index\tprediction" and len(mnli) == 4
+    assert all(line.split("\t")[1] in ("contradiction", "entailment", "neutral")
+               for line in mnli[1:])
+    assert all(0.0 <= float(line.split("\t")[1]) <= 5.0
+               for line in (sub / "STS-B.tsv").read_text().splitlines()[1:])
+    test = json.load(open(tmp_path / "test.json"))
+    assert all("score" not in r for r in test["tasks"])  # unlabeled: no scores
