@@ -23,6 +23,11 @@ CMD=("$BIN/fairseq-train" "$DATA" --user-dir "$ROOT/user_dir"
      --seed "$SEED" --save-dir "$RUN_DIR" --tensorboard-logdir "$RUN_DIR/tb"
      --log-interval 200 --no-progress-bar "${TRAIN_ARGS[@]}" "$@")
 START=$(date +%s)
+# the code the run starts with (the tree may change while it trains); +dirty: uncommitted edits
+COMMIT="${FAIRSEQ_MTL_COMMIT:-$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)}"
+if [[ -z "${FAIRSEQ_MTL_COMMIT:-}" && -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ]]; then
+  COMMIT="$COMMIT+dirty"
+fi
 "${CMD[@]}" 2>&1 | tee "$RUN_DIR/train.log" | grep --line-buffered -E "valid on|done training" || true
 test -f "$RUN_DIR/checkpoint_best.pt" || { echo "training failed, see $RUN_DIR/train.log"; exit 1; }
 TRAIN_SECONDS=$(( $(date +%s) - START ))
@@ -30,7 +35,7 @@ for SPLIT in valid test; do
   "$BIN/fairseq-mtl-evaluate" "$RUN_DIR/checkpoint_best.pt" --split "$SPLIT" --data "$DATA" \
     --out "$RUN_DIR/eval_$SPLIT" > /dev/null
 done
-"$BIN/python" -m fairseq_mtl.analysis.runinfo --out "$RUN_DIR/run.json" --arch "$ARCH" \
+FAIRSEQ_MTL_COMMIT="$COMMIT" "$BIN/python" -m fairseq_mtl.analysis.runinfo --out "$RUN_DIR/run.json" --arch "$ARCH" \
   --seed "$SEED" --profile "$PROFILE" --profile-note "$PROFILE_NOTE" \
   --train-seconds "$TRAIN_SECONDS" --command "${CMD[*]}"
 echo "$ARCH seed $SEED: test $(grep -o '\*\*[0-9.]*\*\* |' "$RUN_DIR/eval_test.md" | head -1) accuracy; $RUN_DIR"
