@@ -60,6 +60,26 @@ def run_cli(args, check=True, env=None, timeout=600):
     return proc
 
 
+class Result:
+    def __init__(self, returncode, stdout, stderr):
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
+def run_main(cli_main, args, check=True):
+    """Call a console script's ``cli_main(argv)`` in this process (no interpreter and torch
+    start-up per call); returns an object like CompletedProcess."""
+    import contextlib
+    import io
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli_main([str(a) for a in args])
+    result = Result(code or 0, out.getvalue(), err.getvalue())
+    if check and result.returncode != 0:
+        raise AssertionError(f"{args} failed ({result.returncode}):\n{result.stderr[-3000:]}")
+    return result
+
+
 @pytest.fixture(scope="session")
 def data_bin(raw_dir, tmp_path_factory):
     out = str(tmp_path_factory.mktemp("data-bin"))

@@ -5,7 +5,8 @@ import os
 import numpy as np
 import pytest
 
-from conftest import run_cli
+from conftest import run_main
+from fairseq_mtl.data.prepare import cli_main as prepare_main
 
 WORDS = "the cat sat on a mat dog ran fast slow good bad film movie".split()
 
@@ -97,8 +98,7 @@ def glue_raw(tmp_path):
 
 
 def prepare(raw, out, *extra, check=True):
-    return run_cli(["fairseq-mtl-prepare", "glue", "--raw-dir", raw, "--out", out, *extra],
-                   check=check)
+    return run_main(prepare_main, ["glue", "--raw-dir", raw, "--out", out, *extra], check=check)
 
 
 def test_all_nine_tasks_in_their_official_layouts(glue_raw, tmp_path):

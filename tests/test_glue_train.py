@@ -1,7 +1,9 @@
 """Multi-task training on a GLUE mix (pairs, a regression task, official metrics)."""
 import pytest
 
-from conftest import run_cli, train_args
+from conftest import run_cli, run_main, train_args
+from fairseq_mtl.data.prepare import cli_main as prepare
+from fairseq_mtl.evaluate import cli_main as evaluate
 from test_glue_prepare import write_glue
 
 
@@ -9,8 +11,7 @@ from test_glue_prepare import write_glue
 def glue_bin(tmp_path_factory):
     raw = write_glue(tmp_path_factory.mktemp("glue-raw") / "glue", n=16)
     out = tmp_path_factory.mktemp("glue-bin")
-    run_cli(["fairseq-mtl-prepare", "glue", "--raw-dir", raw, "--out", out,
-             "--tokenizer", "words"])
+    run_main(prepare, ["glue", "--raw-dir", raw, "--out", out, "--tokenizer", "words"])
     return str(out)
 
 
@@ -31,7 +32,7 @@ def test_evaluation_metrics_and_submission_files(glue_bin, tmp_path):
 
     run_cli(train_args(glue_bin, tmp_path, "sp_lstm", "--max-update", "6"))
     ckpt = tmp_path / "checkpoint_last.pt"
-    run_cli(["fairseq-mtl-evaluate", ckpt, "--split", "valid", "--out", tmp_path / "dev"])
+    run_main(evaluate, [ckpt, "--split", "valid", "--out", tmp_path / "dev"])
     result = json.load(open(tmp_path / "dev.json"))
     rows = {r["task"]: r for r in result["tasks"]}
     assert "MNLI-mm" in rows and rows["MNLI-mm"]["n"] == 8
@@ -40,8 +41,8 @@ def test_evaluation_metrics_and_submission_files(glue_bin, tmp_path):
     assert rows["MRPC"]["score"] == pytest.approx((rows["MRPC"]["f1"] + rows["MRPC"]["accuracy"]) / 2, abs=0.01)
     assert "score" in result["average"]
     sub = tmp_path / "submission"
-    run_cli(["fairseq-mtl-evaluate", ckpt, "--split", "test", "--out", tmp_path / "test",
-             "--submission", sub])
+    run_main(evaluate, [ckpt, "--split", "test", "--out", tmp_path / "test", "--submission",
+                        sub])
     files = sorted(p.name for p in sub.iterdir())
     assert files == ["CoLA.tsv", "MNLI-m.tsv", "MNLI-mm.tsv", "MRPC.tsv", "QNLI.tsv", "QQP.tsv",
                      "RTE.tsv", "SST-2.tsv", "STS-B.tsv", "WNLI.tsv"]

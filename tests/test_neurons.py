@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import run_cli, train_args
+from conftest import run_cli, run_main, train_args
+from fairseq_mtl.analysis.neurons import cli_main as neurons
 
 
 @pytest.fixture(scope="module")
@@ -38,12 +39,12 @@ def test_score_after_the_last_word_is_the_prediction(models):
 def test_trajectory_and_heatmap_pictures(models, tmp_path):
     for what in ("trajectory", "heatmap"):
         out = tmp_path / f"{what}.png"
-        proc = run_cli(["fairseq-mtl-neurons", what, "--model", f"SP-MTL={models['sp_lstm']}",
+        proc = run_main(neurons, [what, "--model", f"SP-MTL={models['sp_lstm']}",
                         "--model", f"ASP-MTL={models['asp_lstm']}", "--task", "beta",
                         "--sentence", "B1 good, b2 b3!", "--out", out])
         assert out.stat().st_size > 1000
     assert "neurons: SP-MTL shared h" in proc.stdout
-    proc = run_cli(["fairseq-mtl-neurons", "heatmap", "--model", models["sp_lstm"], "--task",
+    proc = run_main(neurons, ["heatmap", "--model", models["sp_lstm"], "--task",
                     "beta", "--sentence", "b1 good", "--neuron", "private:99", "--out",
                     tmp_path / "x.png"], check=False)
     assert proc.returncode == 1 and "the private layer has 8 neurons" in proc.stderr
@@ -73,7 +74,7 @@ def test_patterns_are_each_neurons_peak_word(models, tmp_path, data_bin):
     assert {p["pattern"]: p["neurons"] for p in result["shared"]} == expected
 
     out = tmp_path / "table4"
-    run_cli(["fairseq-mtl-neurons", "patterns", "--model", f"SP-MTL={models['sp_lstm']}",
+    run_main(neurons, ["patterns", "--model", f"SP-MTL={models['sp_lstm']}",
              "--model", f"ASP-MTL={models['asp_lstm']}", "--tasks", "alpha,gamma",
              "--out", out])
     rows = json.load(open(f"{out}.json"))

@@ -5,7 +5,7 @@ import os
 import pytest
 import torch
 
-from conftest import TASKS, run_cli, train_args, write_raw_task
+from conftest import TASKS, run_cli, run_main, train_args, write_raw_task
 
 
 @pytest.fixture(scope="module")
@@ -30,17 +30,29 @@ def raw_test(raw_dir, task):
     return [r[1] for r in rows], [r[0] for r in rows]
 
 
-def predict_cli(*args, check=True, stdin=None):
-    import subprocess
-    import sys
+def predict_cli(*args, check=True, stdin=None, subprocess=False):
+    """fairseq-mtl-predict in this process (stdin: via a temporary --input file), or as a real
+    process with ``subprocess=True``."""
+    if subprocess:
+        import subprocess as sp
+        import sys
 
-    cmd = [os.path.join(os.path.dirname(sys.executable), "fairseq-mtl-predict")]
-    cmd += [str(a) for a in args]
-    proc = subprocess.run(cmd, input=stdin, capture_output=True,
-                          env=dict(os.environ, PYTHONWARNINGS="ignore"))
-    if check:
-        assert proc.returncode == 0, proc.stderr.decode()[-3000:]
-    return proc.returncode, proc.stdout.decode(), proc.stderr.decode()
+        cmd = [os.path.join(os.path.dirname(sys.executable), "fairseq-mtl-predict")]
+        proc = sp.run(cmd + [str(a) for a in args], input=stdin, capture_output=True,
+                      env=dict(os.environ, PYTHONWARNINGS="ignore"))
+        if check:
+            assert proc.returncode == 0, proc.stderr.decode()[-3000:]
+        return proc.returncode, proc.stdout.decode(), proc.stderr.decode()
+    import tempfile
+
+    from fairseq_mtl.predict import cli_main
+
+    if stdin is not None:
+        with tempfile.NamedTemporaryFile("wb", suffix=".txt", delete=False) as f:
+            f.write(stdin)
+        args = args + ("--input", f.name)
+    result = run_main(cli_main, args, check=check)
+    return result.returncode, result.stdout, result.stderr
 
 
 def test_api_lists_tasks_and_agrees_with_evaluation_on_raw_text(lstm_ckpt, raw_dir, tmp_path):
@@ -52,7 +64,9 @@ def test_api_lists_tasks_and_agrees_with_evaluation_on_raw_text(lstm_ckpt, raw_d
     assert m.tasks == list(TASKS)
     assert m.labels("alpha") == ["0", "1"] and not m.is_regression("alpha")
     out = tmp_path / "eval"
-    run_cli(["fairseq-mtl-evaluate", lstm_ckpt, "--split", "test", "--out", out])
+    from fairseq_mtl.evaluate import cli_main as evaluate
+
+    run_main(evaluate, [lstm_ckpt, "--split", "test", "--out", out])
     evaluated = {r["task"]: r["correct"] for r in json.load(open(f"{out}.json"))["tasks"]}
     for task in TASKS:
         texts, gold = raw_test(raw_dir, task)
@@ -82,7 +96,8 @@ def test_api_errors(lstm_ckpt):
 
 def test_cli_text_input_keeps_one_row_per_line(lstm_ckpt):
     stdin = "a1 good a2\n\nA3 BAD, a4!\n".encode()
-    _, out, err = predict_cli("--checkpoint", lstm_ckpt, "--task", "alpha", stdin=stdin)
+    _, out, err = predict_cli("--checkpoint", lstm_ckpt, "--task", "alpha", stdin=stdin,
+                              subprocess=True)
     rows = [line.split("\t") for line in out.splitlines()]
     assert rows[0] == ["line", "task", "label"]
     assert [r[0] for r in rows[1:]] == ["1", "2", "3"]
@@ -177,7 +192,9 @@ def test_another_dictionary_is_refused(lstm_ckpt, tmp_path):
     for name, (prefix, n) in TASKS.items():
         write_raw_task(str(raw), name, prefix, n, seed=7)  # other sentences, other counts
     other = tmp_path / "other-bin"
-    run_cli(["fairseq-mtl-prepare", "fdu-mtl", "--raw-dir", raw, "--out", other,
+    from fairseq_mtl.data.prepare import cli_main as prepare
+
+    run_main(prepare, ["fdu-mtl", "--raw-dir", raw, "--out", other,
              "--embeddings", "none", "--dev-size", "8"])
     with pytest.raises(ValueError, match="not the dictionary the checkpoint was trained with"):
         MultiTaskClassifier.from_checkpoint(lstm_ckpt, data=str(other), device="cpu")

@@ -4,7 +4,8 @@ import os
 import pytest
 import torch
 
-from conftest import run_cli, train_args
+from conftest import run_cli, run_main, train_args
+from fairseq_mtl.transfer import cli_main as extract
 from test_checkpoint import params
 
 
@@ -14,7 +15,7 @@ def source(data_bin, tmp_path_factory):
     out = tmp_path_factory.mktemp("transfer-source")
     run_cli(train_args(data_bin, out, "asp_lstm", "--tasks", "alpha,beta", "--max-update", "20"))
     shared = out / "shared.pt"
-    proc = run_cli(["fairseq-mtl-extract-shared", out / "checkpoint_best.pt", "--out", shared])
+    proc = run_main(extract, [out / "checkpoint_best.pt", "--out", shared])
     assert "lstm encoder, 8 units, from asp_lstm trained on 2 tasks" in proc.stdout
     return out, shared
 
@@ -78,6 +79,6 @@ def test_transfer_errors(source, data_bin, tmp_path):
                                  "--max-update", "1"), check=False)
     assert proc.returncode != 0 and "shared encoder file not found" in proc.stderr
     run_cli(train_args(data_bin, tmp_path / "st", "st_lstm", "--max-update", "1"))
-    proc = run_cli(["fairseq-mtl-extract-shared", tmp_path / "st" / "checkpoint_last.pt",
+    proc = run_main(extract, [tmp_path / "st" / "checkpoint_last.pt",
                     "--out", tmp_path / "x.pt"], check=False)
     assert proc.returncode == 1 and "has no shared LSTM encoder" in proc.stderr
