@@ -90,7 +90,9 @@ class MultiTaskClassifier:
         self.task = task
         self.device = torch.device(device)
         self.dictionary = task.source_dictionary
-        self._tokenize = raw_text_tokenizer(task.manifest.preparation)
+        self._tokenize = raw_text_tokenizer(task.manifest.preparation,
+                                            getattr(task, "spm_proto", None))
+        self.separator = task.manifest.preparation.get("pair_separator", "<sep>")
         self._entries = {e.name: e for e in task.task_entries}
 
     @classmethod
@@ -130,10 +132,21 @@ class MultiTaskClassifier:
     def tokenize(self, text: str) -> List[str]:
         return self._tokenize(text)
 
-    def encode(self, text: str) -> Tuple[List[int], bool]:
-        """Token ids of a raw text and whether it was cut to :attr:`max_words`."""
+    def encode(self, text) -> Tuple[List[int], bool]:
+        """Token ids of a raw text (or of a sentence pair, given as a tuple of two texts: the
+        pair becomes ``A <sep> B`` as in preparation), and whether it was cut to
+        :attr:`max_words`. An empty text (or pair half) gives no ids."""
         unk = self.dictionary.unk()
-        ids = [self.dictionary.indices.get(t, unk) for t in self._tokenize(text)]
+        if isinstance(text, (tuple, list)):
+            parts = [self._tokenize(t) for t in text]
+            if not all(parts):
+                return [], False
+            tokens = parts[0]
+            for part in parts[1:]:
+                tokens = tokens + [self.separator] + part
+        else:
+            tokens = self._tokenize(text)
+        ids = [self.dictionary.indices.get(t, unk) for t in tokens]
         limit = self.max_words
         if limit is not None and len(ids) > limit:
             return ids[:limit], True
@@ -257,15 +270,18 @@ def read_input(path: Optional[str], strict: bool, stats: InputStats) -> Iterator
 def tsv_rows(lines: Iterator[Tuple[int, str]], name: str, text_column: str,
              task_column: Optional[str], default_task: Optional[str]
              ) -> Iterator[Tuple[int, str, str, Dict[str, str]]]:
-    """``(line, task, text, row)`` of a TSV file with a header line."""
+    """``(line, task, text, row)`` of a TSV file with a header line; ``text_column`` may name
+    two columns, ``A,B``: the text is then the pair (A, B)."""
     try:
         _, header_line = next(lines)
     except StopIteration:
         return
-    header = header_line.split("\t")
-    if text_column not in header:
-        raise ValueError(f"{name}:1: no column {text_column!r} in the header {header} "
-                         f"(choose one with --text-column)")
+    header = header_line.lstrip("\ufeff").split("\t")
+    columns = text_column.split(",")
+    for column in columns:
+        if column not in header:
+            raise ValueError(f"{name}:1: no column {column!r} in the header {header} "
+                             f"(choose with --text-column)")
     if task_column and task_column not in header:
         raise ValueError(f"{name}:1: no column {task_column!r} in the header {header}")
     for number, line in lines:
@@ -278,7 +294,8 @@ def tsv_rows(lines: Iterator[Tuple[int, str]], name: str, text_column: str,
                              f"{len(header)}")
         row = dict(zip(header, fields))
         task = row[task_column] if task_column else default_task
-        yield number, task, row[text_column], row
+        text = row[columns[0]] if len(columns) == 1 else tuple(row[c] for c in columns)
+        yield number, task, text, row
 
 
 class Writer:
@@ -329,7 +346,9 @@ def get_parser() -> argparse.ArgumentParser:
     parser.add_argument("--format", choices=["text", "tsv"], default="text",
                         help="text: one text per line; tsv: a header line, the text in "
                         "--text-column, other columns copied to JSON-lines output")
-    parser.add_argument("--text-column", default="text")
+    parser.add_argument("--text-column", default="text",
+                        help="tsv: the text column, or two for a sentence pair "
+                        "(e.g. sentence1,sentence2: the model reads 'A <sep> B')")
     parser.add_argument("--task-column", help="tsv column naming each row's task")
     parser.add_argument("--output", help="output file (default: stdout); .jsonl -> JSON lines")
     parser.add_argument("--output-format", choices=["tsv", "jsonl"],

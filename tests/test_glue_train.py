@@ -54,3 +54,44 @@ def test_evaluation_metrics_and_submission_files(glue_bin, tmp_path):
                for line in (sub / "STS-B.tsv").read_text().splitlines()[1:])
     test = json.load(open(tmp_path / "test.json"))
     assert all("score" not in r for r in test["tasks"])  # unlabeled: no scores
+
+
+def test_prediction_on_raw_pairs_with_sentencepiece_matches_evaluation(tmp_path):
+    """Raw RTE dev pairs through MultiTaskClassifier (sentencepiece, 'A <sep> B', no data
+    directory: the model comes from the checkpoint) give evaluation's accuracy exactly."""
+    import json
+
+    import torch
+
+    from fairseq_mtl import MultiTaskClassifier
+
+    raw = write_glue(tmp_path / "glue", n=16)
+    out = tmp_path / "bin"
+    run_main(prepare, ["glue", "--raw-dir", raw, "--out", out, "--tasks", "CoLA,RTE",
+                       "--spm-vocab", "60"])
+    run_cli(train_args(str(out), tmp_path / "ck", "layerwise_implicit_transformer",
+                       "--max-update", "8"))
+    ckpt = tmp_path / "ck" / "checkpoint_last.pt"
+    run_main(evaluate, [ckpt, "--split", "valid", "--out", tmp_path / "dev"])
+    correct = {r["task"]: r["correct"] for r in json.load(open(tmp_path / "dev.json"))["tasks"]}
+
+    state = torch.load(ckpt)
+    assert isinstance(state["task_state"]["spm_model_proto"], bytes)
+    state["cfg"]["task"]["data"] = str(tmp_path / "gone")
+    torch.save(state, tmp_path / "alone.pt")
+    m = MultiTaskClassifier.from_checkpoint(str(tmp_path / "alone.pt"), device="cpu")
+    rows = [line.split("\t") for line in open(raw / "RTE" / "dev.tsv").read().splitlines()[1:]]
+    predictions = m.predict("RTE", [(r[1], r[2]) for r in rows])
+    assert sum(p.label == r[3] for p, r in zip(predictions, rows)) == correct["RTE"]
+    rows = [line.split("\t") for line in open(raw / "CoLA" / "dev.tsv").read().splitlines()]
+    predictions = m.predict("CoLA", [r[3] for r in rows])
+    assert sum(p.label == r[1] for p, r in zip(predictions, rows)) == correct["CoLA"]
+    # the command line: two --text-column names make a pair
+    from fairseq_mtl.predict import cli_main as predict
+
+    rows = [line.split("\t") for line in open(raw / "RTE" / "dev.tsv").read().splitlines()[1:]]
+    expected = [p.label for p in m.predict("RTE", [(r[1], r[2]) for r in rows])]
+    result = run_main(predict, ["--checkpoint", tmp_path / "alone.pt", "--task", "RTE",
+                                "--input", raw / "RTE" / "dev.tsv", "--format", "tsv",
+                                "--text-column", "sentence1,sentence2"])
+    assert [line.split("\t")[2] for line in result.stdout.splitlines()[1:]] == expected

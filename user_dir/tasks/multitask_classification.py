@@ -287,11 +287,25 @@ class MultitaskClassificationTask(FairseqTask):
         """Saved in every checkpoint (fairseq's ``task_state``): the dictionary and the manifest,
         so that a checkpoint predicts on raw text without the prepared data directory, and a
         data directory with another dictionary is recognised as such."""
-        return {
+        state = {
             "dictionary": {"symbols": list(self.dictionary.symbols),
                            "count": [int(c) for c in self.dictionary.count]},
             "manifest": manifest_to_dict(self.manifest),
         }
+        if self.spm_proto is not None:  # the sentencepiece model raw text needs (GLUE)
+            state["spm_model_proto"] = self.spm_proto
+        return state
+
+    @property
+    def spm_proto(self) -> Optional[bytes]:
+        """The sentencepiece model of the data (bytes), if it was tokenised with one."""
+        if getattr(self, "_spm_proto", None) is None:
+            name = self.manifest.preparation.get("spm_model")
+            path = os.path.join(self.cfg.data or "", name) if name else None
+            if path and os.path.isfile(path):
+                with open(path, "rb") as f:
+                    self._spm_proto = f.read()
+        return getattr(self, "_spm_proto", None)
 
     def load_state_dict(self, state_dict: Dict) -> None:
         saved = (state_dict or {}).get("dictionary")
@@ -314,7 +328,9 @@ class MultitaskClassificationTask(FairseqTask):
         dictionary.pad_index = dictionary.indices[dictionary.pad_word]
         dictionary.eos_index = dictionary.indices[dictionary.eos_word]
         dictionary.unk_index = dictionary.indices[dictionary.unk_word]
-        return cls(cfg, dictionary, manifest_from_dict(state_dict["manifest"]))
+        task = cls(cfg, dictionary, manifest_from_dict(state_dict["manifest"]))
+        task._spm_proto = state_dict.get("spm_model_proto")
+        return task
 
     # --- fairseq plumbing ---------------------------------------------------------------------
     @property
