@@ -63,3 +63,32 @@ def test_transfer_table_beside_paper_table_3(tmp_path):
     # the average row: SP-SC has no run, so '-'; the others over books and MR
     assert "| **average over these 2 targets** | 19.0 | 23.0 | **-** | 21.9 | **15.0** |" in text
     assert "| asp_lstm | books | transfer_bc | 1 |" in text and "10.0 min" in text
+
+
+def test_glue_table_scores_average_and_small_task_comparison(tmp_path):
+    from fairseq_mtl.analysis import glue_table
+
+    def run(arch, seed, rte, cola):
+        d = tmp_path / arch / f"seed{seed}"
+        os.makedirs(d)
+        tasks = [{"task": "RTE", "n": 277, "accuracy": rte, "score": rte},
+                 {"task": "CoLA", "n": 1043, "accuracy": 70.0, "mcc": cola, "score": cola},
+                 {"task": "SST-2", "n": 1821}]  # unscored rows are left out
+        avg = (rte + cola) / 2
+        json.dump({"split": "valid", "tasks": tasks, "average": {"score": avg}},
+                  open(d / "eval_valid.json", "w"))
+        json.dump({"seed": seed, "hardware": "2 CPU cores", "train_seconds": 120, "commit": "abc",
+                   "profile_note": "cpu", "command": f"fairseq-train --arch {arch} --seed {seed}"
+                   " --save-dir x"}, open(d / "run.json", "w"))
+
+    run("st_lstm", 1, 50.0, 10.0)
+    run("st_lstm", 2, 52.0, 12.0)
+    run("asp_lstm", 1, 55.0, 9.0)
+    out = tmp_path / "glue.md"
+    glue_table.main(["--runs", str(tmp_path), "--out", str(out)])
+    text = out.read_text()
+    assert "| RTE (acc) | 51.00 ±1.41 | 55.00 |" in text
+    assert "| CoLA (MCC) | 11.00 ±1.41 | 9.00 |" in text
+    assert "| **GLUE-style average** | **31.00 ±1.41** | **32.00** |" in text
+    assert "- RTE, lstm: single 51.00; schemes: ASP-MTL +4.00" in text
+    assert "- CoLA, lstm: single 11.00; schemes: ASP-MTL -2.00" in text

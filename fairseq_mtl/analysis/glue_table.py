@@ -1,0 +1,127 @@
+"""GLUE dev-set results table from the records of ``recipes/glue/run_all.sh``.
+
+Reads ``RUNS/ARCH/seedS/{eval_valid.json,run.json}``; one column per model (mean ± standard
+deviation over seeds of each task's score: the official metric, or the mean of a task's two
+metrics as the leaderboard does), the GLUE-style average, and whether a multi-task scheme beats
+the single-task model of its family on the small tasks.
+"""
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import statistics
+from collections import defaultdict
+from typing import Dict, List
+
+from fairseq_mtl.analysis.fdu_table import command_template
+
+NAMES = {"st_lstm": "LSTM single", "fs_lstm": "FS-MTL", "sp_lstm": "SP-MTL",
+         "asp_lstm": "ASP-MTL", "st_transformer": "Transformer single",
+         "stack_pool_transformer": "S-P", "stack_cls_transformer": "S-C",
+         "layerwise_implicit_transformer": "L-I", "layerwise_explicit_transformer": "L-E",
+         "asp_transformer": "ASP-Transformer"}
+ORDER = list(NAMES)
+SMALL_TASKS = ("RTE", "MRPC", "CoLA")
+
+
+def load(runs_dir: str) -> Dict[str, List[Dict]]:
+    runs = defaultdict(list)
+    for path in sorted(glob.glob(os.path.join(runs_dir, "*", "seed*", "run.json"))):
+        run_dir = os.path.dirname(path)
+        arch = os.path.basename(os.path.dirname(run_dir))
+        runs[arch].append({"info": json.load(open(path)),
+                           "valid": json.load(open(os.path.join(run_dir, "eval_valid.json")))})
+    return runs
+
+
+def fmt(values: List[float]) -> str:
+    if not values:
+        return "-"
+    if len(values) == 1:
+        return f"{values[0]:.2f}"
+    return f"{statistics.mean(values):.2f} ±{statistics.stdev(values):.2f}"
+
+
+def metric_label(row: Dict) -> str:
+    for key, name in (("mcc", "MCC"), ("f1", "(F1+acc)/2"), ("pearson", "(Pearson+Spearman)/2")):
+        if key in row:
+            return name
+    return "acc"
+
+
+def build(runs: Dict[str, List[Dict]], title: str) -> str:
+    archs = [a for a in ORDER if a in runs] + sorted(a for a in runs if a not in ORDER)
+    tasks: List[str] = []
+    labels: Dict[str, str] = {}
+    scores = defaultdict(lambda: defaultdict(list))  # arch -> task -> [score per seed]
+    for arch in archs:
+        for run in runs[arch]:
+            for row in run["valid"]["tasks"]:
+                if "score" not in row:
+                    continue
+                if row["task"] not in tasks:
+                    tasks.append(row["task"])
+                labels[row["task"]] = metric_label(row)
+                scores[arch][row["task"]].append(row["score"])
+            scores[arch]["_avg"].append(run["valid"]["average"]["score"])
+    header = ["task (metric)"] + [f"{NAMES.get(a, a)} ({len(runs[a])} seeds)" for a in archs]
+    lines = [f"# {title}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for task in tasks:
+        lines.append(f"| {task} ({labels[task]}) | "
+                     + " | ".join(fmt(scores[a][task]) for a in archs) + " |")
+    lines.append("| **GLUE-style average** | "
+                 + " | ".join(f"**{fmt(scores[a]['_avg'])}**" for a in archs) + " |")
+    lines += ["", "Small tasks: does a multi-task scheme beat the single-task model of its "
+              "family (mean over seeds)?", ""]
+    for family, single in (("lstm", "st_lstm"), ("transformer", "st_transformer")):
+        if single not in scores:
+            continue
+        schemes = [a for a in archs if a != single and (a.endswith("transformer")
+                                                        == (family == "transformer"))]
+        for task in SMALL_TASKS:
+            if not scores[single].get(task):
+                continue
+            base = statistics.mean(scores[single][task])
+            better = [f"{NAMES.get(a, a)} {statistics.mean(scores[a][task]) - base:+.2f}"
+                      for a in schemes if scores[a].get(task)]
+            lines.append(f"- {task}, {family}: single {base:.2f}; schemes: "
+                         + (", ".join(better) or "none run"))
+    lines += ["", "Runs (dev = the evaluation set; the reported model is the LAST checkpoint, "
+              "nothing was selected on dev):", "",
+              "| model | seed | hardware | train wall time | commit |", "|---|---|---|---|---|"]
+    commands = []
+    for arch in archs:
+        for run in runs[arch]:
+            info = run["info"]
+            lines.append(f"| {NAMES.get(arch, arch)} | {info['seed']} | {info['hardware']} | "
+                         f"{info['train_seconds'] / 60:.1f} min | {info['commit']} |")
+            template = command_template(info["command"])
+            if template not in commands:
+                commands.append(template)
+    if commands:
+        lines += ["", "Profile: " + runs[archs[0]][0]["info"].get("profile_note", ""), "",
+                  "Commands (recipes/glue/train.sh; ARCH, SEED, RUN_DIR per run):", "", "```"]
+        lines += commands + ["```"]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--title", default="GLUE dev-set scores, single-task vs each scheme")
+    parser.add_argument("--preamble", help="a markdown file put under the title")
+    args = parser.parse_args(argv)
+    text = build(load(args.runs), args.title)
+    if args.preamble:
+        head, _, rest = text.partition("\n\n")
+        text = head + "\n\n" + open(args.preamble).read().strip() + "\n\n" + rest
+    with open(args.out, "w") as f:
+        f.write(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Every model on a GLUE task mix x seeds, then thesis_results/glue.md (dev scores).
+# usage: recipes/glue/run_all.sh [PROFILE] [SEEDS...]          e.g. run_all.sh cpu 1 2 3
+#        ARCHS="st_lstm asp_lstm" recipes/glue/run_all.sh cpu 1        (a subset of models)
+#        NAME=glue_nli TASKS=MNLI,QNLI,RTE,WNLI recipes/glue/run_all.sh cpu 1 2 3
+#          (the thesis' NLI group; prepare MNLI and QNLI first: recipes/glue/prepare.sh)
+# Finished runs (run.json present) are skipped.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+PROFILE="${1:-cpu}"; shift || true
+SEEDS=("${@:-1}")
+NAME="${NAME:-glue}"
+ARCHS=(${ARCHS:-st_lstm fs_lstm sp_lstm asp_lstm st_transformer stack_pool_transformer
+       stack_cls_transformer layerwise_implicit_transformer layerwise_explicit_transformer})
+for SEED in "${SEEDS[@]}"; do
+  for ARCH in "${ARCHS[@]}"; do
+    DIR="$ROOT/runs/$NAME/$PROFILE/$ARCH/seed$SEED"
+    if [[ -f "$DIR/run.json" ]]; then continue; fi
+    RUN_DIR="$DIR" "$ROOT/recipes/glue/train.sh" "$ARCH" "$SEED" "$PROFILE"
+  done
+done
+(cd "$ROOT/runs/$NAME/$PROFILE" && find . -name '*.json' | while read -r f; do
+  mkdir -p "$ROOT/thesis_results/runs/${NAME}_$PROFILE/$(dirname "$f")"
+  cp "$f" "$ROOT/thesis_results/runs/${NAME}_$PROFILE/$f"
+done)
+PREAMBLE=()
+if [[ -f "$ROOT/thesis_results/notes/$NAME.md" ]]; then
+  PREAMBLE=(--preamble "$ROOT/thesis_results/notes/$NAME.md"); fi
+"$ROOT/.venv/bin/python" -m fairseq_mtl.analysis.glue_table \
+  --runs "$ROOT/thesis_results/runs/${NAME}_$PROFILE" --out "$ROOT/thesis_results/$NAME.md" \
+  "${PREAMBLE[@]}" > /dev/null
+echo "wrote thesis_results/$NAME.md"

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Train one model on a GLUE task mix, then score its LAST checkpoint on dev (official metric of
+# each task, GLUE-style average) and write the test predictions as GLUE submission files.
+# usage: recipes/glue/train.sh ARCH [SEED] [PROFILE] [extra fairseq-train args...]
+#   ARCH: st_lstm fs_lstm sp_lstm asp_lstm (LSTM); st_transformer stack_pool_transformer
+#         stack_cls_transformer layerwise_implicit_transformer layerwise_explicit_transformer
+#         asp_transformer (Transformer)
+#   TASKS=RTE,WNLI recipes/glue/train.sh ...  trains on a subset of the prepared tasks
+# Output: runs/glue/PROFILE/ARCH/seedSEED/{train.log,eval_valid.*,submission/,run.json}
+set -euo pipefail
+if [[ $# -lt 1 ]]; then sed -n '2,9p' "$0"; exit 2; fi
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+ARCH="$1"; SEED="${2:-1}"; PROFILE="${3:-cpu}"; shift $(( $# < 3 ? $# : 3 ))
+DATA="${DATA:-$ROOT/data-bin/glue}"
+BIN="${BIN:-$ROOT/.venv/bin}"
+RUN_DIR="${RUN_DIR:-$ROOT/runs/glue/$PROFILE/$ARCH/seed$SEED}"
+source "$ROOT/recipes/glue/profiles/$PROFILE.sh"
+case "$ARCH" in *transformer) FAMILY_ARGS=("${TRANSFORMER_ARGS[@]}") ;;
+                *) FAMILY_ARGS=("${LSTM_ARGS[@]}") ;; esac
+TASK_ARGS=()
+if [[ -n "${TASKS:-}" ]]; then TASK_ARGS=(--tasks "$TASKS"); fi
+mkdir -p "$RUN_DIR"
+CMD=("$BIN/fairseq-train" "$DATA" --user-dir "$ROOT/user_dir"
+     --task multitask_classification --criterion multitask_adversarial --arch "$ARCH"
+     --seed "$SEED" --save-dir "$RUN_DIR" --tensorboard-logdir "$RUN_DIR/tb"
+     --log-interval 200 --no-progress-bar "${TRAIN_ARGS[@]}" "${FAMILY_ARGS[@]}"
+     "${TASK_ARGS[@]}" "$@")
+COMMIT="${FAIRSEQ_MTL_COMMIT:-$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)}"
+if [[ -z "${FAIRSEQ_MTL_COMMIT:-}" && -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ]]; then
+  COMMIT="$COMMIT+dirty"
+fi
+START=$(date +%s)
+"${CMD[@]}" 2>&1 | tee "$RUN_DIR/train.log" | grep --line-buffered -E "valid on|done training" || true
+test -f "$RUN_DIR/checkpoint_last.pt" || { echo "training failed, see $RUN_DIR/train.log"; exit 1; }
+TRAIN_SECONDS=$(( $(date +%s) - START ))
+"$BIN/fairseq-mtl-evaluate" "$RUN_DIR/checkpoint_last.pt" --split valid --data "$DATA" \
+  --out "$RUN_DIR/eval_valid" > /dev/null
+"$BIN/fairseq-mtl-evaluate" "$RUN_DIR/checkpoint_last.pt" --split test --data "$DATA" \
+  --out "$RUN_DIR/eval_test" --submission "$RUN_DIR/submission" > /dev/null
+FAIRSEQ_MTL_COMMIT="$COMMIT" "$BIN/python" -m fairseq_mtl.analysis.runinfo --out "$RUN_DIR/run.json" \
+  --arch "$ARCH" --seed "$SEED" --profile "$PROFILE" --profile-note "$PROFILE_NOTE" \
+  --train-seconds "$TRAIN_SECONDS" --command "${CMD[*]}"
+echo "$ARCH seed $SEED: dev GLUE-style average $(grep -o '\*\*[0-9.]*\*\* (GLUE-style)' "$RUN_DIR/eval_valid.md"); $RUN_DIR"
