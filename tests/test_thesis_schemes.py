@@ -164,3 +164,33 @@ def test_parameter_counts_at_the_thesis_size(scheme):
               "layerwise_explicit": 2_786_980}
     if scheme in thesis:
         assert thesis[scheme] - counted == 90_900
+
+
+def test_segment_ids_and_segment_embedding_only_for_pair_data():
+    import torch
+
+    from fairseq_mtl.sharing.stack_base import segment_ids
+
+    tokens = torch.tensor([[7, 8, 3, 9, 9, 1], [7, 3, 8, 1, 1, 1]])  # <sep> = 3, pad = 1
+    assert segment_ids(tokens, 3).tolist() == [[0, 0, 0, 1, 1, 1], [0, 0, 1, 1, 1, 1]]
+    # no <sep> in the dictionary: no segment embedding (the FDU-MTL models are unchanged)
+    assert make("stack_cls").segment is None
+    pair = build_scheme(
+        "layerwise_explicit", task_names=TASKS, num_classes=CLASSES,
+        embed_factory=lambda name: WordEmbedding(30, E, padding_idx=1),
+        encoder_factory=lambda name: TransformerSentenceEncoder(
+            TransformerStack(E, D, 2, HEADS, FFN, MAXPOS)),
+        seed=5, init_range=0.0, sep_index=3).eval()
+    assert pair.segment.weight.shape == (2, E)
+    tokens, lengths = torch.tensor([[7, 8, 3, 9, 10]]), torch.tensor([5])
+    before = pair(tokens, lengths, 0).logits
+    with torch.no_grad():
+        pair.segment.weight[1] += 1.0  # only the second sentence's words see row 1
+    assert not torch.allclose(pair(tokens, lengths, 0).logits, before)
+    with torch.no_grad():
+        pair.segment.weight[1] -= 1.0
+    single = torch.tensor([[7, 8, 9, 10, 11]])  # no <sep>: every word is segment 0
+    out = pair(single, lengths, 0).logits
+    with torch.no_grad():
+        pair.segment.weight[1] += 1.0
+    assert torch.allclose(pair(single, lengths, 0).logits, out)

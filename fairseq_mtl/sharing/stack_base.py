@@ -27,6 +27,12 @@ class StackScheme(SharingScheme):
     has_shared_vector = True
     prefix_length = 0
 
+    def __init__(self, *, sep_index: Optional[int] = None, **kwargs):
+        # data with sentence pairs ("A <sep> B") gets a segment embedding (0 up to and including
+        # <sep>, 1 after it) added to the word vectors; data without <sep> gets none
+        self.sep_index = sep_index
+        super().__init__(**kwargs)
+
     def build(self):
         self.embed = self.make_embedding("embed")
         encoder = self.make_encoder("shared/encoder")
@@ -37,6 +43,11 @@ class StackScheme(SharingScheme):
         self.dim = self.stack.dim
         with seeded(self.seed, "shared/prefix"):
             self.build_prefix()
+        self.segment = None
+        if self.sep_index is not None:
+            with seeded(self.seed, "shared/segment"):
+                self.segment = torch.nn.Embedding(2, self.embed.embedding_dim)
+                task_vector_init_(self.segment.weight)
 
     def build_prefix(self) -> None:
         pass
@@ -57,6 +68,8 @@ class StackScheme(SharingScheme):
 
     def run_stack(self, src_tokens, src_lengths, task_id, need_weights=False):
         x = self.embed(src_tokens)  # B x T x E
+        if self.segment is not None:
+            x = x + self.segment(segment_ids(src_tokens, self.sep_index))
         return self.stack(x, src_lengths, self.prefix(x.size(0), task_id), need_weights)
 
     def encode(self, src_tokens, src_lengths, task_id):
@@ -74,6 +87,12 @@ class StackScheme(SharingScheme):
         """Attention weights of every layer, each B x H x L x L (L = prefix + words)."""
         _, _, weights = self.run_stack(src_tokens, src_lengths, task_id, need_weights=True)
         return weights
+
+
+def segment_ids(tokens: torch.Tensor, sep_index: int) -> torch.Tensor:
+    """B x T: 0 for the first sentence and its <sep>, 1 after the first <sep>."""
+    is_sep = (tokens == sep_index).long()
+    return (is_sep.cumsum(dim=1) - is_sep).clamp(max=1)
 
 
 def task_vector_init_(weight: torch.Tensor) -> torch.Tensor:

@@ -76,6 +76,15 @@ class MtlTransformerModel(MtlModel):
 
         return build
 
+    @classmethod
+    def scheme_kwargs(cls, cfg, embed_dim, task):
+        # sentence pairs ("A <sep> B", GLUE): the thesis' schemes add a segment embedding
+        from fairseq_mtl.sharing import SCHEMES
+
+        if issubclass(SCHEMES[cfg.sharing], StackScheme):
+            return {"sep_index": task.source_dictionary.indices.get("<sep>")}
+        return {}
+
     def num_prefix(self) -> int:
         """Positions before the words (CLS, task tokens)."""
         if isinstance(self.scheme, StackScheme):
