@@ -22,5 +22,5 @@ if [[ ! -s "$WORK/test.tsv" ]]; then
   head -1 "$WORK/test.tsv" > "$WORK/empty.tsv"
 fi
 INPUT="$WORK/test.tsv"; [[ "$MODE" == empty ]] && INPUT="$WORK/empty.tsv"
-exec "$BIN/fairseq-mtl-predict" --checkpoint "$CKPT" --device cpu --input "$INPUT" \
+exec "$BIN/fairseq-mtl-predict" --checkpoint "$CKPT" --device "${DEVICE:-cpu}" --input "$INPUT" \
   --format tsv --task-column task --output "$WORK/out.tsv" --batch-size "${BATCH:-64}"

@@ -11,13 +11,29 @@
   renames) but then COPIES it over the other names (``checkpoint_best.pt`` -> ``checkpoint_last.pt``)
   in place; a full disk during that copy would leave a truncated ``checkpoint_last.pt`` and no
   good one. The copy goes through a temporary file and a rename as well.
+* ``install_bf16_without_xla``: fairseq 0.12 reads ``--bf16`` as "on a TPU" (it sets ``--tpu``)
+  and then asks torch_xla for the device. Where torch_xla is not installed, ``--bf16`` means
+  bfloat16 on the GPU (or CPU): ``--tpu`` is turned back off before fairseq sets up devices.
+* ``install_ddp_for_one_task_batches``: a batch holds one task, so every update leaves the other
+  tasks' private parameters without a gradient. PyTorch DDP (``--ddp-backend c10d``, fairseq's
+  default) must then be built with ``find_unused_parameters``, otherwise its all-reduce waits
+  for gradients that never come and fairseq stops with "gradients are inconsistent between
+  workers"; it is turned on (and logged). With it, DDP keeps the gradient of a parameter that
+  no worker used at None, as a single process does, so Adam leaves it alone; ``legacy_ddp``
+  zero-fills such gradients instead, and Adam's momentum then still moves those weights.
+  fairseq also builds DDP with ``device_ids=[0]`` on CPU, which PyTorch rejects; on CPU it is
+  built with ``device_ids=None``, so ``c10d`` works with gloo on CPU too.
 """
 from __future__ import annotations
 
 import argparse
 import collections
+import importlib.util
+import logging
 import os
 import shutil
+
+logger = logging.getLogger("fairseq_mtl.compat")
 
 INSTALL_HINT = (
     "fairseq-mtl needs fairseq 0.12.x: pip install --no-deps ve-fairseq==0.12.3 "
@@ -85,3 +101,73 @@ def install_atomic_checkpoint_copy() -> None:
 
     if not getattr(PathManager.copy, "fairseq_mtl_atomic", False):
         PathManager.copy = staticmethod(_atomic_copy(PathManager.copy))
+
+
+def xla_available() -> bool:
+    return importlib.util.find_spec("torch_xla") is not None
+
+
+def bf16_without_xla(cfg) -> None:
+    """Undo fairseq's ``--bf16`` => ``--tpu`` where there is no TPU runtime (see module doc)."""
+    from omegaconf import open_dict
+
+    if cfg.common.bf16 and cfg.common.tpu and not xla_available():
+        # the flag was copied into several sections (distributed_training, optimizer) already
+        for name in cfg:
+            section = cfg[name]
+            if hasattr(section, "keys") and "tpu" in section:
+                with open_dict(section):
+                    section.tpu = False
+        logger.info("--bf16 without torch_xla: training in bfloat16 on %s, not on a TPU",
+                    "CPU" if cfg.common.cpu else "the GPU")
+
+
+def install_bf16_without_xla() -> None:
+    import fairseq.distributed.utils as distributed_utils
+
+    original = distributed_utils.call_main
+    if getattr(original, "fairseq_mtl_bf16", False):
+        return
+
+    def call_main(cfg, main, **kwargs):
+        bf16_without_xla(cfg)
+        return original(cfg, main, **kwargs)
+
+    call_main.fairseq_mtl_bf16 = True
+    distributed_utils.call_main = call_main
+
+
+def _distributed_model(original):
+    def DistributedFairseqModel(args, model, process_group, device):  # noqa: N802 (fairseq's name)
+        from omegaconf import open_dict
+
+        if args.ddp_backend not in {"c10d", "pytorch_ddp"} or args.tpu:
+            return original(args, model, process_group, device)
+        if not args.find_unused_parameters:
+            logger.info("one-task batches leave other tasks' private parameters unused: "
+                        "building DDP with --find-unused-parameters")
+            with open_dict(args):
+                args.find_unused_parameters = True
+        if device.type == "cuda":
+            return original(args, model, process_group, device)
+        from fairseq.distributed import DistributedTimeoutWrapper, ModuleProxyWrapper
+        from torch.nn.parallel import DistributedDataParallel
+
+        wrapped = ModuleProxyWrapper(DistributedDataParallel(
+            module=model.to(device), device_ids=None, broadcast_buffers=args.broadcast_buffers,
+            bucket_cap_mb=args.bucket_cap_mb, process_group=process_group,
+            find_unused_parameters=True, gradient_as_bucket_view=args.gradient_as_bucket_view))
+        if getattr(args, "heartbeat_timeout", -1) > 0:
+            wrapped = DistributedTimeoutWrapper(wrapped, timeout=args.heartbeat_timeout)
+        return wrapped
+
+    DistributedFairseqModel.fairseq_mtl_ddp = True
+    return DistributedFairseqModel
+
+
+def install_ddp_for_one_task_batches() -> None:
+    import fairseq.models
+
+    if not getattr(fairseq.models.DistributedFairseqModel, "fairseq_mtl_ddp", False):
+        fairseq.models.DistributedFairseqModel = _distributed_model(
+            fairseq.models.DistributedFairseqModel)

@@ -1,0 +1,26 @@
+"""``--bf16`` trains in bfloat16 on the device at hand. fairseq 0.12 reads the flag as "on a TPU"
+and asks torch_xla for the device; fairseq-mtl undoes that where torch_xla is absent (compat)."""
+import math
+import re
+
+import pytest
+import torch
+from conftest import run_cli, train_args
+
+
+@pytest.mark.parametrize("arch", ["asp_lstm", "layerwise_explicit_transformer"])
+def test_bf16_trains_without_a_tpu_and_its_checkpoint_evaluates(data_bin, tmp_path, arch):
+    proc = run_cli(train_args(data_bin, tmp_path, arch, "--max-update", "3", "--bf16", "--cpu",
+                              "--adversarial-weight", "0.05", "--disable-validation"))
+    log = proc.stdout + proc.stderr
+    assert "training in bfloat16 on CPU" in log
+    losses = [float(x) for x in re.findall(r"train_inner .*? loss=([0-9.e+-]+|nan|inf)", log)]
+    assert len(losses) == 3 and all(math.isfinite(x) for x in losses), losses
+    state = torch.load(tmp_path / "checkpoint_last.pt", map_location="cpu")
+    # bfloat16 weights with fp32 master copies (fairseq stores the weights as fp32 on save)
+    assert state["optimizer_history"][-1]["optimizer_name"] == "FP16Optimizer"
+    assert state["cfg"]["common"]["tpu"] is False
+    out = tmp_path / "eval"
+    run_cli(["fairseq-mtl-evaluate", tmp_path / "checkpoint_last.pt", "--split", "valid",
+             "--out", out])
+    assert (tmp_path / "eval.json").exists()
