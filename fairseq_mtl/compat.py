@@ -23,6 +23,12 @@
   zero-fills such gradients instead, and Adam's momentum then still moves those weights.
   fairseq also builds DDP with ``device_ids=[0]`` on CPU, which PyTorch rejects; on CPU it is
   built with ``device_ids=None``, so ``c10d`` works with gloo on CPU too.
+* ``install_peer_broadcast``: on resume, rank 0 loads the checkpoint file (through the safe
+  loader above) and sends the loaded state to the other ranks with ``torch.save``; the receivers
+  ``torch.load`` it with torch's new default, ``weights_only=True``, and refuse the omegaconf
+  config that rank 0's loading put into it, so a distributed run could not resume. Those bytes
+  come from the sibling process of the same job a moment earlier, not from a file, so the
+  receivers load them in full; checkpoint files are still only read by the safe loader.
 """
 from __future__ import annotations
 
@@ -171,3 +177,31 @@ def install_ddp_for_one_task_batches() -> None:
     if not getattr(fairseq.models.DistributedFairseqModel, "fairseq_mtl_ddp", False):
         fairseq.models.DistributedFairseqModel = _distributed_model(
             fairseq.models.DistributedFairseqModel)
+
+
+def _broadcast_object_slow(obj, src_rank, group, dist_device):
+    """fairseq's ``_broadcast_object_slow`` with the receivers trusting the sender (module doc)."""
+    import io
+
+    import torch
+    from fairseq.distributed.utils import broadcast, get_rank
+
+    if get_rank(group) == src_rank:
+        buffer = io.BytesIO()
+        torch.save(obj, buffer)
+        buffer = torch.ByteTensor(buffer.getbuffer()).to(dist_device)
+        length = torch.LongTensor([len(buffer)]).to(dist_device)
+        broadcast(length, src=src_rank, group=group)
+        broadcast(buffer, src=src_rank, group=group)
+        return obj
+    length = torch.LongTensor([0]).to(dist_device)
+    broadcast(length, src=src_rank, group=group)
+    buffer = torch.ByteTensor(int(length.item())).to(dist_device)
+    broadcast(buffer, src=src_rank, group=group)
+    return torch.load(io.BytesIO(buffer.cpu().numpy()), map_location="cpu", weights_only=False)
+
+
+def install_peer_broadcast() -> None:
+    import fairseq.distributed.utils as distributed_utils
+
+    distributed_utils._broadcast_object_slow = _broadcast_object_slow

@@ -57,7 +57,8 @@ def two_process_run(data_bin, save_dir, arch, *extra, ddp_backend="c10d"):
         procs.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                       text=True, cwd=ROOT))
     logs = [p.communicate(timeout=600)[0] for p in procs]
-    assert all(p.returncode == 0 for p in procs), logs[0][-3000:]
+    failed = [rank for rank, p in enumerate(procs) if p.returncode != 0]
+    assert not failed, "\n".join(f"rank {rank}:\n{logs[rank][-2500:]}" for rank in (0, 1))
     return logs[0]
 
 

@@ -5,12 +5,13 @@ but not ``criterions/``, so every registered module is imported explicitly below
 """
 from fairseq_mtl.compat import (check_fairseq, install_atomic_checkpoint_copy,
                                 install_bf16_without_xla, install_checkpoint_allowlist,
-                                install_ddp_for_one_task_batches)
+                                install_ddp_for_one_task_batches, install_peer_broadcast)
 
 check_fairseq()
 install_checkpoint_allowlist()
 install_atomic_checkpoint_copy()
 install_bf16_without_xla()
 install_ddp_for_one_task_batches()
+install_peer_broadcast()
 
 from . import criterions, models, tasks  # noqa: E402,F401

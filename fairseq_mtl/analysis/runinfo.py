@@ -3,18 +3,37 @@ import argparse
 import json
 import os
 import platform
+import re
 import subprocess
 from datetime import datetime, timezone
 
 
-def hardware() -> str:
+def trained_on(train_log: str):
+    """The GPU a fairseq run trained on, from the CUDA line fairseq logs at start-up, or None
+    (a CPU run logs no such line). This is what the run used, whichever Python reads it."""
+    try:
+        with open(train_log, errors="replace") as f:
+            for line in f:
+                m = re.search(r"rank +0: capabilities = .*? name = (.+?)\s*$", line)
+                if m:
+                    return m.group(1)
+    except OSError:
+        pass
+    return None
+
+
+def hardware(train_log=None) -> str:
+    gpu = trained_on(train_log) if train_log else None
     try:
         import torch
 
-        if torch.cuda.is_available():
+        if gpu:  # the reader's torch is the run's only if it sees a GPU as well
+            return f"{gpu} (torch {torch.__version__})" if torch.cuda.is_available() else gpu
+        if torch.cuda.is_available() and not train_log:
             return f"{torch.cuda.get_device_name(0)} (torch {torch.__version__})"
-    except ImportError:  # pragma: no cover
-        pass
+    except ImportError:
+        if gpu:
+            return gpu
     cpu = platform.processor() or "cpu"
     try:
         with open("/proc/cpuinfo") as f:
@@ -47,6 +66,8 @@ def main(argv=None):
     p.add_argument("--train-seconds", type=float, required=True)
     p.add_argument("--command", required=True)
     p.add_argument("--hardware", default=None)
+    p.add_argument("--train-log", default=None,
+                   help="the run's fairseq log: the GPU it names is the hardware (else the CPU)")
     args = p.parse_args(argv)
     from fairseq_mtl.paths import PROJECT_ROOT
 
@@ -56,7 +77,7 @@ def main(argv=None):
         "profile": args.profile,
         "profile_note": args.profile_note,
         "train_seconds": args.train_seconds,
-        "hardware": args.hardware or hardware(),
+        "hardware": args.hardware or hardware(args.train_log),
         "command": args.command,
         "unlabeled": "--unlabeled" in args.command.split(),
         "commit": git_commit(PROJECT_ROOT),
