@@ -37,5 +37,5 @@ for SPLIT in valid test; do
 done
 FAIRSEQ_MTL_COMMIT="$COMMIT" "$BIN/python" -m fairseq_mtl.analysis.runinfo --out "$RUN_DIR/run.json" --arch "$ARCH" \
   --seed "$SEED" --profile "$PROFILE" --profile-note "$PROFILE_NOTE" \
-  --train-seconds "$TRAIN_SECONDS" --command "${CMD[*]}"
+  --train-seconds "$TRAIN_SECONDS" --train-log "$RUN_DIR/train.log" --command "${CMD[*]}"
 echo "$ARCH seed $SEED: test $(grep -o '\*\*[0-9.]*\*\* |' "$RUN_DIR/eval_test.md" | head -1) accuracy; $RUN_DIR"
