@@ -80,12 +80,16 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--runs", required=True)
     p.add_argument("--out", required=True, help="path without extension (.md and .png)")
+    p.add_argument("--preamble", default=None, help="markdown file inserted after the title")
     args = p.parse_args(argv)
     scores, infos = load(args.runs)
     if not scores:
         raise SystemExit(f"no finished runs under {args.runs}")
     text = ("# FDU-MTL, Transformer schemes by number of layers (thesis Fig. 4.1): average test "
-            "accuracy %\n\n" + table(scores, infos))
+            "accuracy %\n\n")
+    if args.preamble:
+        text += open(args.preamble).read().strip() + "\n\n"
+    text += table(scores, infos)
     with open(args.out + ".md", "w") as f:
         f.write(text)
     plot(scores, args.out + ".png")
