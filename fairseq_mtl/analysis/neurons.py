@@ -127,16 +127,17 @@ def plot_trajectory(results: List[Dict], out: str, task_name: str) -> None:
 
 
 def pick_neuron(result: Dict, spec: str) -> Tuple[str, int]:
-    """``shared:J``, ``private:J`` or ``auto`` (the shared neuron most correlated with the
-    score)."""
+    """``shared:J``, ``private:J`` or ``auto``: the shared neuron whose activation moves most
+    with the score over the sentence (largest |covariance|; a correlation alone picks neurons
+    that track the score at an invisible scale, e.g. +-0.01)."""
     if spec == "auto":
         acts = result["shared"]  # T x H
         scores = np.asarray(result["scores"])
         if len(scores) < 3:
             return "shared", int(np.abs(acts[-1]).argmax())
-        r = [abs(np.corrcoef(acts[:, j], scores)[0, 1]) if acts[:, j].std() > 0 else 0.0
-             for j in range(acts.shape[1])]
-        return "shared", int(np.nanargmax(r))
+        centred = acts - acts.mean(axis=0)
+        cov = np.abs(centred.T @ (scores - scores.mean())) / len(scores)
+        return "shared", int(np.argmax(cov))
     layer, _, j = spec.partition(":")
     if layer not in ("shared", "private") or not j.isdigit():
         raise ValueError(f"--neuron {spec!r}: use shared:J, private:J or auto")
