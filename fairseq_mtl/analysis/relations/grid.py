@@ -1,0 +1,212 @@
+"""The run grid of the study: one single-task run per task and one multi-task run per ordered
+pair (main, aux), all with the same model and hyper-parameters (a profile).
+
+A single-task run trains ``updates`` updates on the main task and records the main task's dev
+loss every ``updates / points`` updates: the learning curve the features are computed from. A
+pairwise run trains ``2 * updates`` updates, each on a task drawn uniformly (``--sampler
+uniform``), with the same grid spacing. The model of a run is its best checkpoint on the main
+task's dev accuracy; its test accuracy is scored once, after training.
+
+Every run lives in its own directory (``single/MAIN`` or ``pair/MAIN+AUX``) and is finished
+when ``result.json`` is there; a killed run restarts from its ``checkpoint_last.pt`` (fairseq
+resumes it), finished runs are skipped.
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence
+
+from fairseq_mtl.paths import PROJECT_ROOT
+
+#: fairseq-train arguments of each profile (only what differs from the model/task defaults)
+PROFILES: Dict[str, Dict[str, object]] = {
+    # 2-core machine: a small fully-shared LSTM (hard parameter sharing, as the paper), reviews
+    # cut to 200 words; ~1 min per single-task run, ~2 min per pair
+    "cpu": {
+        "updates": 300, "points": 10,
+        "args": ["--arch", "fs_lstm", "--hidden-dim", "50", "--truncate-length", "200",
+                 "--optimizer", "adam", "--lr", "0.003", "--clip-norm", "5",
+                 "--batch-size", "32"],
+    },
+    # the paper's setting: bi-LSTM, batch 32, 25,000 updates single / 50,000 pairwise
+    "paper": {
+        "updates": 25000, "points": 25,
+        "args": ["--arch", "fs_lstm", "--encoder", "bilstm", "--hidden-dim", "100",
+                 "--optimizer", "adam", "--lr", "0.001", "--clip-norm", "5",
+                 "--batch-size", "32"],
+    },
+    # the test suite's size
+    "tiny": {
+        "updates": 6, "points": 3,
+        "args": ["--arch", "fs_lstm", "--hidden-dim", "8", "--embed-dim", "6",
+                 "--optimizer", "adam", "--lr", "0.01", "--batch-size", "4"],
+    },
+}
+
+
+@dataclass
+class RunSpec:
+    main: str
+    aux: Optional[str] = None
+    extra: List[str] = field(default_factory=list)  # more tasks (train-suggested)
+    name: Optional[str] = None
+
+    @property
+    def tasks(self) -> List[str]:
+        return [self.main] + ([self.aux] if self.aux else []) + list(self.extra)
+
+    @property
+    def directory(self) -> str:
+        if self.name:
+            return self.name
+        return f"pair/{self.main}+{self.aux}" if self.aux else f"single/{self.main}"
+
+
+def grid(tasks: Sequence[str], pairs: bool = True) -> List[RunSpec]:
+    """Single-task runs first (their curves are all a suggestion needs), then the pairs."""
+    specs = [RunSpec(t) for t in tasks]
+    if pairs:
+        specs += [RunSpec(m, a) for m in tasks for a in tasks if a != m]
+    return specs
+
+
+def fairseq_bin(name: str) -> str:
+    path = os.path.join(os.path.dirname(sys.executable), name)
+    return path if os.path.exists(path) else name
+
+
+def train_command(spec: RunSpec, data: str, run_dir: str, profile: Dict, seed: int,
+                  extra_args: Sequence[str] = ()) -> List[str]:
+    updates = profile["updates"] * len(spec.tasks)  # twice the updates for a pair
+    interval = max(1, profile["updates"] // profile["points"])
+    metric = f"{spec.main}/acc"
+    return [
+        fairseq_bin("fairseq-train"), data, "--user-dir", os.path.join(PROJECT_ROOT, "user_dir"),
+        "--task", "multitask_classification", "--criterion", "multitask_adversarial",
+        "--tasks", ",".join(spec.tasks), "--sampler", "uniform", "--seed", str(seed),
+        *[str(a) for a in profile["args"]],
+        "--max-update", str(updates), "--max-epoch", "0",
+        "--validate-interval-updates", str(interval), "--validate-interval", "1000000",
+        "--save-interval-updates", str(interval), "--save-interval", "1000000",
+        "--keep-interval-updates", "1", "--no-epoch-checkpoints",
+        "--best-checkpoint-metric", metric, "--maximize-best-checkpoint-metric",
+        "--save-dir", run_dir, "--no-progress-bar", "--log-interval", str(interval),
+        "--num-workers", "0", *extra_args,
+    ]
+
+
+VALID_LINE = re.compile(r"valid on 'valid' subset \| (.*)$")
+
+
+def read_curve(log_text: str, main: str) -> List[Dict[str, float]]:
+    """The main task's dev loss/accuracy at every validation, by update (a resumed run may
+    log an update twice: the later line wins)."""
+    points: Dict[int, Dict[str, float]] = {}
+    for line in log_text.splitlines():
+        m = VALID_LINE.search(line)
+        if not m:
+            continue
+        fields = dict(kv.rsplit(" ", 1) for kv in m.group(1).split(" | ") if " " in kv)
+        if "num_updates" not in fields or f"{main}/loss" not in fields:
+            continue
+        update = int(float(fields["num_updates"]))
+        points[update] = {"update": update, "loss": float(fields[f"{main}/loss"]),
+                          "acc": float(fields[f"{main}/acc"])}
+    return [points[u] for u in sorted(points)]
+
+
+def main_task_score(eval_json: str, main: str) -> float:
+    with open(eval_json) as f:
+        scores = json.load(f)
+    for row in scores["tasks"]:
+        if row["task"] == main:
+            return float(row["accuracy"])
+    raise KeyError(f"{eval_json}: no row for task {main!r}")
+
+
+def run_one(spec: RunSpec, data: str, runs: str, profile_name: str, seed: int = 1,
+            extra_args: Sequence[str] = (), keep_checkpoints: bool = False) -> Dict:
+    """Train (or resume) one run and write its result.json; returns the result."""
+    from fairseq_mtl.analysis.runinfo import git_commit, hardware
+
+    run_dir = os.path.join(runs, spec.directory)
+    result_path = os.path.join(run_dir, "result.json")
+    if os.path.exists(result_path):
+        with open(result_path) as f:
+            return json.load(f)
+    os.makedirs(run_dir, exist_ok=True)
+    profile = PROFILES[profile_name]
+    cmd = train_command(spec, data, run_dir, profile, seed, extra_args)
+    log_path = os.path.join(run_dir, "train.log")
+    start = time.time()
+    with open(log_path, "a") as log:
+        proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT)
+    if proc.returncode != 0:
+        with open(log_path, errors="replace") as f:
+            tail = "".join(f.readlines()[-15:])
+        raise RuntimeError(f"{' '.join(spec.tasks)}: fairseq-train failed ({proc.returncode}); "
+                           f"{log_path} ends with:\n{tail}")
+    seconds = time.time() - start
+    scores = {}
+    for split in ("valid", "test"):
+        out = os.path.join(run_dir, f"eval_{split}")
+        subprocess.run([fairseq_bin("fairseq-mtl-evaluate"),
+                        os.path.join(run_dir, "checkpoint_best.pt"), "--split", split,
+                        "--data", data, "--out", out], check=True, capture_output=True,
+                       cwd=PROJECT_ROOT)
+        scores[split] = main_task_score(out + ".json", spec.main)
+    with open(log_path, errors="replace") as f:
+        curve = read_curve(f.read(), spec.main)
+    result = {
+        "main": spec.main, "aux": spec.aux, "tasks": spec.tasks, "seed": seed,
+        "profile": profile_name, "dev_acc": scores["valid"], "test_acc": scores["test"],
+        "curve": curve, "train_seconds": round(seconds, 1), "command": " ".join(cmd),
+        "hardware": hardware(log_path), "commit": git_commit(PROJECT_ROOT),
+    }
+    if not keep_checkpoints:
+        for name in os.listdir(run_dir):
+            if name.endswith(".pt"):
+                os.remove(os.path.join(run_dir, name))
+        shutil.rmtree(os.path.join(run_dir, "tb"), ignore_errors=True)
+    with open(result_path + ".tmp", "w") as f:
+        json.dump(result, f, indent=2)
+    os.replace(result_path + ".tmp", result_path)
+    return result
+
+
+def run_grid(specs: Sequence[RunSpec], data: str, runs: str, profile_name: str, seed: int = 1,
+             extra_args: Sequence[str] = (), progress: bool = True) -> List[Dict]:
+    """Run every spec not finished yet, with one progress bar (and ETA) over the whole grid."""
+    from tqdm import tqdm
+
+    done = [s for s in specs if os.path.exists(os.path.join(runs, s.directory, "result.json"))]
+    todo = [s for s in specs if s not in done]
+    results = [run_one(s, data, runs, profile_name, seed) for s in done]
+    bar = tqdm(total=len(specs), initial=len(done), unit="run", disable=not progress,
+               desc="relations grid", dynamic_ncols=True)
+    for spec in todo:
+        bar.set_postfix_str("+".join(spec.tasks))
+        results.append(run_one(spec, data, runs, profile_name, seed, extra_args))
+        bar.update(1)
+    bar.close()
+    return results
+
+
+def load_results(runs: str) -> Dict[str, Dict]:
+    """Finished runs under ``runs``: {'single/books': result, 'pair/books+dvd': result, ...}."""
+    found = {}
+    for kind in ("single", "pair"):
+        base = os.path.join(runs, kind)
+        if not os.path.isdir(base):
+            continue
+        for name in sorted(os.listdir(base)):
+            path = os.path.join(base, name, "result.json")
+            if os.path.exists(path):
+                with open(path) as f:
+                    found[f"{kind}/{name}"] = json.load(f)
+    return found

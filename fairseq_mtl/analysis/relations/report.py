@@ -1,0 +1,188 @@
+"""The study's report from finished runs: gain matrix (CSV + heat-map), task features, the
+predictor's cross-validated scores and coefficients, and the suggestion check."""
+import csv
+import json
+import os
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from fairseq_mtl.analysis.relations import predictor as P
+from fairseq_mtl.analysis.relations.features import (TASK_FEATURES, curve_features,
+                                                     data_features)
+from fairseq_mtl.analysis.relations.grid import PROFILES, load_results
+
+PAPER = {  # Bingel & Sogaard (2017), Table 3: mean over 100 runs of 5-fold CV
+    "majority": (0.555, 0.615), "all": (0.749, 0.669), "data": (0.665, 0.542),
+    "best": (0.785, 0.713),
+}
+
+
+def gains(results: Dict[str, Dict], split: str = "dev") -> Dict[Tuple[str, str], float]:
+    """Relative change (%) of the main task's score, pair vs single, for every finished pair
+    whose single run is finished too."""
+    key = f"{split}_acc"
+    out = {}
+    for name, r in results.items():
+        if not name.startswith("pair/"):
+            continue
+        single = results.get(f"single/{r['main']}")
+        if single:
+            out[(r["main"], r["aux"])] = 100.0 * (r[key] - single[key]) / single[key]
+    return out
+
+
+def task_features(results: Dict[str, Dict], data: str,
+                  warnings: List[str]) -> Dict[str, Dict[str, float]]:
+    feats = {}
+    for name, r in sorted(results.items()):
+        if not name.startswith("single/"):
+            continue
+        total = PROFILES[r["profile"]]["updates"]
+        feats[r["main"]] = {**data_features(data, r["main"]),
+                            **curve_features(r["curve"], total, r["main"], warnings)}
+    return feats
+
+
+def heatmap(matrix: Dict[Tuple[str, str], float], tasks: Sequence[str], out: str,
+            title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    grid = np.full((len(tasks), len(tasks)), np.nan)
+    for (m, a), g in matrix.items():
+        grid[tasks.index(m), tasks.index(a)] = g
+    lim = max(1e-9, float(np.nanmax(np.abs(grid)))) if np.isfinite(grid).any() else 1.0
+    fig, ax = plt.subplots(figsize=(1 + 0.55 * len(tasks), 1 + 0.5 * len(tasks)))
+    im = ax.imshow(grid, cmap="RdBu", vmin=-lim, vmax=lim)
+    ax.set_xticks(range(len(tasks)), tasks, rotation=60, ha="right", fontsize=7)
+    ax.set_yticks(range(len(tasks)), tasks, fontsize=7)
+    ax.set_xlabel("auxiliary task")
+    ax.set_ylabel("main task")
+    for i in range(len(tasks)):
+        for j in range(len(tasks)):
+            if np.isfinite(grid[i, j]):
+                ax.text(j, i, f"{grid[i, j]:.1f}", ha="center", va="center", fontsize=6)
+    fig.colorbar(im, ax=ax, label="relative change of main-task accuracy (%)")
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(out, dpi=150)
+    plt.close(fig)
+
+
+def suggestion_check(tasks, features, gain, top: int = 1) -> Optional[Dict]:
+    """For every main task with all its pairs run: train the predictor WITHOUT that main task's
+    pairs, take its top-``top`` suggested auxiliaries, and compare their measured gain with the
+    mean gain of all its auxiliaries (what a random pick gets on average)."""
+    rows = []
+    for main in tasks:
+        cands = [a for a in tasks if a != main and (main, a) in gain]
+        if len(cands) < len(tasks) - 1 or main not in features:
+            continue
+        train = [(m, a) for (m, a) in gain if m != main and m in features and a in features]
+        y = [gain[p] for p in train]
+        if len(set(np.asarray(y) > 0)) < 2:
+            continue
+        try:
+            ranked = P.suggest(main, cands, features, train, y, top=top)
+        except ValueError:
+            continue
+        picked = [a for a, _ in ranked]
+        rows.append({"main": main, "suggested": picked,
+                     "suggested_gain": float(np.mean([gain[(main, a)] for a in picked])),
+                     "random_gain": float(np.mean([gain[(main, a)] for a in cands]))})
+    if not rows:
+        return None
+    return {"rows": rows, "top": top,
+            "suggested_mean": float(np.mean([r["suggested_gain"] for r in rows])),
+            "random_mean": float(np.mean([r["random_gain"] for r in rows])),
+            "wins": sum(r["suggested_gain"] > r["random_gain"] for r in rows)}
+
+
+def build(runs: str, data: str, out: str, split: str = "dev", repeats: int = 100) -> str:
+    results = load_results(runs)
+    if not results:
+        raise SystemExit(f"no finished runs under {runs}")
+    warnings: List[str] = []
+    features = task_features(results, data, warnings)
+    tasks = sorted(features, key=str.lower)
+    gain = {p: g for p, g in gains(results, split).items() if p[0] in features and p[1] in features}
+    test_gain = gains(results, "test")
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    with open(out + "_gains.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["main", "aux", "dev_gain_pct", "test_gain_pct"])
+        for (m, a) in sorted(gains(results, "dev")):
+            w.writerow([m, a, f"{gains(results, 'dev')[(m, a)]:.3f}",
+                        f"{test_gain.get((m, a), float('nan')):.3f}"])
+    heatmap(gains(results, "dev"), tasks, out + "_gains_dev.png",
+            "Relative change of main-task dev accuracy (pair vs single task)")
+    heatmap(test_gain, tasks, out + "_gains_test.png",
+            "Relative change of main-task test accuracy (pair vs single task)")
+    with open(out + "_features.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["task"] + TASK_FEATURES)
+        for t in tasks:
+            w.writerow([t] + [f"{features[t][k]:.6g}" for k in TASK_FEATURES])
+
+    lines = [f"Runs: {len(tasks)} single-task, {len(gain)} pairwise (of "
+             f"{len(tasks) * (len(tasks) - 1)} ordered pairs of these tasks). Gains on the "
+             f"{split} split label the predictor.", ""]
+    pairs = sorted(gain)
+    y = (np.array([gain[p] for p in pairs]) > 0).astype(int)
+    cv = {}
+    if pairs:
+        lines += [f"Pairs with a gain: {int(y.sum())} of {len(y)} "
+                  f"({100 * y.mean():.1f} %).", ""]
+        lines += ["| features | accuracy | F1 (gain) | paper accuracy | paper F1 |",
+                  "|---|---|---|---|---|"]
+        for group, per_task in P.GROUPS.items():
+            x = P.design(pairs, features, per_task)
+            cols = P.usable_columns(x)
+            try:
+                res = P.cross_validate(x[:, cols], y, repeats=repeats)
+            except ValueError as e:
+                lines.append(f"| {group} | - | - | | | ({e})")
+                continue
+            cv[group] = res
+            if group == "all":
+                maj = res["majority"]
+                lines.append(f"| majority baseline | {maj['acc_mean']:.3f} ±{maj['acc_std']:.3f} "
+                             f"| {maj['f1_mean']:.3f} ±{maj['f1_std']:.3f} | "
+                             f"{PAPER['majority'][0]} | {PAPER['majority'][1]} |")
+            paper = PAPER.get(group, ("-", "-"))
+            m = res["model"]
+            lines.append(f"| {group} ({int(cols.sum())} usable) | {m['acc_mean']:.3f} "
+                         f"±{m['acc_std']:.3f} | {m['f1_mean']:.3f} ±{m['f1_std']:.3f} | "
+                         f"{paper[0]} | {paper[1]} |")
+        lines += ["", f"Mean ± std over {repeats} repetitions of 5-fold stratified CV. Paper's "
+                  f"best feature combination: {PAPER['best'][0]} / {PAPER['best'][1]}.", ""]
+        if "all" in cv:
+            x = P.design(pairs, features)
+            cols = P.usable_columns(x)
+            names = [n for n, keep in zip(P.feature_names(), cols) if keep]
+            lines += ["Top coefficients (standardised features, fitted on all pairs):", "",
+                      "| feature | coefficient |", "|---|---|"]
+            lines += [f"| {n} | {c:+.3f} |" for n, c in P.coefficients(x[:, cols], y, names)[:10]]
+            lines.append("")
+    check = suggestion_check(tasks, features, gain)
+    if check:
+        lines += [f"Suggestion check (top-{check['top']} auxiliary of each main task, predictor "
+                  f"trained without that main task's pairs; measured {split} gain): suggested "
+                  f"{check['suggested_mean']:+.2f} % vs {check['random_mean']:+.2f} % for a random "
+                  f"auxiliary on average; the suggestion beats the average in {check['wins']} of "
+                  f"{len(check['rows'])} main tasks.", "",
+                  "| main | suggested | its gain % | mean gain of all auxiliaries % |",
+                  "|---|---|---|---|"]
+        lines += [f"| {r['main']} | {', '.join(r['suggested'])} | {r['suggested_gain']:+.2f} | "
+                  f"{r['random_gain']:+.2f} |" for r in check["rows"]]
+        lines.append("")
+    if warnings:
+        lines += ["Warnings:", ""] + [f"- {w}" for w in warnings] + [""]
+    text = "\n".join(lines)
+    with open(out + ".json", "w") as f:
+        json.dump({"features": features, "gains": {f"{m}+{a}": g for (m, a), g in gain.items()},
+                   "cv": cv, "suggestion_check": check, "warnings": warnings}, f, indent=2)
+    return text

@@ -1,0 +1,130 @@
+"""The task-relation study (fairseq_mtl/analysis/relations): features, curve fit, predictor,
+suggestion, and the resumable grid end to end on the tiny data."""
+import json
+import os
+
+import numpy as np
+import pytest
+from conftest import DEV_SIZE, TASKS, run_cli
+
+from fairseq_mtl.analysis.relations import features as F
+from fairseq_mtl.analysis.relations import grid as G
+from fairseq_mtl.analysis.relations import predictor as P
+
+
+def test_jensen_shannon_is_0_for_the_same_bag_and_1_for_disjoint_bags():
+    assert F.jensen_shannon(np.array([2.0, 1, 0]), np.array([4.0, 2, 0])) == pytest.approx(0)
+    assert F.jensen_shannon(np.array([1.0, 0]), np.array([0.0, 3])) == pytest.approx(1)
+
+
+def test_data_features_of_a_task(data_bin):
+    feats = F.data_features(data_bin, "alpha")
+    assert feats["size"] == TASKS["alpha"][1] - DEV_SIZE and feats["labels"] == 2
+    assert 0 < feats["type_token"] < 1 and 0 < feats["jsd_train_test"] < 1
+    assert 0.5 < feats["label_entropy"] <= 1.0  # two labels, roughly balanced
+    # without pretrained vectors (--embeddings none) the OOV rate does not exist
+    assert np.isnan(feats["oov_rate"])
+    # Frobenius norm: at least sqrt(#tokens) (every count >= 1), at most #tokens
+    from fairseq.data.indexed_dataset import make_dataset
+
+    ds = make_dataset(os.path.join(data_bin, "alpha", "train"), impl="mmap")
+    n = sum(int((ds[i] >= 4).sum()) for i in range(len(ds)))
+    assert np.sqrt(n) <= feats["frobenius"] <= n
+
+
+def test_the_log_curve_fit_recovers_a_and_c():
+    i = np.linspace(10, 1000, 12)
+    a, c = F.fit_log_curve(i, -0.3 * np.log(0.02 * i + 1.0) + 2.0, task="t")
+    assert a == pytest.approx(-0.3, rel=0.05) and c == pytest.approx(0.02, rel=0.1)
+    grads = F.curve_gradients(i, -0.001 * i + 1, total=1000)
+    assert grads["grad_50"] == pytest.approx(-0.001)
+
+
+def test_a_failed_curve_fit_names_the_task_and_is_recorded():
+    with pytest.raises(ValueError, match="books: 2 dev-loss points"):
+        F.fit_log_curve([1, 2], [1.0, 0.9], task="books")
+    warnings = []
+    feats = F.curve_features([{"update": u, "loss": float("nan")} for u in range(1, 6)], 5,
+                             "dvd", warnings)
+    assert np.isnan(feats["curve_a"]) and warnings and warnings[0].startswith("dvd:")
+
+
+def synthetic_study(n_tasks=10, seed=0):
+    """Tasks whose gain as a main task is decided by one feature (grad_30 of the main task)."""
+    rng = np.random.RandomState(seed)
+    tasks = [f"t{k}" for k in range(n_tasks)]
+    features = {t: {f: float(rng.uniform(0.5, 2)) for f in F.TASK_FEATURES} for t in tasks}
+    pairs = [(m, a) for m in tasks for a in tasks if m != a]
+    gains = [features[m]["grad_30"] - 1.2 + 0.05 * rng.randn() for m, a in pairs]
+    return tasks, features, pairs, gains
+
+
+def test_the_predictor_beats_the_majority_baseline_on_a_learnable_signal():
+    tasks, features, pairs, gains = synthetic_study()
+    x = P.design(pairs, features)
+    y = (np.array(gains) > 0).astype(int)
+    res = P.cross_validate(x[:, P.usable_columns(x)], y, repeats=5)
+    assert res["model"]["acc_mean"] - res["majority"]["acc_mean"] > 3 * res["model"]["acc_std"]
+    names = [n for n, keep in zip(P.feature_names(), P.usable_columns(x)) if keep]
+    top = P.coefficients(x[:, P.usable_columns(x)], y, names)[0][0]
+    assert top == "grad_30 (main)"
+
+
+def test_suggest_ranks_by_the_aux_feature_that_decides_the_gain():
+    rng = np.random.RandomState(1)
+    tasks = [f"t{k}" for k in range(8)]
+    features = {t: {f: float(rng.uniform(0.5, 2)) for f in F.TASK_FEATURES} for t in tasks}
+    pairs = [(m, a) for m in tasks[1:] for a in tasks if m != a]
+    gains = [features[a]["size"] - 1.25 for m, a in pairs]
+    ranked = P.suggest("t0", tasks, features, pairs, gains, top=3)
+    by_size = sorted(tasks[1:], key=lambda t: -features[t]["size"])
+    picked = [a for a, _ in ranked]
+    # a regularised fit on 49 pairs and 42 features: the best first, the rest near the top
+    assert picked[0] == by_size[0] and set(picked) <= set(by_size[:4])
+    assert [p for _, p in ranked] == sorted((p for _, p in ranked), reverse=True)
+
+
+def test_the_grid_trains_resumes_skips_and_reports(data_bin, tmp_path):
+    runs = str(tmp_path / "runs")
+    spec = G.RunSpec("alpha", "beta")
+    # a pair run killed after 4 of its 12 updates ...
+    os.makedirs(os.path.join(runs, spec.directory))
+    cmd = G.train_command(spec, data_bin, os.path.join(runs, spec.directory),
+                          G.PROFILES["tiny"], seed=1)
+    cmd[cmd.index("--max-update") + 1] = "4"
+    import subprocess
+
+    with open(os.path.join(runs, spec.directory, "train.log"), "w") as log:
+        subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, check=True)
+    # ... is resumed by the grid, which also trains the rest
+    run_cli(["fairseq-mtl-relations", "run", "--data", data_bin, "--tasks", "alpha,beta",
+             "--profile", "tiny", "--runs", runs, "--quiet"])
+    pair = json.load(open(os.path.join(runs, "pair/alpha+beta/result.json")))
+    log = open(os.path.join(runs, "pair/alpha+beta/train.log")).read()
+    assert "Loaded checkpoint" in log
+    assert [p["update"] for p in pair["curve"]] == [2, 4, 6, 8, 10, 12]  # twice the updates
+    single = json.load(open(os.path.join(runs, "single/alpha/result.json")))
+    assert [p["update"] for p in single["curve"]] == [2, 4, 6]
+    assert 0 <= single["test_acc"] <= 100 and single["tasks"] == ["alpha"]
+    assert not [f for f in os.listdir(os.path.join(runs, "single/alpha")) if f.endswith(".pt")]
+    # finished runs are skipped
+    stamp = os.path.getmtime(os.path.join(runs, "single/alpha/result.json"))
+    proc = run_cli(["fairseq-mtl-relations", "run", "--data", data_bin, "--tasks", "alpha,beta",
+                    "--profile", "tiny", "--runs", runs, "--quiet"])
+    assert "4 runs (4 finished)" in proc.stderr
+    assert os.path.getmtime(os.path.join(runs, "single/alpha/result.json")) == stamp
+    # the report: heat-maps and tables (too few pairs for cross-validation: said so)
+    out = str(tmp_path / "report")
+    proc = run_cli(["fairseq-mtl-relations", "report", "--runs", runs, "--data", data_bin,
+                    "--out", out, "--repeats", "2"])
+    for suffix in (".md", ".json", "_gains.csv", "_gains_dev.png", "_features.csv"):
+        assert os.path.exists(out + suffix), suffix
+    assert "every class needs at least 5 pairs" in open(out + ".md").read()
+    rows = open(out + "_gains.csv").read().splitlines()
+    assert rows[0].startswith("main,aux") and len(rows) == 3
+
+
+def test_unknown_tasks_are_named(data_bin, tmp_path):
+    proc = run_cli(["fairseq-mtl-relations", "run", "--data", data_bin, "--tasks", "alpha,nope",
+                    "--runs", str(tmp_path), "--dry-run"], check=False)
+    assert proc.returncode != 0 and "unknown task(s) nope" in proc.stderr
