@@ -127,9 +127,20 @@ def build(runs: str, data: str, out: str, split: str = "dev", repeats: int = 100
         for t in tasks:
             w.writerow([t] + [f"{features[t][k]:.6g}" for k in TASK_FEATURES])
 
+    runs_info = list(results.values())
+
+    def distinct(key):
+        return ", ".join(sorted({str(r.get(key)) for r in runs_info}))
+
+    seconds = [r["train_seconds"] for r in runs_info]
     lines = [f"Runs: {len(tasks)} single-task, {len(gain)} pairwise (of "
-             f"{len(tasks) * (len(tasks) - 1)} ordered pairs of these tasks). Gains on the "
-             f"{split} split label the predictor.", ""]
+             f"{len(tasks) * (len(tasks) - 1)} ordered pairs of these tasks); profile "
+             f"{distinct('profile')}, seed {distinct('seed')}, hardware {distinct('hardware')}, "
+             f"commit {distinct('commit')}; training wall time {sum(seconds) / 60:.1f} min in all "
+             f"({np.mean(seconds):.0f} s per run, evaluation not counted). Each run's model is "
+             f"its best checkpoint on the main task's dev accuracy. Gains on the {split} split "
+             f"label the predictor; test gains are in the CSV and the second heat-map.", ""]
+    lines += [f"Command of the first run: `{runs_info[0]['command']}`", ""]
     pairs = sorted(gain)
     y = (np.array([gain[p] for p in pairs]) > 0).astype(int)
     cv = {}

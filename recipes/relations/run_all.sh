@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The task-relation study (Bingel & Sogaard 2017) on FDU-MTL: single-task runs with learning
+# curves, every ordered pair, then the report (gain heat-maps, features, predictor, suggestion
+# check) in thesis_results/task_relations*. Resumable: run it again after a stop.
+# usage: recipes/relations/run_all.sh [PROFILE] [TASKS]
+#   PROFILE: cpu (default; ~1 min per single run, ~2 per pair on 2 cores) or paper (GPU)
+#   TASKS: comma-separated subset (default: all 16 tasks = 16 single + 240 pairwise runs)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+PROFILE="${1:-cpu}"; TASKS="${2:-}"
+DATA="${DATA:-$ROOT/data-bin/fdu-mtl}"
+BIN="${BIN:-$ROOT/.venv/bin}"
+RUNS="${RUNS:-$ROOT/runs/relations/$PROFILE}"
+"$BIN/fairseq-mtl-relations" run --data "$DATA" ${TASKS:+--tasks "$TASKS"} \
+  --profile "$PROFILE" --runs "$RUNS"
+"$BIN/fairseq-mtl-relations" report --runs "$RUNS" --data "$DATA" \
+  --out "$ROOT/thesis_results/task_relations"
+# keep the run records (no checkpoints) with the results
+(cd "$RUNS" && find . -name result.json | while read -r f; do
+  mkdir -p "$ROOT/thesis_results/runs/relations_$PROFILE/$(dirname "$f")"
+  cp "$f" "$ROOT/thesis_results/runs/relations_$PROFILE/$f"
+done)
