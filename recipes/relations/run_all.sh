@@ -3,7 +3,7 @@
 # curves, every ordered pair, then the report (gain heat-maps, features, predictor, suggestion
 # check) in thesis_results/task_relations*. Resumable: run it again after a stop.
 # usage: recipes/relations/run_all.sh [PROFILE] [TASKS]
-#   PROFILE: cpu (default; ~1 min per single run, ~2 per pair on 2 cores) or paper (GPU)
+#   PROFILE: cpu (default; ~1.5 min per single run, ~3 per pair on 2 cores) or paper (GPU)
 #   TASKS: comma-separated subset (default: all 16 tasks = 16 single + 240 pairwise runs)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
