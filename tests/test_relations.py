@@ -128,3 +128,11 @@ def test_unknown_tasks_are_named(data_bin, tmp_path):
     proc = run_cli(["fairseq-mtl-relations", "run", "--data", data_bin, "--tasks", "alpha,nope",
                     "--runs", str(tmp_path), "--dry-run"], check=False)
     assert proc.returncode != 0 and "unknown task(s) nope" in proc.stderr
+
+
+def test_training_time_adds_up_the_attempts_of_a_resumed_run():
+    log = ("2026-11-23 09:00:00 | INFO | fairseq_cli.train | {'_name': None}\n"
+           "2026-11-23 09:01:40 | INFO | train_inner | epoch 001: 10 / 44 loss=1\n"   # killed
+           "2026-11-23 09:05:00 | INFO | fairseq_cli.train | {'_name': None}\n"
+           "2026-11-23 09:05:30 | INFO | fairseq_cli.train | done training in 29.0 seconds\n")
+    assert G.train_seconds_from_log(log) == 130

@@ -26,9 +26,9 @@ from fairseq_mtl.paths import PROJECT_ROOT
 #: fairseq-train arguments of each profile (only what differs from the model/task defaults)
 PROFILES: Dict[str, Dict[str, object]] = {
     # 2-core machine: a small fully-shared LSTM (hard parameter sharing, as the paper) on
-    # frozen GloVe vectors (Adam on the 3.7M-entry embedding table took half of each update's
-    # time: 60 updates in 102 s instead of 48), reviews cut to 100 words (48 -> 21 s);
-    # ~1.5 min per single-task run, ~3 min per pair
+    # frozen GloVe vectors and reviews cut to 100 words (60 updates: 102 s with the vectors
+    # trained and 200 words, 48 s frozen, 21 s frozen and 100 words; measured while another
+    # training shared the 2 cores, so the ratios are rough); ~1.5 min per single run
     "cpu": {
         "updates": 400, "points": 10,
         "args": ["--arch", "fs_lstm", "--hidden-dim", "50", "--freeze-embeddings",
@@ -103,6 +103,31 @@ def train_command(spec: RunSpec, data: str, run_dir: str, profile: Dict, seed: i
 
 
 VALID_LINE = re.compile(r"valid on 'valid' subset \| (.*)$")
+STAMP = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) \| ")
+ATTEMPT_START = "fairseq_cli.train | {"  # fairseq prints its whole config when a run starts
+
+
+def train_seconds_from_log(log_text: str) -> float:
+    """Training time summed over the attempts in a run's log (a run killed and resumed has
+    several): last minus first time stamp of each attempt. A SIGKILL leaves no final line, so
+    this is the only record of a killed attempt's time."""
+    from datetime import datetime
+
+    total, first, last = 0.0, None, None
+    for line in log_text.splitlines():
+        m = STAMP.match(line)
+        if not m:
+            continue
+        t = datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S")
+        if ATTEMPT_START in line and first is not None:
+            total += (last - first).total_seconds()
+            first = None
+        if first is None:
+            first = t
+        last = t
+    if first is not None:
+        total += (last - first).total_seconds()
+    return total
 
 
 def read_curve(log_text: str, main: str) -> List[Dict[str, float]]:
@@ -163,7 +188,9 @@ def run_one(spec: RunSpec, data: str, runs: str, profile_name: str, seed: int = 
                        cwd=PROJECT_ROOT)
         scores[split] = main_task_score(out + ".json", spec.main)
     with open(log_path, errors="replace") as f:
-        curve = read_curve(f.read(), spec.main)
+        log_text = f.read()
+    curve = read_curve(log_text, spec.main)
+    seconds = train_seconds_from_log(log_text) or seconds  # every attempt, killed ones too
     result = {
         "main": spec.main, "aux": spec.aux, "tasks": spec.tasks, "seed": seed,
         "profile": profile_name, "dev_acc": scores["valid"], "test_acc": scores["test"],
