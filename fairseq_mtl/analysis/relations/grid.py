@@ -171,8 +171,12 @@ def run_one(spec: RunSpec, data: str, runs: str, profile_name: str, seed: int = 
     cmd = train_command(spec, data, run_dir, profile, seed, extra_args)
     log_path = os.path.join(run_dir, "train.log")
     start = time.time()
+    # killed after training, during the evaluation: do not start fairseq-train again (resuming
+    # at max-update, fairseq would train one more update)
+    trained = os.path.exists(log_path) and "done training" in open(log_path, errors="replace").read()
     with open(log_path, "a") as log:
-        proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT)
+        proc = (subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT)
+                if not trained else subprocess.CompletedProcess(cmd, 0))
     if proc.returncode != 0:
         with open(log_path, errors="replace") as f:
             tail = "".join(f.readlines()[-15:])
