@@ -173,7 +173,10 @@ def run_one(spec: RunSpec, data: str, runs: str, profile_name: str, seed: int = 
     start = time.time()
     # killed after training, during the evaluation: do not start fairseq-train again (resuming
     # at max-update, fairseq would train one more update)
-    trained = os.path.exists(log_path) and "done training" in open(log_path, errors="replace").read()
+    previous = open(log_path, errors="replace").read() if os.path.exists(log_path) else ""
+    last = read_curve(previous, spec.main)[-1:]
+    trained = ("done training" in previous and bool(last)
+               and last[0]["update"] >= profile["updates"] * len(spec.tasks))
     with open(log_path, "a") as log:
         proc = (subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT)
                 if not trained else subprocess.CompletedProcess(cmd, 0))
