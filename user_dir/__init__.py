@@ -14,4 +14,4 @@ install_bf16_without_xla()
 install_ddp_for_one_task_batches()
 install_peer_broadcast()
 
-from . import criterions, models, tasks  # noqa: E402,F401
+from . import criterions, models, optim, tasks  # noqa: E402,F401

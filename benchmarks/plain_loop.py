@@ -1,0 +1,114 @@
+"""The lower bound on framework overhead: the SAME model, data and batches as ``fairseq-train``,
+trained by the shortest PyTorch loop that does the same arithmetic.
+
+    python benchmarks/plain_loop.py DATA --user-dir user_dir --arch asp_lstm [fairseq-train
+        options ...] --max-update 300 --log-interval 50
+
+It takes fairseq-train's own options, so that one argument list builds both: the task loads the
+prepared data and builds the model and the batch order exactly as in training; from there on no
+fairseq code runs. Each step: forward on one single-task batch, the criterion's objective (cross
+entropy, plus the adversarial task loss and gamma x the orthogonality loss where the model has
+them, divided by the batch's sentences as fairseq's trainer does), backward, gradient clipping
+when --clip-norm is set, ``torch.optim.Adam``. No learning-rate schedule (it costs nothing per
+step), no metrics beyond the timing, no checkpoints.
+
+Every --log-interval updates it prints one line in the layout of fairseq's ``train_inner`` lines
+(``ups=``, ``wps=``, ``bsz=``, ``num_updates=``) so that one parser reads both (see
+``benchmarks/throughput_table.py``).
+"""
+
+import ast
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+from fairseq import options, tasks
+from fairseq.dataclass.utils import convert_namespace_to_omegaconf
+
+from fairseq_mtl.losses import adversarial_loss, orthogonality_loss
+
+
+def objective(model, sample) -> torch.Tensor:
+    """The criterion's training loss for one batch (sum over its sentences)."""
+    out = model(**sample["net_input"])
+    task_id = sample["task_id"]
+    loss = F.cross_entropy(out["logits"].float(), sample["target"], reduction="sum")
+    if "task_logits" in out:
+        loss = loss + adversarial_loss(out["task_logits"].float(), task_id)
+    gamma = getattr(model.cfg, "orthogonality_weight", 0.0)
+    if gamma > 0 and "private" in out:
+        raw = getattr(model.cfg, "raw_orthogonality", False)
+        diff = orthogonality_loss(out["shared"].float(), out["private"].float(), normalize=not raw)
+        loss = loss + gamma * diff * sample["target"].numel()
+    return loss
+
+
+def main(argv) -> None:
+    parser = options.get_training_parser()
+    args = options.parse_args_and_arch(parser, input_args=argv)
+    cfg = convert_namespace_to_omegaconf(args)
+    torch.manual_seed(cfg.common.seed)
+    task = tasks.setup_task(cfg.task)
+    task.load_dataset("train", combine=False, epoch=1)
+    model = task.build_model(cfg.model)
+    device = torch.device("cuda" if torch.cuda.is_available() and not cfg.common.cpu else "cpu")
+    model.to(device).train()
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.Adam(params, lr=cfg.optimization.lr[0],
+                                 betas=tuple(ast.literal_eval(str(cfg.optimizer.adam_betas))),
+                                 eps=cfg.optimizer.adam_eps,
+                                 weight_decay=cfg.optimizer.weight_decay)
+    clip = cfg.optimization.clip_norm
+    max_update, interval = cfg.optimization.max_update, cfg.common.log_interval
+    if max_update <= 0:
+        sys.exit("give --max-update: the plain loop runs a fixed number of updates")
+
+    update, epoch = 0, 1
+    window = {"sentences": 0, "tokens": 0, "start": time.perf_counter(), "loss": 0.0}
+    while update < max_update:
+        batches = task.get_batch_iterator(
+            task.dataset("train"), max_tokens=cfg.dataset.max_tokens,
+            max_sentences=cfg.dataset.batch_size, seed=cfg.common.seed, epoch=epoch,
+            disable_iterator_cache=True,
+        ).next_epoch_itr(shuffle=True)
+        for sample in batches:
+            if device.type == "cuda":
+                sample = _to(sample, device)
+            optimizer.zero_grad(set_to_none=True)
+            n = sample["target"].numel()
+            loss = objective(model, sample)
+            (loss / n).backward()
+            if clip > 0:
+                torch.nn.utils.clip_grad_norm_(params, clip)
+            optimizer.step()
+            update += 1
+            window["sentences"] += n
+            window["tokens"] += int(sample["ntokens"])
+            window["loss"] += float(loss.detach())
+            if update % interval == 0:  # whole intervals only, as fairseq logs them
+                if device.type == "cuda":
+                    torch.cuda.synchronize()
+                took = time.perf_counter() - window["start"]
+                print(f"plain_loop | epoch {epoch:03d} | "
+                      f"loss={window['loss'] / window['sentences']:.3f}, "
+                      f"wps={window['tokens'] / took:.1f}, ups={interval / took:.2f}, "
+                      f"bsz={window['sentences'] / interval:.1f}, num_updates={update}",
+                      flush=True)
+                window = {"sentences": 0, "tokens": 0, "start": time.perf_counter(), "loss": 0.0}
+            if update >= max_update:
+                break
+        epoch += 1
+    print(f"plain_loop | done training, {update} updates", flush=True)
+
+
+def _to(sample, device):
+    if torch.is_tensor(sample):
+        return sample.to(device, non_blocking=True)
+    if isinstance(sample, dict):
+        return {k: _to(v, device) for k, v in sample.items()}
+    return sample
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

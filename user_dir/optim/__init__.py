@@ -1,0 +1,2 @@
+"""Optimizers fairseq-mtl registers with fairseq."""
+from . import torch_adamw  # noqa: F401
