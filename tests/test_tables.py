@@ -92,3 +92,7 @@ def test_glue_table_scores_average_and_small_task_comparison(tmp_path):
     assert "| **GLUE-style average** | **31.00 ±1.41** | **32.00** |" in text
     assert "- RTE, lstm: single 51.00; schemes: ASP-MTL +4.00" in text
     assert "- CoLA, lstm: single 11.00; schemes: ASP-MTL -2.00" in text
+    # the thesis' NLI table names tasks a user must bring: they get a row, not a silent gap
+    glue_table.main(["--runs", str(tmp_path), "--out", str(out), "--expect-tasks", "QNLI,RTE"])
+    text = out.read_text()
+    assert "| QNLI | not run | not run |" in text and text.count("| RTE (acc) |") == 1

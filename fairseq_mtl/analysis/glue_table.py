@@ -13,7 +13,7 @@ import json
 import os
 import statistics
 from collections import defaultdict
-from typing import Dict, List
+from typing import Dict, List, Sequence
 
 from fairseq_mtl.analysis.fdu_table import command_template
 
@@ -51,7 +51,9 @@ def metric_label(row: Dict) -> str:
     return "acc"
 
 
-def build(runs: Dict[str, List[Dict]], title: str) -> str:
+def build(runs: Dict[str, List[Dict]], title: str, expected: Sequence[str] = ()) -> str:
+    """The table; ``expected`` tasks that no run has get a row saying so (the thesis' NLI table
+    names MNLI and QNLI, which a user must bring)."""
     archs = [a for a in ORDER if a in runs] + sorted(a for a in runs if a not in ORDER)
     tasks: List[str] = []
     labels: Dict[str, str] = {}
@@ -71,6 +73,9 @@ def build(runs: Dict[str, List[Dict]], title: str) -> str:
     for task in tasks:
         lines.append(f"| {task} ({labels[task]}) | "
                      + " | ".join(fmt(scores[a][task]) for a in archs) + " |")
+    for task in expected:
+        if task not in tasks:
+            lines.append(f"| {task} | " + " | ".join("not run" for _ in archs) + " |")
     lines.append("| **GLUE-style average** | "
                  + " | ".join(f"**{fmt(scores[a]['_avg'])}**" for a in archs) + " |")
     lines += ["", "Small tasks: does a multi-task scheme beat the single-task model of its "
@@ -113,8 +118,11 @@ def main(argv=None):
     parser.add_argument("--out", required=True)
     parser.add_argument("--title", default="GLUE dev-set scores, single-task vs each scheme")
     parser.add_argument("--preamble", help="a markdown file put under the title")
+    parser.add_argument("--expect-tasks", default="",
+                        help="comma-separated tasks that get a row even when no run has them")
     args = parser.parse_args(argv)
-    text = build(load(args.runs), args.title)
+    expected = [t for t in args.expect_tasks.split(",") if t]
+    text = build(load(args.runs), args.title, expected)
     if args.preamble:
         head, _, rest = text.partition("\n\n")
         text = head + "\n\n" + open(args.preamble).read().strip() + "\n\n" + rest
