@@ -5,9 +5,9 @@
 OUT_DIR holds ``ARCH.WHICH.REPEAT.log`` (the output of benchmarks/train_throughput.sh: fairseq's
 ``train_inner`` lines or the plain loop's lines in the same layout) and ``ARCH.WHICH.REPEAT.time``
 (``/usr/bin/time -v`` of the same process). Per run, the steady state is every logged interval
-but the first (which holds the warm-up: first allocations, lazy initialisation); its throughput is
-their sentences (tokens) over their seconds. Per model: medians over the repeats, and the fairseq/plain ratio taken
-repeat by repeat (the two ran back to back) and then its median.
+but the first (which holds the warm-up: first allocations, lazy initialisation); its throughput
+is their sentences (tokens) over their seconds. Per model: medians over the repeats, and the
+fairseq/plain ratio taken repeat by repeat (the two ran back to back) and then its median.
 """
 
 import glob
@@ -23,7 +23,7 @@ NAME = re.compile(r"^(?P<arch>.+)\.(?P<which>fairseq|plain)\.(?P<repeat>\d+)\.lo
 
 
 def steady_state(log_path: str) -> Optional[Dict[str, float]]:
-    """Median sentences/s and tokens/s over a run's logged intervals after the first."""
+    """Sentences/s and tokens/s over a run's logged intervals after the first, together."""
     intervals = []
     with open(log_path, errors="replace") as f:
         for line in f:
@@ -46,7 +46,7 @@ def steady_state(log_path: str) -> Optional[Dict[str, float]]:
 
 
 def time_v(path: str) -> Dict[str, float]:
-    """Wall seconds and peak resident memory (MiB) from ``/usr/bin/time -v`` output."""
+    """Peak resident memory (MiB) from ``/usr/bin/time -v`` output."""
     out: Dict[str, float] = {}
     if not os.path.exists(path):
         return out
@@ -54,9 +54,6 @@ def time_v(path: str) -> Dict[str, float]:
         line = line.strip()
         if line.startswith("Maximum resident set size (kbytes):"):
             out["peak_mib"] = int(line.rsplit(":", 1)[1]) / 1024
-        elif line.startswith("Elapsed (wall clock) time"):
-            clock = line.rsplit(": ", 1)[1].split(":")
-            out["wall_s"] = sum(float(x) * 60 ** i for i, x in enumerate(reversed(clock)))
     return out
 
 
