@@ -6,6 +6,7 @@
 #   defaults: 3 repeats, 300 updates, asp_lstm asp_transformer stack_pool_transformer
 #   stack_cls_transformer layerwise_implicit_transformer layerwise_explicit_transformer
 #   OUT=dir (default runs/benchmarks/throughput) keeps every log; finished runs are not redone.
+#   EXTRA="options" go to both sides, e.g. EXTRA="--optimizer torch_adamw" (give it its own OUT).
 # Time it on an otherwise idle machine: the ratio is only as good as the quiet around it.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -23,7 +24,8 @@ for R in $(seq 1 "$REPEATS"); do
       BASE="$OUT/$ARCH.$WHICH.$R"
       if [[ -f "$BASE.time" ]] && grep -q "Exit status: 0" "$BASE.time"; then continue; fi
       /usr/bin/time -v -o "$BASE.time" \
-        "$ROOT/benchmarks/train_throughput.sh" "$WHICH" "$ARCH" "$UPDATES" > "$BASE.log" 2>&1
+        "$ROOT/benchmarks/train_throughput.sh" "$WHICH" "$ARCH" "$UPDATES" ${EXTRA:-} \
+        > "$BASE.log" 2>&1
     done
   done
 done
