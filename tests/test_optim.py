@@ -15,6 +15,9 @@ def _train(data_bin, save_dir, optimizer, updates, *extra):
                        "--disable-validation", "--weight-decay", "0.1",
                        # epsilon out of the way: the two differ only in where it sits
                        "--adam-eps", "1e-30",
+                       # clipping on nearly every update: torch_adamw folds the clipping
+                       # coefficient and fairseq's 1/sentences into the fused kernel's scale
+                       "--clip-norm", "0.05",
                        "--adversarial-weight", "0.05", "--orthogonality-weight", "0.01",
                        *extra, "--optimizer", optimizer))
 

@@ -6,6 +6,13 @@ or fairseq's own CUDA extension, which the Python 3.11 wheels do not have. With 
 word embeddings the update then costs a quarter of a CPU training step. PyTorch's fused kernel
 (``torch.optim.AdamW(fused=True)``, CPU and GPU) does the same update in one pass.
 
+fairseq's trainer also makes two more passes over every gradient before the step: it multiplies
+them by 1 / (sentences in the batch) (``multiply_grads``) and then by the clipping coefficient
+(``clip_grad_norm``). With the fused kernel this optimizer keeps both factors as one number
+instead and hands it to the kernel (its ``grad_scale``, the divisor PyTorch's AMP uses), which
+scales each gradient as it reads it: the gradient norm is computed on the unscaled gradients
+and multiplied by the pending factor, so ``gnorm`` and the clipping are fairseq's.
+
 The arithmetic is fairseq's Adam except where epsilon sits: fairseq divides by
 ``sqrt(v) + eps``, PyTorch by ``sqrt(v) / sqrt(1 - beta2^t) + eps``, i.e. fairseq's update with
 epsilon scaled by ``sqrt(1 - beta2^t) <= 1``. Options have fairseq's names (``--adam-betas``,
@@ -35,9 +42,12 @@ class TorchAdamW(FairseqOptimizer):
         super().__init__(cfg)
         params = list(params)
         # the fused kernel wants every parameter on one device type with a float dtype
-        fused = all(p.is_floating_point() for p in params) and len(
+        self._fused = all(p.is_floating_point() for p in params) and len(
             {p.device.type for p in params}) <= 1
-        self._optimizer = torch.optim.AdamW(params, fused=fused, **self.optimizer_config)
+        self._optimizer = torch.optim.AdamW(params, fused=self._fused, **self.optimizer_config)
+        # the factor fairseq asked the gradients to be multiplied by, not applied yet
+        # (fused kernel only; otherwise the gradients are multiplied when asked)
+        self._pending = 1.0
 
     @property
     def optimizer_config(self):
@@ -46,3 +56,53 @@ class TorchAdamW(FairseqOptimizer):
             betas = ast.literal_eval(betas)
         return {"lr": self.cfg.lr[0], "betas": tuple(betas), "eps": self.cfg.adam_eps,
                 "weight_decay": self.cfg.weight_decay}
+
+    def _grads(self) -> List[torch.Tensor]:
+        return [p.grad for p in self.params if p.grad is not None]
+
+    def multiply_grads(self, c):
+        if not self._fused or any(g.is_sparse for g in self._grads()):
+            self._apply_pending()
+            return super().multiply_grads(c)
+        self._pending = self._pending * c
+
+    def clip_grad_norm(self, max_norm, aggregate_norm_fn=None):
+        """fairseq's ``clip_grad_norm_`` (the returned norm is what it logs as ``gnorm``) on the
+        gradients as they would be after the pending factor; the clipping joins the factor."""
+        grads = self._grads()
+        if not self._fused or not grads or any(g.is_sparse for g in grads):
+            self._apply_pending()
+            return super().clip_grad_norm(max_norm, aggregate_norm_fn)
+        norms = torch._foreach_norm(grads, 2)
+        pending = torch.as_tensor(self._pending, dtype=torch.float32, device=grads[0].device)
+        total_norm = torch.linalg.vector_norm(torch.stack(norms).float()) * pending.abs()
+        if aggregate_norm_fn is not None:
+            total_norm = aggregate_norm_fn(total_norm)
+        if max_norm > 0:
+            clip_coef = (float(max_norm) / (total_norm + 1e-6)).clamp_(max=1)
+            self._pending = pending * clip_coef
+        return total_norm
+
+    def step(self, closure=None, scale=1.0, groups=None):
+        if scale != 1.0:
+            self.multiply_grads(1.0 / scale)
+        if self._fused and not (isinstance(self._pending, float) and self._pending == 1.0):
+            device = next(iter(self.params)).device
+            # the kernel DIVIDES each gradient by grad_scale
+            self._optimizer.grad_scale = (
+                1.0 / torch.as_tensor(self._pending, dtype=torch.float32, device=device))
+        try:
+            self._optimizer.step(closure)
+        finally:
+            self._optimizer.grad_scale = None
+            self._pending = 1.0
+
+    def zero_grad(self):
+        self._pending = 1.0
+        super().zero_grad()
+
+    def _apply_pending(self) -> None:
+        """Multiply the gradients by the pending factor now (paths the kernel does not take)."""
+        if not (isinstance(self._pending, float) and self._pending == 1.0):
+            super().multiply_grads(self._pending)
+        self._pending = 1.0
