@@ -40,4 +40,8 @@ TRAIN_SECONDS=$(( $(date +%s) - START ))
 FAIRSEQ_MTL_COMMIT="$COMMIT" "$BIN/python" -m fairseq_mtl.analysis.runinfo --out "$RUN_DIR/run.json" \
   --arch "$ARCH" --seed "$SEED" --profile "$PROFILE" --profile-note "$PROFILE_NOTE" \
   --train-seconds "$TRAIN_SECONDS" --command "${CMD[*]}"
-echo "$ARCH seed $SEED: dev GLUE-style average $(grep -o '\*\*[0-9.]*\*\* (GLUE-style)' "$RUN_DIR/eval_valid.md"); $RUN_DIR"
+# the GLUE-style average where the mix has a task with another metric, else mean accuracy
+AVERAGE=$(grep -o '\*\*[0-9.]*\*\* (GLUE-style)' "$RUN_DIR/eval_valid.md" ||
+          grep '^| \*\*average\*\*' "$RUN_DIR/eval_valid.md" | grep -o '\*\*[0-9.]*\*\*' |
+          head -1 | sed 's/$/ (mean accuracy)/' || true)
+echo "$ARCH seed $SEED: dev average ${AVERAGE:-not found}; $RUN_DIR"
