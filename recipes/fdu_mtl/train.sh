@@ -28,9 +28,18 @@ COMMIT="${FAIRSEQ_MTL_COMMIT:-$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/nul
 if [[ -z "${FAIRSEQ_MTL_COMMIT:-}" && -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ]]; then
   COMMIT="$COMMIT+dirty"
 fi
-"${CMD[@]}" 2>&1 | tee "$RUN_DIR/train.log" | grep --line-buffered -E "valid on|done training" || true
+# a run stopped part-way resumes from checkpoint_last.pt: keep the earlier part of its log and
+# add up the parts' training seconds
+if [[ -f "$RUN_DIR/checkpoint_last.pt" ]]; then
+  echo "# $(date -u +%FT%TZ) resumed from checkpoint_last.pt, commit $COMMIT" \
+    >> "$RUN_DIR/train.log"
+else
+  : > "$RUN_DIR/train.log"; rm -f "$RUN_DIR/train_seconds.parts"
+fi
+"${CMD[@]}" 2>&1 | tee -a "$RUN_DIR/train.log" | grep --line-buffered -E "valid on|done training" || true
 test -f "$RUN_DIR/checkpoint_best.pt" || { echo "training failed, see $RUN_DIR/train.log"; exit 1; }
-TRAIN_SECONDS=$(( $(date +%s) - START ))
+echo $(( $(date +%s) - START )) >> "$RUN_DIR/train_seconds.parts"
+TRAIN_SECONDS=$(awk '{ s += $1 } END { print s }' "$RUN_DIR/train_seconds.parts")
 for SPLIT in valid test; do
   "$BIN/fairseq-mtl-evaluate" "$RUN_DIR/checkpoint_best.pt" --split "$SPLIT" --data "$DATA" \
     --out "$RUN_DIR/eval_$SPLIT" > /dev/null
