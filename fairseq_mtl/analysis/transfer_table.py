@@ -126,6 +126,8 @@ def build_table(errors, records, single, title: str) -> str:
     for r in records:
         info, src = r["info"], r["source_info"]
         src_time = f"{src['train_seconds'] / 60:.1f} min" if src.get("train_seconds") else "-"
+        if src.get("time_note"):  # e.g. a resumed run whose earlier part's time was not kept
+            src_time += f" ({src['time_note']})"
         lines.append(
             f"| {r['source']} | {r['target']} | {r['arch']} | {info.get('seed')} | "
             f"{info.get('hardware')} | {src_time} | {info['train_seconds'] / 60:.1f} min | "
