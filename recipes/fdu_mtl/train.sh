@@ -22,24 +22,12 @@ CMD=("$BIN/fairseq-train" "$DATA" --user-dir "$ROOT/user_dir"
      --task multitask_classification --criterion multitask_adversarial --arch "$ARCH"
      --seed "$SEED" --save-dir "$RUN_DIR" --tensorboard-logdir "$RUN_DIR/tb"
      --log-interval 200 --no-progress-bar "${TRAIN_ARGS[@]}" "$@")
-START=$(date +%s)
+source "$ROOT/recipes/run_log.sh"
 # the code the run starts with (the tree may change while it trains); +dirty: uncommitted edits
-COMMIT="${FAIRSEQ_MTL_COMMIT:-$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)}"
-if [[ -z "${FAIRSEQ_MTL_COMMIT:-}" && -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ]]; then
-  COMMIT="$COMMIT+dirty"
-fi
-# a run stopped part-way resumes from checkpoint_last.pt: keep the earlier part of its log and
-# add up the parts' training seconds
-if [[ -f "$RUN_DIR/checkpoint_last.pt" ]]; then
-  echo "# $(date -u +%FT%TZ) resumed from checkpoint_last.pt, commit $COMMIT" \
-    >> "$RUN_DIR/train.log"
-else
-  : > "$RUN_DIR/train.log"; rm -f "$RUN_DIR/train_seconds.parts"
-fi
-"${CMD[@]}" 2>&1 | tee -a "$RUN_DIR/train.log" | grep --line-buffered -E "valid on|done training" || true
+COMMIT="$(run_commit "$ROOT")"
+train_logged "$RUN_DIR" "$COMMIT" "${CMD[@]}"
 test -f "$RUN_DIR/checkpoint_best.pt" || { echo "training failed, see $RUN_DIR/train.log"; exit 1; }
-echo $(( $(date +%s) - START )) >> "$RUN_DIR/train_seconds.parts"
-TRAIN_SECONDS=$(awk '{ s += $1 } END { print s }' "$RUN_DIR/train_seconds.parts")
+TRAIN_SECONDS=$(train_seconds "$RUN_DIR")
 for SPLIT in valid test; do
   "$BIN/fairseq-mtl-evaluate" "$RUN_DIR/checkpoint_best.pt" --split "$SPLIT" --data "$DATA" \
     --out "$RUN_DIR/eval_$SPLIT" > /dev/null

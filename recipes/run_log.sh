@@ -1,0 +1,35 @@
+# Sourced by recipes/*/train.sh: the commit a run starts with, and its log and training time
+# across resumes (a run stopped part-way resumes from checkpoint_last.pt when the same command
+# runs again; train.log keeps the earlier parts and train_seconds.parts their durations).
+
+# run_commit ROOT: the short commit id (FAIRSEQ_MTL_COMMIT wins), +dirty with uncommitted edits
+run_commit() {
+  if [[ -n "${FAIRSEQ_MTL_COMMIT:-}" ]]; then echo "$FAIRSEQ_MTL_COMMIT"; return; fi
+  local commit
+  commit="$(git -C "$1" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  if [[ -n "$(git -C "$1" status --porcelain --untracked-files=no 2>/dev/null)" ]]; then
+    commit="$commit+dirty"
+  fi
+  echo "$commit"
+}
+
+# train_logged RUN_DIR COMMIT CMD...: run CMD, its output into RUN_DIR/train.log (appended,
+# after a marker line, when RUN_DIR holds a checkpoint_last.pt to resume from), printing only
+# the dev lines and the end; sets PART_START for train_seconds
+train_logged() {
+  local run_dir="$1" commit="$2"; shift 2
+  if [[ -f "$run_dir/checkpoint_last.pt" ]]; then
+    echo "# $(date -u +%FT%TZ) resumed from checkpoint_last.pt, commit $commit" \
+      >> "$run_dir/train.log"
+  else
+    : > "$run_dir/train.log"; rm -f "$run_dir/train_seconds.parts"
+  fi
+  PART_START=$(date +%s)
+  "$@" 2>&1 | tee -a "$run_dir/train.log" | grep --line-buffered -E "valid on|done training" || true
+}
+
+# train_seconds RUN_DIR: record this part's seconds; print the sum over all parts
+train_seconds() {
+  echo $(( $(date +%s) - PART_START )) >> "$1/train_seconds.parts"
+  awk '{ s += $1 } END { print s }' "$1/train_seconds.parts"
+}
