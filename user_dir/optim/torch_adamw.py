@@ -86,7 +86,7 @@ class TorchAdamW(FairseqOptimizer):
     def step(self, closure=None, scale=1.0, groups=None):
         if scale != 1.0:
             self.multiply_grads(1.0 / scale)
-        if self._fused and not (isinstance(self._pending, float) and self._pending == 1.0):
+        if self._fused and self._has_pending():
             device = next(iter(self.params)).device
             # the kernel DIVIDES each gradient by grad_scale
             self._optimizer.grad_scale = (
@@ -101,8 +101,12 @@ class TorchAdamW(FairseqOptimizer):
         self._pending = 1.0
         super().zero_grad()
 
+    def _has_pending(self) -> bool:
+        """A factor not applied yet (a tensor, from fairseq's sentence count or the clipping)."""
+        return not (isinstance(self._pending, float) and self._pending == 1.0)
+
     def _apply_pending(self) -> None:
         """Multiply the gradients by the pending factor now (paths the kernel does not take)."""
-        if not (isinstance(self._pending, float) and self._pending == 1.0):
+        if self._has_pending():
             super().multiply_grads(self._pending)
         self._pending = 1.0
