@@ -2,6 +2,7 @@
 
     fairseq-mtl-evaluate checkpoints/checkpoint_best.pt --split test [--data data-bin/fdu-mtl]
     fairseq-mtl-evaluate glue/checkpoint_best.pt --split test --submission glue-submission/
+    fairseq-mtl-evaluate run/checkpoint_best.pt --split valid,test   # loads the model once
 
 Writes ``{out}.md`` and ``{out}.json`` (default ``out``: ``<checkpoint dir>/eval_<split>``) with
 per-task accuracy, error and size, and the average over tasks (macro, as in the papers' tables);
@@ -164,7 +165,9 @@ def get_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fairseq-mtl-evaluate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("checkpoint", help="a checkpoint written by fairseq-train")
-    parser.add_argument("--split", default="test", help="valid (dev) or test (default: test)")
+    parser.add_argument("--split", default="test",
+                        help="valid (dev) or test (default: test); several, comma-separated "
+                        "(valid,test), are scored with the checkpoint loaded once")
     parser.add_argument("--data", help="prepared data directory (default: the one recorded "
                         "in the checkpoint)")
     parser.add_argument("--user-dir", help="fairseq-mtl's user_dir (default: the project's)")
@@ -173,8 +176,9 @@ def get_parser() -> argparse.ArgumentParser:
     parser.add_argument("--submission", metavar="DIR",
                         help="also write the split's predictions as GLUE submission files "
                         "(<Task>.tsv: index<TAB>prediction; MNLI-m.tsv, MNLI-mm.tsv)")
-    parser.add_argument("--out", help="output path without extension "
-                        "(default: <checkpoint dir>/eval_<split>)")
+    parser.add_argument("--out", help="output path without extension (default: "
+                        "<checkpoint dir>/eval_<split>); with several splits, a prefix that "
+                        "gets _<split>")
     return parser
 
 
@@ -182,28 +186,38 @@ def cli_main(argv: List[str] = None) -> int:
     args = get_parser().parse_args(argv)
     from fairseq_mtl.checkpoint import load_checkpoint
 
+    splits = [s for s in args.split.split(",") if s]
+    if not splits:
+        print("fairseq-mtl-evaluate: error: --split names no split", file=sys.stderr)
+        return 2
     started = time.time()
     try:
         model, task, _ = load_checkpoint(args.checkpoint, args.data, args.user_dir, args.device)
-        result = evaluate(model, task, args.split, args.batch_size, args.device,
-                          args.submission)
     except (FileNotFoundError, RuntimeError, KeyError, ValueError) as e:
         print(f"fairseq-mtl-evaluate: error: {e}", file=sys.stderr)
         return 1
-    result["checkpoint"] = os.path.abspath(args.checkpoint)
-    result["seconds"] = round(time.time() - started, 1)
-    out = args.out or os.path.join(os.path.dirname(os.path.abspath(args.checkpoint)),
-                                   f"eval_{args.split}")
-    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
-    markdown = to_markdown(result, f"{os.path.basename(args.checkpoint)} on {args.split}")
-    with open(out + ".md", "w") as f:
-        f.write(markdown + "\n")
-    with open(out + ".json", "w") as f:
-        json.dump(result, f, indent=2)
-    print(markdown)
-    print(f"wrote {out}.md and {out}.json")
+    for split in splits:
+        try:
+            result = evaluate(model, task, split, args.batch_size, args.device, args.submission)
+        except (FileNotFoundError, RuntimeError, KeyError, ValueError) as e:
+            print(f"fairseq-mtl-evaluate: error: {e}", file=sys.stderr)
+            return 1
+        result["checkpoint"] = os.path.abspath(args.checkpoint)
+        result["seconds"] = round(time.time() - started, 1)
+        started = time.time()
+        if args.out:
+            out = args.out if len(splits) == 1 else f"{args.out}_{split}"
+        else:
+            out = os.path.join(os.path.dirname(os.path.abspath(args.checkpoint)), f"eval_{split}")
+        os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+        markdown = to_markdown(result, f"{os.path.basename(args.checkpoint)} on {split}")
+        with open(out + ".md", "w") as f:
+            f.write(markdown + "\n")
+        with open(out + ".json", "w") as f:
+            json.dump(result, f, indent=2)
+        print(markdown)
+        print(f"wrote {out}.md and {out}.json")
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(cli_main())

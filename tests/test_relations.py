@@ -96,13 +96,19 @@ def test_the_grid_trains_resumes_skips_and_reports(data_bin, tmp_path):
 
     with open(os.path.join(runs, spec.directory, "train.log"), "w") as log:
         subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, check=True)
-    # ... is resumed by the grid, which also trains the rest
+    # ... is resumed by the grid, which also trains the rest, two runs at a time
     run_cli(["fairseq-mtl-relations", "run", "--data", data_bin, "--tasks", "alpha,beta",
-             "--profile", "tiny", "--runs", runs, "--quiet"])
+             "--profile", "tiny", "--runs", runs, "--quiet", "--jobs", "2"])
     pair = json.load(open(os.path.join(runs, "pair/alpha+beta/result.json")))
     log = open(os.path.join(runs, "pair/alpha+beta/train.log")).read()
     assert "Loaded checkpoint" in log
     assert [p["update"] for p in pair["curve"]] == [2, 4, 6, 8, 10, 12]  # twice the updates
+    # the two single-task runs trained at the same time
+    stamps = {}
+    for task in ("alpha", "beta"):
+        text = open(os.path.join(runs, f"single/{task}/train.log")).read()
+        stamps[task] = [m.group(1) for m in map(G.STAMP.match, text.splitlines()) if m]
+    assert stamps["beta"][0] < stamps["alpha"][-1] and stamps["alpha"][0] < stamps["beta"][-1]
     single = json.load(open(os.path.join(runs, "single/alpha/result.json")))
     assert [p["update"] for p in single["curve"]] == [2, 4, 6]
     assert 0 <= single["test_acc"] <= 100 and single["tasks"] == ["alpha"]

@@ -1,7 +1,7 @@
 """``fairseq-mtl-relations``: which task helps which (Bingel & Sogaard 2017) on prepared data.
 
     fairseq-mtl-relations run --data data-bin/fdu-mtl --tasks books,dvd,... --profile cpu \\
-        --runs runs/relations          # single-task runs, then every ordered pair; resumable
+        --runs runs/relations --jobs 2 # single-task runs, then every ordered pair; resumable
     fairseq-mtl-relations report --runs runs/relations --data data-bin/fdu-mtl \\
         --out thesis_results/task_relations      # gain heat-maps, CSVs, predictor tables
     fairseq-mtl-relations suggest --runs runs/relations --data data-bin/fdu-mtl --main books --top 3
@@ -40,7 +40,8 @@ def cmd_run(args):
         for s in specs:
             print(s.directory)
         return
-    G.run_grid(specs, args.data, args.runs, args.profile, args.seed, progress=not args.quiet)
+    G.run_grid(specs, args.data, args.runs, args.profile, args.seed, progress=not args.quiet,
+               jobs=args.jobs)
 
 
 def cmd_report(args):
@@ -120,6 +121,9 @@ def build_parser():
     q.add_argument("--profile", default="cpu", choices=sorted(G.PROFILES))
     q.add_argument("--seed", type=int, default=1)
     q.add_argument("--no-pairs", action="store_true", help="single-task runs only")
+    q.add_argument("--jobs", type=int, default=1,
+                   help="runs at a time (default 1); each gets cores/jobs threads unless "
+                   "OMP_NUM_THREADS is set")
     q.add_argument("--dry-run", action="store_true", help="list the runs and stop")
     q.add_argument("--quiet", action="store_true", help="no progress bar")
     q.set_defaults(func=cmd_run)

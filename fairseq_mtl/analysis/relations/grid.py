@@ -157,8 +157,10 @@ def main_task_score(eval_json: str, main: str) -> float:
 
 
 def run_one(spec: RunSpec, data: str, runs: str, profile_name: str, seed: int = 1,
-            extra_args: Sequence[str] = (), keep_checkpoints: bool = False) -> Dict:
-    """Train (or resume) one run and write its result.json; returns the result."""
+            extra_args: Sequence[str] = (), keep_checkpoints: bool = False,
+            threads: Optional[int] = None) -> Dict:
+    """Train (or resume) one run and write its result.json; returns the result. ``threads``:
+    OMP_NUM_THREADS of its processes (default: the environment's)."""
     from fairseq_mtl.analysis.runinfo import git_commit, hardware
 
     run_dir = os.path.join(runs, spec.directory)
@@ -177,8 +179,10 @@ def run_one(spec: RunSpec, data: str, runs: str, profile_name: str, seed: int = 
     last = read_curve(previous, spec.main)[-1:]
     trained = ("done training" in previous and bool(last)
                and last[0]["update"] >= profile["updates"] * len(spec.tasks))
+    env = dict(os.environ, **({"OMP_NUM_THREADS": str(threads)} if threads else {}))
     with open(log_path, "a") as log:
-        proc = (subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT)
+        proc = (subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT,
+                               env=env)
                 if not trained else subprocess.CompletedProcess(cmd, 0))
     if proc.returncode != 0:
         with open(log_path, errors="replace") as f:
@@ -186,14 +190,12 @@ def run_one(spec: RunSpec, data: str, runs: str, profile_name: str, seed: int = 
         raise RuntimeError(f"{' '.join(spec.tasks)}: fairseq-train failed ({proc.returncode}); "
                            f"{log_path} ends with:\n{tail}")
     seconds = time.time() - start
-    scores = {}
-    for split in ("valid", "test"):
-        out = os.path.join(run_dir, f"eval_{split}")
-        subprocess.run([fairseq_bin("fairseq-mtl-evaluate"),
-                        os.path.join(run_dir, "checkpoint_best.pt"), "--split", split,
-                        "--data", data, "--out", out], check=True, capture_output=True,
-                       cwd=PROJECT_ROOT)
-        scores[split] = main_task_score(out + ".json", spec.main)
+    subprocess.run([fairseq_bin("fairseq-mtl-evaluate"),
+                    os.path.join(run_dir, "checkpoint_best.pt"), "--split", "valid,test",
+                    "--data", data, "--out", os.path.join(run_dir, "eval")], check=True,
+                   capture_output=True, cwd=PROJECT_ROOT, env=env)
+    scores = {split: main_task_score(os.path.join(run_dir, f"eval_{split}.json"), spec.main)
+              for split in ("valid", "test")}
     with open(log_path, errors="replace") as f:
         log_text = f.read()
     curve = read_curve(log_text, spec.main)
@@ -216,21 +218,46 @@ def run_one(spec: RunSpec, data: str, runs: str, profile_name: str, seed: int = 
 
 
 def run_grid(specs: Sequence[RunSpec], data: str, runs: str, profile_name: str, seed: int = 1,
-             extra_args: Sequence[str] = (), progress: bool = True) -> List[Dict]:
-    """Run every spec not finished yet, with one progress bar (and ETA) over the whole grid."""
+             extra_args: Sequence[str] = (), progress: bool = True, jobs: int = 1) -> List[Dict]:
+    """Run every spec not finished yet, ``jobs`` at a time, with one progress bar (and ETA)
+    over the whole grid. With several jobs each run's processes get an equal share of the
+    cores as OMP_NUM_THREADS, unless the environment sets it. A failed run stops the grid once
+    the runs under way have finished (they are kept); the first failure is raised."""
+    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+
     from tqdm import tqdm
 
     done = [s for s in specs if os.path.exists(os.path.join(runs, s.directory, "result.json"))]
     todo = [s for s in specs if s not in done]
-    results = [run_one(s, data, runs, profile_name, seed) for s in done]
+    results = {s.directory: run_one(s, data, runs, profile_name, seed) for s in done}
     bar = tqdm(total=len(specs), initial=len(done), unit="run", disable=not progress,
                desc="relations grid", dynamic_ncols=True)
-    for spec in todo:
-        bar.set_postfix_str("+".join(spec.tasks))
-        results.append(run_one(spec, data, runs, profile_name, seed, extra_args))
-        bar.update(1)
+    jobs = max(1, min(jobs, len(todo) or 1))
+    threads = (None if jobs == 1 or "OMP_NUM_THREADS" in os.environ
+               else max(1, (os.cpu_count() or 1) // jobs))
+    failure = None
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        queue, running = list(todo), {}
+        while queue or running:
+            while queue and len(running) < jobs and failure is None:
+                spec = queue.pop(0)
+                running[pool.submit(run_one, spec, data, runs, profile_name, seed, extra_args,
+                                    threads=threads)] = spec
+            if not running:
+                break
+            bar.set_postfix_str(", ".join("+".join(s.tasks) for s in running.values()))
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                spec = running.pop(future)
+                try:
+                    results[spec.directory] = future.result()
+                    bar.update(1)
+                except Exception as e:  # noqa: BLE001 - kept, raised once the others stop
+                    failure = failure or e
     bar.close()
-    return results
+    if failure is not None:
+        raise failure
+    return [results[s.directory] for s in specs]
 
 
 def load_results(runs: str) -> Dict[str, Dict]:
