@@ -65,6 +65,11 @@ def test_evaluate_and_fairseq_validate(data_bin, tmp_path):
     mean = sum(r["accuracy"] for r in result["tasks"]) / 3
     assert abs(result["average"]["accuracy"] - round(mean, 2)) < 1e-6
     assert "| **average** |" in open(str(out) + ".md").read() and "beta" in proc.stdout
+    # both splits with one model load: the same test scores as the single-split call
+    run_cli(["fairseq-mtl-evaluate", ckpt, "--split", "valid,test", "--out", tmp_path / "both"])
+    both = json.load(open(tmp_path / "both_test.json"))
+    assert both["tasks"] == result["tasks"] and both["split"] == "test"
+    assert json.load(open(tmp_path / "both_valid.json"))["split"] == "valid"
     proc = run_cli(["fairseq-validate", data_bin, "--user-dir", train_args("", "", "")[3],
                     "--task", "multitask_classification", "--path", ckpt,
                     "--valid-subset", "test", "--batch-size", "8"])
