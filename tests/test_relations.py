@@ -84,6 +84,36 @@ def test_suggest_ranks_by_the_aux_feature_that_decides_the_gain():
     assert [p for _, p in ranked] == sorted((p for _, p in ranked), reverse=True)
 
 
+def test_relative_labels_isolate_what_the_auxiliary_adds():
+    """Every pair gains (a large main-task effect), so absolute labels are one class; the
+    auxiliary's size decides which auxiliaries help more. Centred on each main task's median,
+    the labels are learnable from the auxiliary's features, with whole main tasks held out."""
+    rng = np.random.RandomState(2)
+    tasks = [f"t{k}" for k in range(10)]
+    features = {t: {f: float(rng.uniform(0.5, 2)) for f in F.TASK_FEATURES} for t in tasks}
+    pairs = [(m, a) for m in tasks for a in tasks if m != a]
+    gains = [5 + 5 * features[m]["grad_30"] + features[a]["size"] for m, a in pairs]
+    centred = P.centered_gains(pairs, gains)
+    for main in tasks:
+        rows = [i for i, (m, _) in enumerate(pairs) if m == main]
+        assert np.median(centred[rows]) == pytest.approx(0)
+        order = sorted(rows, key=lambda i: centred[i])
+        assert [features[pairs[i][1]]["size"] for i in order] == sorted(
+            features[pairs[i][1]]["size"] for i in rows)
+    x = P.design(pairs, features)
+    x = x[:, P.usable_columns(x)]
+    y = (centred > 0).astype(int)
+    res = P.cross_validate(x, y, repeats=3, groups=[m for m, _ in pairs])
+    assert res["model"]["acc_mean"] - res["majority"]["acc_mean"] > 3 * res["model"]["acc_std"]
+    train = [(i, p) for i, p in enumerate(pairs) if p[0] != "t0"]
+    with pytest.raises(ValueError):  # all gains positive: nothing to learn from absolute labels
+        P.suggest("t0", tasks, features, [p for _, p in train], [gains[i] for i, _ in train])
+    ranked = P.suggest("t0", tasks, features, [p for _, p in train],
+                       [gains[i] for i, _ in train], top=3, relative=True)
+    # the labels say above or below the median, not by how much: the top 3 as a set
+    assert {a for a, _ in ranked} == set(sorted(tasks[1:], key=lambda t: -features[t]["size"])[:3])
+
+
 def test_the_grid_trains_resumes_skips_and_reports(data_bin, tmp_path):
     runs = str(tmp_path / "runs")
     spec = G.RunSpec("alpha", "beta")

@@ -75,7 +75,8 @@ def _ranked(args, features, gain):
                          f"fairseq-mtl-relations run --tasks {args.main} --no-pairs first")
     train = [p for p in gain if p[0] != args.main and p[0] in features and p[1] in features]
     cands = [t for t in features if t != args.main]
-    return suggest(args.main, cands, features, train, [gain[p] for p in train], top=args.top)
+    return suggest(args.main, cands, features, train, [gain[p] for p in train], top=args.top,
+                   relative=args.relative)
 
 
 def cmd_suggest(args):
@@ -142,6 +143,9 @@ def build_parser():
         common(q)
         q.add_argument("--main", required=True)
         q.add_argument("--top", type=int, default=3)
+        q.add_argument("--relative", action="store_true",
+                       help="learn from relative labels (gain above the main task's median "
+                       "gain) instead of gain > 0: the choice where nearly every pair gains")
         if name == "train-suggested":
             q.add_argument("--random", type=int, default=2, help="random draws of --top tasks")
             q.add_argument("--profile", default="cpu", choices=sorted(G.PROFILES))

@@ -30,6 +30,20 @@ def pair_vector(main: Dict[str, float], aux: Dict[str, float],
     return np.concatenate([m, a, ratio])
 
 
+def centered_gains(pairs: Sequence[Tuple[str, str]], gains: Sequence[float]) -> np.ndarray:
+    """Each pair's gain minus the median gain of its main task's pairs: above zero when the
+    auxiliary helps its main task more than its typical auxiliary does. Binarised, these are the
+    "relative" labels: balanced by construction, and only auxiliary and ratio features can
+    separate them (the main task's features are constant within its pairs)."""
+    gains = np.asarray(gains, dtype=float)
+    mains = np.array([m for m, _ in pairs])
+    out = np.empty_like(gains)
+    for main in set(mains.tolist()):
+        rows = mains == main
+        out[rows] = gains[rows] - np.median(gains[rows])
+    return out
+
+
 def design(pairs: Sequence[Tuple[str, str]], features: Dict[str, Dict[str, float]],
            per_task: Sequence[str] = TASK_FEATURES) -> np.ndarray:
     return np.stack([pair_vector(features[m], features[a], per_task) for m, a in pairs])
@@ -53,11 +67,13 @@ def _model():
 
 
 def cross_validate(x: np.ndarray, y: np.ndarray, repeats: int = 100, folds: int = 5,
-                   seed: int = 1) -> Dict[str, Dict[str, float]]:
+                   seed: int = 1, groups: Optional[Sequence] = None) -> Dict[str, Dict[str, float]]:
     """Mean and std over the repeats of accuracy and F1 (gain = positive class), for the
-    logistic regression and the majority baseline."""
+    logistic regression and the majority baseline. With ``groups`` (e.g. each pair's main task)
+    a group's pairs stay in one fold (StratifiedGroupKFold): a held-out main task is then
+    predicted from the others only, as a suggestion for a new task is."""
     from sklearn.metrics import accuracy_score, f1_score
-    from sklearn.model_selection import StratifiedKFold
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
     if len(set(y.tolist())) < 2 or np.bincount(y).min() < folds:
         raise ValueError(f"{len(y)} pairs with {int(y.sum())} gains: every class needs at least "
@@ -66,7 +82,9 @@ def cross_validate(x: np.ndarray, y: np.ndarray, repeats: int = 100, folds: int 
     for r in range(repeats):
         pred = np.zeros_like(y)
         base = np.zeros_like(y)
-        for train, test in StratifiedKFold(folds, shuffle=True, random_state=seed + r).split(x, y):
+        splitter = (StratifiedKFold(folds, shuffle=True, random_state=seed + r) if groups is None
+                    else StratifiedGroupKFold(folds, shuffle=True, random_state=seed + r))
+        for train, test in splitter.split(x, y, groups):
             pred[test] = _model().fit(x[train], y[train]).predict(x[test])
             base[test] = int(np.bincount(y[train], minlength=2).argmax())
         for name, p in (("model", pred), ("majority", base)):
@@ -106,11 +124,15 @@ class GainPredictor:
 
 
 def suggest(main: str, candidates: Sequence[str], features: Dict[str, Dict[str, float]],
-            train_pairs, train_gains, top: int = 3) -> List[Tuple[str, float]]:
-    """Rank the candidate auxiliaries of ``main`` by the predicted probability of a gain. Only
+            train_pairs, train_gains, top: int = 3,
+            relative: bool = False) -> List[Tuple[str, float]]:
+    """Rank the candidate auxiliaries of ``main`` by the predicted probability of a gain
+    (``relative``: of a gain above the main task's median one, see ``centered_gains``). Only
     the single-task features of ``main`` are needed; pairs with ``main`` as main task should
     not be in the training pairs when measuring the suggestion (the caller leaves them out)."""
     cands = [c for c in candidates if c != main]
+    if relative:
+        train_gains = centered_gains(train_pairs, train_gains)
     predictor = GainPredictor().fit(train_pairs, train_gains, features)
     probs = predictor.probability([(main, c) for c in cands], features)
     ranked = sorted(zip(cands, probs.tolist()), key=lambda kv: -kv[1])

@@ -72,10 +72,12 @@ def heatmap(matrix: Dict[Tuple[str, str], float], tasks: Sequence[str], out: str
     plt.close(fig)
 
 
-def suggestion_check(tasks, features, gain, top: int = 1) -> Optional[Dict]:
+def suggestion_check(tasks, features, gain, top: int = 1,
+                     relative: bool = False) -> Optional[Dict]:
     """For every main task with all its pairs run: train the predictor WITHOUT that main task's
-    pairs, take its top-``top`` suggested auxiliaries, and compare their measured gain with the
-    mean gain of all its auxiliaries (what a random pick gets on average)."""
+    pairs (on absolute or ``relative`` labels, see ``predictor.centered_gains``), take its
+    top-``top`` suggested auxiliaries, and compare their measured gain with the mean gain of all
+    its auxiliaries (what a random pick gets on average)."""
     rows = []
     for main in tasks:
         cands = [a for a in tasks if a != main and (main, a) in gain]
@@ -83,10 +85,11 @@ def suggestion_check(tasks, features, gain, top: int = 1) -> Optional[Dict]:
             continue
         train = [(m, a) for (m, a) in gain if m != main and m in features and a in features]
         y = [gain[p] for p in train]
-        if len(set(np.asarray(y) > 0)) < 2:
+        labels = P.centered_gains(train, y) if relative else np.asarray(y)
+        if len(set(labels > 0)) < 2:
             continue
         try:
-            ranked = P.suggest(main, cands, features, train, y, top=top)
+            ranked = P.suggest(main, cands, features, train, y, top=top, relative=relative)
         except ValueError:
             continue
         picked = [a for a, _ in ranked]
@@ -95,10 +98,47 @@ def suggestion_check(tasks, features, gain, top: int = 1) -> Optional[Dict]:
                      "random_gain": float(np.mean([gain[(main, a)] for a in cands]))})
     if not rows:
         return None
-    return {"rows": rows, "top": top,
+    return {"rows": rows, "top": top, "relative": relative,
             "suggested_mean": float(np.mean([r["suggested_gain"] for r in rows])),
             "random_mean": float(np.mean([r["random_gain"] for r in rows])),
             "wins": sum(r["suggested_gain"] > r["random_gain"] for r in rows)}
+
+
+def _cv_table(pairs, y, features, repeats: int, cv: Dict, labels: str,
+              by_main: bool = False) -> List[str]:
+    """Rows of the predictor table (majority baseline, all / data / curve features) for the
+    labels ``y``; fills ``cv[f"{labels}/{group}"]``. ``by_main``: folds by main task. The
+    paper's numbers go beside the absolute labels only (theirs)."""
+    paper_cols = labels == "absolute"
+    lines = ["| features | accuracy | F1 (positive) |"
+             + (" paper accuracy | paper F1 |" if paper_cols else ""),
+             "|---|---|---|" + ("---|---|" if paper_cols else "")]
+    for group, per_task in P.GROUPS.items():
+        x = P.design(pairs, features, per_task)
+        cols = P.usable_columns(x)
+        try:
+            res = P.cross_validate(x[:, cols], y, repeats=repeats,
+                                   groups=[m for m, _ in pairs] if by_main else None)
+        except ValueError as e:
+            lines.append(f"| {group} | - | - |" + (" | |" if paper_cols else "") + f" ({e})")
+            continue
+        cv[f"{labels}/{group}"] = res
+        if len(lines) == 2:
+            maj = res["majority"]
+            paper = PAPER["majority"] if paper_cols else None
+            lines.append(f"| majority baseline | {maj['acc_mean']:.3f} ±{maj['acc_std']:.3f} | "
+                         f"{maj['f1_mean']:.3f} ±{maj['f1_std']:.3f} |"
+                         + (f" {paper[0]} | {paper[1]} |" if paper else ""))
+        paper = PAPER.get(group, ("-", "-"))
+        m = res["model"]
+        lines.append(f"| {group} ({int(cols.sum())} usable) | {m['acc_mean']:.3f} "
+                     f"±{m['acc_std']:.3f} | {m['f1_mean']:.3f} ±{m['f1_std']:.3f} |"
+                     + (f" {paper[0]} | {paper[1]} |" if paper_cols else ""))
+    lines += ["", f"Mean ± std over {repeats} repetitions of 5-fold stratified CV "
+              + ("with each main task's pairs in one fold." if by_main else "over the pairs.")
+              + (f" Paper's best feature combination: {PAPER['best'][0]} / {PAPER['best'][1]}."
+                 if paper_cols else ""), ""]
+    return lines
 
 
 def build(runs: str, data: str, out: str, split: str = "dev", repeats: int = 100) -> str:
@@ -143,33 +183,19 @@ def build(runs: str, data: str, out: str, split: str = "dev", repeats: int = 100
     lines += [f"Command of the first run: `{runs_info[0]['command']}`", ""]
     pairs = sorted(gain)
     y = (np.array([gain[p] for p in pairs]) > 0).astype(int)
-    cv = {}
+    cv, checks = {}, {}
     if pairs:
-        lines += [f"Pairs with a gain: {int(y.sum())} of {len(y)} "
-                  f"({100 * y.mean():.1f} %).", ""]
-        lines += ["| features | accuracy | F1 (gain) | paper accuracy | paper F1 |",
-                  "|---|---|---|---|---|"]
-        for group, per_task in P.GROUPS.items():
-            x = P.design(pairs, features, per_task)
-            cols = P.usable_columns(x)
-            try:
-                res = P.cross_validate(x[:, cols], y, repeats=repeats)
-            except ValueError as e:
-                lines.append(f"| {group} | - | - | | | ({e})")
-                continue
-            cv[group] = res
-            if group == "all":
-                maj = res["majority"]
-                lines.append(f"| majority baseline | {maj['acc_mean']:.3f} ±{maj['acc_std']:.3f} "
-                             f"| {maj['f1_mean']:.3f} ±{maj['f1_std']:.3f} | "
-                             f"{PAPER['majority'][0]} | {PAPER['majority'][1]} |")
-            paper = PAPER.get(group, ("-", "-"))
-            m = res["model"]
-            lines.append(f"| {group} ({int(cols.sum())} usable) | {m['acc_mean']:.3f} "
-                         f"±{m['acc_std']:.3f} | {m['f1_mean']:.3f} ±{m['f1_std']:.3f} | "
-                         f"{paper[0]} | {paper[1]} |")
-        lines += ["", f"Mean ± std over {repeats} repetitions of 5-fold stratified CV. Paper's "
-                  f"best feature combination: {PAPER['best'][0]} / {PAPER['best'][1]}.", ""]
+        other = "test" if split == "dev" else "dev"
+        other_gain = gains(results, other)
+        both = [p for p in pairs if p in other_gain]
+        a = np.array([gain[p] for p in both])
+        b = np.array([other_gain[p] for p in both])
+        r = float(np.corrcoef(a, b)[0, 1]) if len(both) > 2 and a.std() and b.std() else np.nan
+        lines += [f"Pairs with a gain: {int(y.sum())} of {len(y)} ({100 * y.mean():.1f} %) on "
+                  f"{split}, {int((b > 0).sum())} of {len(both)} on {other}. The two splits "
+                  f"agree on the sign of the gain for {int(((a > 0) == (b > 0)).sum())} of "
+                  f"{len(both)} pairs (Pearson r of the gains {r:.2f}).", ""]
+        lines += _cv_table(pairs, y, features, repeats, cv, "absolute")
         if "all" in cv:
             x = P.design(pairs, features)
             cols = P.usable_columns(x)
@@ -178,10 +204,24 @@ def build(runs: str, data: str, out: str, split: str = "dev", repeats: int = 100
                       "| feature | coefficient |", "|---|---|"]
             lines += [f"| {n} | {c:+.3f} |" for n, c in P.coefficients(x[:, cols], y, names)[:10]]
             lines.append("")
-    check = suggestion_check(tasks, features, gain)
-    if check:
-        lines += [f"Suggestion check (top-{check['top']} auxiliary of each main task, predictor "
-                  f"trained without that main task's pairs; measured {split} gain): suggested "
+        y_rel = (P.centered_gains(pairs, [gain[p] for p in pairs]) > 0).astype(int)
+        lines += [f"**Relative labels** (not in the paper): a pair is positive when its gain is "
+                  f"above the median gain of its main task's pairs ({int(y_rel.sum())} of "
+                  f"{len(y_rel)}). This asks which auxiliaries help a main task more than its "
+                  f"others do - the question a suggestion answers - and does not depend on how "
+                  f"weak the main task's single-task model is. The folds keep each main "
+                  f"task's pairs together: with the pairs split at random, a main task's "
+                  f"training pairs would reveal how many of its held-out pairs are positive "
+                  f"(they add up to half), which a model learns backwards.", ""]
+        lines += _cv_table(pairs, y_rel, features, repeats, cv, "relative", by_main=True)
+    for relative in (False, True):
+        check = suggestion_check(tasks, features, gain, relative=relative)
+        if not check:
+            continue
+        checks["relative" if relative else "absolute"] = check
+        lines += [f"Suggestion check, {'relative' if relative else 'absolute'} labels (top-"
+                  f"{check['top']} auxiliary of each main task, predictor trained without that "
+                  f"main task's pairs; measured {split} gain): suggested "
                   f"{check['suggested_mean']:+.2f} % vs {check['random_mean']:+.2f} % for a random "
                   f"auxiliary on average; the suggestion beats the average in {check['wins']} of "
                   f"{len(check['rows'])} main tasks.", "",
@@ -195,5 +235,5 @@ def build(runs: str, data: str, out: str, split: str = "dev", repeats: int = 100
     text = "\n".join(lines)
     with open(out + ".json", "w") as f:
         json.dump({"features": features, "gains": {f"{m}+{a}": g for (m, a), g in gain.items()},
-                   "cv": cv, "suggestion_check": check, "warnings": warnings}, f, indent=2)
+                   "cv": cv, "suggestion_check": checks, "warnings": warnings}, f, indent=2)
     return text
