@@ -172,3 +172,41 @@ def test_training_time_adds_up_the_attempts_of_a_resumed_run():
            "2026-11-23 09:05:00 | INFO | fairseq_cli.train | {'_name': None}\n"
            "2026-11-23 09:05:30 | INFO | fairseq_cli.train | done training in 29.0 seconds\n")
     assert G.train_seconds_from_log(log) == 130
+
+
+def _fake_result(runs, main, aux, dev_acc, curve_scale=1.0):
+    """A finished run's result.json, as the grid writes it (no training)."""
+    spec = G.RunSpec(main, aux)
+    os.makedirs(os.path.join(runs, spec.directory), exist_ok=True)
+    curve = [{"update": u, "loss": curve_scale * (1.0 - 0.1 * np.log(u)), "acc": 50.0}
+             for u in (2, 4, 6)]
+    result = {"main": main, "aux": aux, "tasks": spec.tasks, "seed": 1, "profile": "tiny",
+              "dev_acc": dev_acc, "test_acc": dev_acc, "curve": curve, "train_seconds": 1.0,
+              "command": "fake", "hardware": "fake", "commit": "fake"}
+    with open(os.path.join(runs, spec.directory, "result.json"), "w") as f:
+        json.dump(result, f)
+
+
+def test_train_suggested_trains_the_main_task_with_its_suggestion_and_a_random_draw(
+        data_bin, tmp_path):
+    runs = str(tmp_path / "runs")
+    for i, task in enumerate(("alpha", "beta", "gamma")):
+        _fake_result(runs, task, None, 60.0, curve_scale=1 + i)
+    # every pair gains; gamma helps beta more than alpha does, alpha helps gamma more than beta
+    for main, aux, acc in (("beta", "gamma", 70), ("beta", "alpha", 65), ("gamma", "alpha", 70),
+                           ("gamma", "beta", 65), ("alpha", "beta", 66), ("alpha", "gamma", 64)):
+        _fake_result(runs, main, aux, float(acc))
+    proc = run_cli(["fairseq-mtl-relations", "suggest", "--runs", runs, "--data", data_bin,
+                    "--main", "alpha", "--top", "2"], check=False)
+    assert proc.returncode != 0  # gain > 0 everywhere: one class, nothing to learn
+    proc = run_cli(["fairseq-mtl-relations", "train-suggested", "--runs", runs, "--data",
+                    data_bin, "--main", "alpha", "--top", "1", "--random", "1", "--relative",
+                    "--profile", "tiny", "--quiet", "--jobs", "2"])
+    summary = json.loads(proc.stdout)
+    assert summary["main"] == "alpha" and summary["single"] == 60.0
+    (suggested, drawn) = summary["runs"]
+    assert suggested["tasks"][0] == "alpha" and len(suggested["tasks"]) == 2
+    assert drawn["tasks"][0] == "alpha" and len(drawn["tasks"]) == 2
+    record = json.load(open(os.path.join(runs, "suggested/alpha/result.json")))
+    assert record["tasks"] == suggested["tasks"] and 0 <= record["test_acc"] <= 100
+    assert os.path.exists(os.path.join(runs, "random/alpha/draw1/result.json"))

@@ -95,7 +95,7 @@ def cmd_train_suggested(args):
         specs.append(G.RunSpec(args.main, extra=rng.sample(others + picked, len(picked)),
                                name=f"random/{args.main}/draw{r + 1}"))
     results = G.run_grid(specs, args.data, args.runs, args.profile, args.seed,
-                         progress=not args.quiet)
+                         progress=not args.quiet, jobs=args.jobs)
     single = G.load_results(args.runs).get(f"single/{args.main}")
     summary = {"main": args.main, "single": single and single[f"{args.split}_acc"],
                "runs": [{"tasks": r["tasks"], "dev_acc": r["dev_acc"], "test_acc": r["test_acc"]}
@@ -151,6 +151,7 @@ def build_parser():
             q.add_argument("--profile", default="cpu", choices=sorted(G.PROFILES))
             q.add_argument("--seed", type=int, default=1)
             q.add_argument("--quiet", action="store_true")
+            q.add_argument("--jobs", type=int, default=1, help="runs at a time")
         q.set_defaults(func=func)
     return p
 
