@@ -151,11 +151,14 @@ def test_the_grid_trains_resumes_skips_and_reports(data_bin, tmp_path):
     assert os.path.getmtime(os.path.join(runs, "single/alpha/result.json")) == stamp
     # the report: heat-maps and tables (too few pairs for cross-validation: said so)
     out = str(tmp_path / "report")
+    (tmp_path / "notes.md").write_text("**Status: two tasks.**\n")
     proc = run_cli(["fairseq-mtl-relations", "report", "--runs", runs, "--data", data_bin,
-                    "--out", out, "--repeats", "2"])
+                    "--out", out, "--repeats", "2", "--preamble", tmp_path / "notes.md"])
     for suffix in (".md", ".json", "_gains.csv", "_gains_dev.png", "_features.csv"):
         assert os.path.exists(out + suffix), suffix
-    assert "every class needs at least 5 pairs" in open(out + ".md").read()
+    text = open(out + ".md").read()
+    assert "every class needs at least 5 pairs" in text
+    assert text.splitlines()[2] == "**Status: two tasks.**" and "Runs: 2 single-task" in text
     rows = open(out + "_gains.csv").read().splitlines()
     assert rows[0].startswith("main,aux") and len(rows) == 3
 
@@ -210,3 +213,30 @@ def test_train_suggested_trains_the_main_task_with_its_suggestion_and_a_random_d
     record = json.load(open(os.path.join(runs, "suggested/alpha/result.json")))
     assert record["tasks"] == suggested["tasks"] and 0 <= record["test_acc"] <= 100
     assert os.path.exists(os.path.join(runs, "random/alpha/draw1/result.json"))
+
+
+def test_the_report_on_a_whole_synthetic_grid(tmp_path, monkeypatch):
+    """build() end to end without training: 10 tasks whose gains follow a main-task feature
+    (absolute labels) plus an auxiliary one (relative labels)."""
+    from fairseq_mtl.analysis.relations import report as R
+
+    tasks, features, pairs, gains = synthetic_study()
+    results = {f"single/{t}": {"main": t, "aux": None, "profile": "tiny", "seed": 1,
+                               "dev_acc": 50.0, "test_acc": 50.0, "curve": [],
+                               "train_seconds": 1.0, "command": "c", "hardware": "h",
+                               "commit": "x"} for t in tasks}
+    for (m, a), g in zip(pairs, gains):
+        g = g + 0.2 * features[a]["size"]
+        results[f"pair/{m}+{a}"] = dict(results[f"single/{m}"], aux=a, dev_acc=50.0 * (1 + g / 100),
+                                        test_acc=50.0 * (1 + g / 100))
+    monkeypatch.setattr(R, "load_results", lambda runs: results)
+    monkeypatch.setattr(R, "task_features", lambda results, data, warnings: features)
+    out = str(tmp_path / "report")
+    text = R.build("runs", "data", out, repeats=3)
+    assert "| majority baseline |" in text and "Top coefficients" in text
+    assert "**Relative labels**" in text and "with each main task's pairs in one fold" in text
+    assert "Suggestion check, absolute labels" in text and "Suggestion check, relative" in text
+    saved = json.load(open(out + ".json"))
+    assert {"absolute/all", "relative/all"} <= set(saved["cv"])
+    assert saved["cv"]["absolute/all"]["model"]["acc_mean"] > saved["cv"]["absolute/all"][
+        "majority"]["acc_mean"]

@@ -13,7 +13,9 @@ BIN="${BIN:-$ROOT/.venv/bin}"
 RUNS="${RUNS:-$ROOT/runs/relations/$PROFILE}"
 "$BIN/fairseq-mtl-relations" run --data "$DATA" ${TASKS:+--tasks "$TASKS"} \
   --profile "$PROFILE" --runs "$RUNS"
-"$BIN/fairseq-mtl-relations" report --runs "$RUNS" --data "$DATA" \
+NOTE="$ROOT/thesis_results/notes/task_relations.md"; PRE=()
+[[ "$PROFILE" == cpu && -f "$NOTE" ]] && PRE=(--preamble "$NOTE")
+"$BIN/fairseq-mtl-relations" report --runs "$RUNS" --data "$DATA" "${PRE[@]}" \
   --out "$ROOT/thesis_results/task_relations"
 # keep the run records (no checkpoints) with the results
 (cd "$RUNS" && find . -name result.json | while read -r f; do

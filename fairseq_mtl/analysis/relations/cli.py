@@ -49,8 +49,12 @@ def cmd_report(args):
 
     text = build(args.runs, args.data, args.out, split=args.split, repeats=args.repeats)
     title = "# Which task helps which (Bingel & Sogaard 2017) on prepared data\n\n"
+    preamble = ""
+    if args.preamble:
+        with open(args.preamble) as f:
+            preamble = f.read().strip() + "\n\n"
     with open(args.out + ".md", "w") as f:
-        f.write(title + text)
+        f.write(title + preamble + text)
     print(text)
     print(f"wrote {args.out}.md, .json, _gains.csv, _gains_dev.png, _gains_test.png, "
           f"_features.csv", file=sys.stderr)
@@ -133,6 +137,7 @@ def build_parser():
     common(q)
     q.add_argument("--out", default="runs/relations/report", help="path prefix of the outputs")
     q.add_argument("--repeats", type=int, default=100, help="repetitions of 5-fold CV")
+    q.add_argument("--preamble", help="a markdown file put under the title (notes on the runs)")
     q.set_defaults(func=cmd_report)
 
     for name, func, helptext in (

@@ -196,7 +196,7 @@ def build(runs: str, data: str, out: str, split: str = "dev", repeats: int = 100
                   f"agree on the sign of the gain for {int(((a > 0) == (b > 0)).sum())} of "
                   f"{len(both)} pairs (Pearson r of the gains {r:.2f}).", ""]
         lines += _cv_table(pairs, y, features, repeats, cv, "absolute")
-        if "all" in cv:
+        if "absolute/all" in cv:
             x = P.design(pairs, features)
             cols = P.usable_columns(x)
             names = [n for n, keep in zip(P.feature_names(), cols) if keep]
