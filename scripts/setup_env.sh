@@ -34,6 +34,6 @@ fi
 PIP=("$VENV/bin/python" -m pip -q --disable-pip-version-check)
 "${PIP[@]}" install "$TORCH_SPEC"
 "${PIP[@]}" install --no-deps "$FAIRSEQ_SPEC"
-"${PIP[@]}" install -r "$ROOT/requirements.txt" pytest
+"${PIP[@]}" install -r "$ROOT/requirements.txt" pytest pytest-xdist
 "${PIP[@]}" install --no-deps --no-build-isolation -e "$ROOT"
 echo "$WANT" > "$STAMP"

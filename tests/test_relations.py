@@ -210,9 +210,21 @@ def test_train_suggested_trains_the_main_task_with_its_suggestion_and_a_random_d
     (suggested, drawn) = summary["runs"]
     assert suggested["tasks"][0] == "alpha" and len(suggested["tasks"]) == 2
     assert drawn["tasks"][0] == "alpha" and len(drawn["tasks"]) == 2
-    record = json.load(open(os.path.join(runs, "suggested/alpha/result.json")))
+    setting = os.path.join(runs, "suggest", "relative-top1", "alpha")
+    record = json.load(open(os.path.join(setting, "suggested", "result.json")))
     assert record["tasks"] == suggested["tasks"] and 0 <= record["test_acc"] <= 100
-    assert os.path.exists(os.path.join(runs, "random/alpha/draw1/result.json"))
+    assert os.path.exists(os.path.join(setting, "random1", "result.json"))
+    # the report's table of trained suggestions
+    out = str(tmp_path / "report")
+    run_cli(["fairseq-mtl-relations", "report", "--runs", runs, "--data", data_bin, "--out", out,
+             "--repeats", "2"])
+    text = open(out + ".md").read()
+    assert "**Suggested vs random auxiliaries, trained** (`train-suggested`, relative-top1" in text
+    assert "| alpha | " + suggested["tasks"][1] + " |" in text and "| **mean** (1 main tasks)" in text
+    # a finished run of other tasks in the same directory is not taken for this one
+    with pytest.raises(ValueError, match="move it away"):
+        G.run_one(G.RunSpec("alpha", extra=["gamma", "beta"], name="pair/alpha+beta"), data_bin,
+                  runs, "tiny")
 
 
 def test_the_report_on_a_whole_synthetic_grid(tmp_path, monkeypatch):

@@ -94,10 +94,11 @@ def cmd_train_suggested(args):
     picked = [a for a, _ in _ranked(args, features, gain)]
     others = [t for t in features if t not in picked and t != args.main]
     rng = random.Random(args.seed)
-    specs = [G.RunSpec(args.main, extra=picked, name=f"suggested/{args.main}")]
+    setting = f"suggest/{'relative' if args.relative else 'absolute'}-top{args.top}/{args.main}"
+    specs = [G.RunSpec(args.main, extra=picked, name=f"{setting}/suggested")]
     for r in range(args.random):
         specs.append(G.RunSpec(args.main, extra=rng.sample(others + picked, len(picked)),
-                               name=f"random/{args.main}/draw{r + 1}"))
+                               name=f"{setting}/random{r + 1}"))
     results = G.run_grid(specs, args.data, args.runs, args.profile, args.seed,
                          progress=not args.quiet, jobs=args.jobs)
     single = G.load_results(args.runs).get(f"single/{args.main}")

@@ -167,7 +167,11 @@ def run_one(spec: RunSpec, data: str, runs: str, profile_name: str, seed: int = 
     result_path = os.path.join(run_dir, "result.json")
     if os.path.exists(result_path):
         with open(result_path) as f:
-            return json.load(f)
+            result = json.load(f)
+        if result.get("tasks", spec.tasks) != spec.tasks:
+            raise ValueError(f"{result_path} is a finished run of tasks {result['tasks']}, not "
+                             f"{spec.tasks}; move it away to train these")
+        return result
     os.makedirs(run_dir, exist_ok=True)
     profile = PROFILES[profile_name]
     cmd = train_command(spec, data, run_dir, profile, seed, extra_args)
