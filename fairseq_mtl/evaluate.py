@@ -219,5 +219,6 @@ def cli_main(argv: List[str] = None) -> int:
         print(f"wrote {out}.md and {out}.json")
     return 0
 
+
 if __name__ == "__main__":
     sys.exit(cli_main())

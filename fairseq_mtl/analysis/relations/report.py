@@ -141,17 +141,17 @@ def _cv_table(pairs, y, features, repeats: int, cv: Dict, labels: str,
     return lines
 
 
-def suggested_runs(runs: str) -> Dict[str, List[Dict]]:
+def suggested_runs(runs: str, single: Dict[str, Dict]) -> Dict[str, List[Dict]]:
     """The ``train-suggested`` runs under ``runs``, by setting (``absolute-top3``, ...): per
-    main task, its single-task result, the run with its suggested auxiliaries and the runs with
-    random ones of the same count (``suggest/SETTING/MAIN/{suggested,random1,...}``)."""
+    main task, its single-task result (from ``single``, ``load_results(runs)``), the run with
+    its suggested auxiliaries and the runs with random ones of the same count
+    (``suggest/SETTING/MAIN/{suggested,random1,...}``)."""
     def read(path):
         with open(path) as f:
             return json.load(f)
 
     found: Dict[str, List[Dict]] = {}
     base = os.path.join(runs, "suggest")
-    single = load_results(runs)
     for setting in sorted(os.listdir(base) if os.path.isdir(base) else []):
         for main in sorted(os.listdir(os.path.join(base, setting)), key=str.lower):
             d = os.path.join(base, setting, main)
@@ -203,16 +203,17 @@ def build(runs: str, data: str, out: str, split: str = "dev", repeats: int = 100
     warnings: List[str] = []
     features = task_features(results, data, warnings)
     tasks = sorted(features, key=str.lower)
-    gain = {p: g for p, g in gains(results, split).items() if p[0] in features and p[1] in features}
-    test_gain = gains(results, "test")
+    by_split = {s: gains(results, s) for s in ("dev", "test")}  # every finished pair
+    gain = {p: g for p, g in by_split[split].items() if p[0] in features and p[1] in features}
+    dev_gain, test_gain = by_split["dev"], by_split["test"]
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     with open(out + "_gains.csv", "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["main", "aux", "dev_gain_pct", "test_gain_pct"])
-        for (m, a) in sorted(gains(results, "dev")):
-            w.writerow([m, a, f"{gains(results, 'dev')[(m, a)]:.3f}",
+        for (m, a) in sorted(dev_gain):
+            w.writerow([m, a, f"{dev_gain[(m, a)]:.3f}",
                         f"{test_gain.get((m, a), float('nan')):.3f}"])
-    heatmap(gains(results, "dev"), tasks, out + "_gains_dev.png",
+    heatmap(dev_gain, tasks, out + "_gains_dev.png",
             "Relative change of main-task dev accuracy (pair vs single task)")
     heatmap(test_gain, tasks, out + "_gains_test.png",
             "Relative change of main-task test accuracy (pair vs single task)")
@@ -241,7 +242,7 @@ def build(runs: str, data: str, out: str, split: str = "dev", repeats: int = 100
     cv, checks = {}, {}
     if pairs:
         other = "test" if split == "dev" else "dev"
-        other_gain = gains(results, other)
+        other_gain = by_split[other]
         both = [p for p in pairs if p in other_gain]
         a = np.array([gain[p] for p in both])
         b = np.array([other_gain[p] for p in both])
@@ -285,7 +286,7 @@ def build(runs: str, data: str, out: str, split: str = "dev", repeats: int = 100
         lines += [f"| {r['main']} | {', '.join(r['suggested'])} | {r['suggested_gain']:+.2f} | "
                   f"{r['random_gain']:+.2f} |" for r in check["rows"]]
         lines.append("")
-    for setting, trained in suggested_runs(runs).items():
+    for setting, trained in suggested_runs(runs, results).items():
         k = len(trained[0]["suggested"]["tasks"]) - 1
         labels = setting.split("-")[0]
         lines += [f"**Suggested vs random auxiliaries, trained** (`train-suggested`, {setting}: "
