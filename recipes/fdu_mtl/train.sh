@@ -28,10 +28,9 @@ COMMIT="$(run_commit "$ROOT")"
 train_logged "$RUN_DIR" "$COMMIT" "${CMD[@]}"
 test -f "$RUN_DIR/checkpoint_best.pt" || { echo "training failed, see $RUN_DIR/train.log"; exit 1; }
 TRAIN_SECONDS=$(train_seconds "$RUN_DIR")
-for SPLIT in valid test; do
-  "$BIN/fairseq-mtl-evaluate" "$RUN_DIR/checkpoint_best.pt" --split "$SPLIT" --data "$DATA" \
-    --out "$RUN_DIR/eval_$SPLIT" > /dev/null
-done
+# one model load for both splits: writes eval_valid.{md,json} and eval_test.{md,json}
+"$BIN/fairseq-mtl-evaluate" "$RUN_DIR/checkpoint_best.pt" --split valid,test --data "$DATA" \
+  --out "$RUN_DIR/eval" > /dev/null
 FAIRSEQ_MTL_COMMIT="$COMMIT" "$BIN/python" -m fairseq_mtl.analysis.runinfo --out "$RUN_DIR/run.json" --arch "$ARCH" \
   --seed "$SEED" --profile "$PROFILE" --profile-note "$PROFILE_NOTE" \
   --train-seconds "$TRAIN_SECONDS" --train-log "$RUN_DIR/train.log" --command "${CMD[*]}"
