@@ -190,6 +190,22 @@ def _fake_result(runs, main, aux, dev_acc, curve_scale=1.0):
         json.dump(result, f)
 
 
+def test_random_draws_are_independent_across_main_tasks_and_reproducible():
+    from fairseq_mtl.analysis.relations.cli import random_draws
+
+    tasks = [f"t{i:02d}" for i in range(16)]
+    draws = {m: random_draws(m, [t for t in tasks if t != m], 3, 2, seed=1) for m in tasks}
+    assert draws["t00"] == random_draws("t00", [t for t in tasks if t != "t00"][::-1], 3, 2, 1)
+    assert draws["t00"] != random_draws("t00", tasks[1:], 3, 2, seed=2)
+    for m, (first, second) in draws.items():
+        assert m not in first + second and len(set(first)) == 3 and first != second
+    # positions in each main task's candidate list: one generator per seed alone gives every
+    # main task the same positions; per-main generators must not
+    positions = {tuple(sorted([t for t in tasks if t != m].index(a) for a in draws[m][0]))
+                 for m in tasks}
+    assert len(positions) > 8
+
+
 def test_train_suggested_trains_the_main_task_with_its_suggestion_and_a_random_draw(
         data_bin, tmp_path):
     runs = str(tmp_path / "runs")

@@ -5,6 +5,7 @@
 # usage: recipes/relations/run_all.sh [PROFILE] [TASKS]
 #   PROFILE: cpu (default; ~1.5 min per single run, ~3 per pair on 2 cores) or paper (GPU)
 #   TASKS: comma-separated subset (default: all 16 tasks = 16 single + 240 pairwise runs)
+#   JOBS=2: two runs at a time, each with half the cores (default 1)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 PROFILE="${1:-cpu}"; TASKS="${2:-}"
@@ -12,7 +13,7 @@ DATA="${DATA:-$ROOT/data-bin/fdu-mtl}"
 BIN="${BIN:-$ROOT/.venv/bin}"
 RUNS="${RUNS:-$ROOT/runs/relations/$PROFILE}"
 "$BIN/fairseq-mtl-relations" run --data "$DATA" ${TASKS:+--tasks "$TASKS"} \
-  --profile "$PROFILE" --runs "$RUNS"
+  --profile "$PROFILE" --runs "$RUNS" --jobs "${JOBS:-1}"
 NOTE="$ROOT/thesis_results/notes/task_relations.md"; PRE=()
 [[ "$PROFILE" == cpu && -f "$NOTE" ]] && PRE=(--preamble "$NOTE")
 "$BIN/fairseq-mtl-relations" report --runs "$RUNS" --data "$DATA" "${PRE[@]}" \

@@ -13,6 +13,7 @@ import json
 import os
 import random
 import sys
+from typing import List
 
 from fairseq_mtl.analysis.relations import grid as G
 
@@ -89,16 +90,25 @@ def cmd_suggest(args):
         print(f"{aux}\t{prob:.3f}")
 
 
+def random_draws(main: str, candidates: List[str], k: int, n: int, seed: int) -> List[List[str]]:
+    """``n`` draws of ``k`` auxiliaries for ``main`` out of ``candidates`` (taken in sorted
+    order). The generator is seeded with the seed AND the main task's name, so the draws of
+    different main tasks are independent (one generator seeded with the seed alone drew the
+    same list positions for every main task) and do not depend on the candidates' order."""
+    rng = random.Random(f"{seed}/{main}")
+    pool = sorted(candidates)
+    return [rng.sample(pool, k) for _ in range(n)]
+
+
 def cmd_train_suggested(args):
     features, gain = _features_and_gains(args)
     picked = [a for a, _ in _ranked(args, features, gain)]
     others = [t for t in features if t not in picked and t != args.main]
-    rng = random.Random(args.seed)
     setting = f"suggest/{'relative' if args.relative else 'absolute'}-top{args.top}/{args.main}"
     specs = [G.RunSpec(args.main, extra=picked, name=f"{setting}/suggested")]
-    for r in range(args.random):
-        specs.append(G.RunSpec(args.main, extra=rng.sample(others + picked, len(picked)),
-                               name=f"{setting}/random{r + 1}"))
+    for r, drawn in enumerate(random_draws(args.main, others + picked, len(picked), args.random,
+                                           args.seed)):
+        specs.append(G.RunSpec(args.main, extra=drawn, name=f"{setting}/random{r + 1}"))
     results = G.run_grid(specs, args.data, args.runs, args.profile, args.seed,
                          progress=not args.quiet, jobs=args.jobs)
     single = G.load_results(args.runs).get(f"single/{args.main}")
