@@ -63,6 +63,13 @@ def test_transfer_table_beside_paper_table_3(tmp_path):
     # the average row: SP-SC has no run, so '-'; the others over books and MR
     assert "| **average over these 2 targets** | 19.0 | 23.0 | **-** | 21.9 | **15.0** |" in text
     assert "| asp_lstm | books | transfer_bc | 1 |" in text and "10.0 min" in text
+    # notes on a partial table go right under the title, the table itself unchanged
+    (tmp_path / "notes.md").write_text("\nSubset: books and MR.\n\n")
+    transfer_table.main(["--runs", str(runs), "--single", str(tmp_path / "cpu" / "st_lstm"),
+                         "--out", str(out), "--preamble", str(tmp_path / "notes.md")])
+    lines = out.read_text().splitlines()
+    assert lines[:3] == [text.splitlines()[0], "", "Subset: books and MR."]
+    assert "\n".join(lines[4:]) == "\n".join(text.splitlines()[2:])
 
 
 def test_glue_table_scores_average_and_small_task_comparison(tmp_path):

@@ -14,6 +14,8 @@ import re
 import statistics
 from collections import defaultdict
 
+from fairseq_mtl.analysis.markdown import with_preamble
+
 # Liu, Qiu & Huang (ACL 2017), Table 2: test error rates (%). Task order = the paper's rows.
 PAPER_TASKS = ["books", "electronics", "dvd", "kitchen_housewares", "apparel", "camera_photo",
                "health_personal_care", "music", "toys_games", "video", "baby", "magazines",
@@ -176,9 +178,7 @@ def main(argv=None):
         "transformer": "FDU-MTL, Transformer schemes (thesis Table 4.2): test accuracy %",
     }[args.family]
     text = build_table(runs, title, args.family)
-    if args.preamble:
-        head, _, rest = text.partition("\n\n")
-        text = head + "\n\n" + open(args.preamble).read().strip() + "\n\n" + rest
+    text = with_preamble(text, args.preamble)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:
         f.write(text)

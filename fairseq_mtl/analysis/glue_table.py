@@ -16,6 +16,7 @@ from collections import defaultdict
 from typing import Dict, List, Sequence
 
 from fairseq_mtl.analysis.fdu_table import command_template
+from fairseq_mtl.analysis.markdown import with_preamble
 
 NAMES = {"st_lstm": "LSTM single", "fs_lstm": "FS-MTL", "sp_lstm": "SP-MTL",
          "asp_lstm": "ASP-MTL", "st_transformer": "Transformer single",
@@ -122,10 +123,7 @@ def main(argv=None):
                         help="comma-separated tasks that get a row even when no run has them")
     args = parser.parse_args(argv)
     expected = [t for t in args.expect_tasks.split(",") if t]
-    text = build(load(args.runs), args.title, expected)
-    if args.preamble:
-        head, _, rest = text.partition("\n\n")
-        text = head + "\n\n" + open(args.preamble).read().strip() + "\n\n" + rest
+    text = with_preamble(build(load(args.runs), args.title, expected), args.preamble)
     with open(args.out, "w") as f:
         f.write(text)
     print(text)

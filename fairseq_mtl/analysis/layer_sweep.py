@@ -10,6 +10,7 @@ import statistics
 from collections import defaultdict
 
 from fairseq_mtl.analysis.fdu_table import NAMES, THESIS_LAYERS
+from fairseq_mtl.analysis.markdown import with_preamble
 
 THESIS_DEPTHS = [2, 4, 6]
 
@@ -85,11 +86,8 @@ def main(argv=None):
     scores, infos = load(args.runs)
     if not scores:
         raise SystemExit(f"no finished runs under {args.runs}")
-    text = ("# FDU-MTL, Transformer schemes by number of layers (thesis Fig. 4.1): average test "
-            "accuracy %\n\n")
-    if args.preamble:
-        text += open(args.preamble).read().strip() + "\n\n"
-    text += table(scores, infos)
+    text = with_preamble("# FDU-MTL, Transformer schemes by number of layers (thesis Fig. 4.1): "
+                         "average test accuracy %\n\n" + table(scores, infos), args.preamble)
     with open(args.out + ".md", "w") as f:
         f.write(text)
     plot(scores, args.out + ".png")

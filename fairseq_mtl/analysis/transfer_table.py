@@ -17,6 +17,7 @@ from collections import defaultdict
 from typing import Dict, List
 
 from fairseq_mtl.analysis.fdu_table import PAPER_TASKS
+from fairseq_mtl.analysis.markdown import with_preamble
 
 # Liu, Qiu & Huang (ACL 2017), Table 3: test error rates (%), rows in PAPER_TASKS order.
 PAPER_TRANSFER = {
@@ -145,9 +146,12 @@ def main(argv=None):
     parser.add_argument("--out", required=True)
     parser.add_argument("--title", default="FDU-MTL shared-knowledge transfer (paper Table 3): "
                         "test error %")
+    parser.add_argument("--preamble", help="a markdown file put under the title (notes on the "
+                        "runs, e.g. which targets a partial table covers and why)")
     args = parser.parse_args(argv)
     errors, records = load_transfer(args.runs)
-    table = build_table(errors, records, load_single(args.single), args.title)
+    table = with_preamble(build_table(errors, records, load_single(args.single), args.title),
+                          args.preamble)
     with open(args.out, "w") as f:
         f.write(table)
     print(table)

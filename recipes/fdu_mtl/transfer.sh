@@ -41,7 +41,9 @@ done
   mkdir -p "$ROOT/thesis_results/runs/transfer_$PROFILE/$(dirname "$f")"
   cp "$f" "$ROOT/thesis_results/runs/transfer_$PROFILE/$f"
 done)
+NOTE="$ROOT/thesis_results/notes/fdu_mtl_transfer.md"; PRE=()
+[[ "$PROFILE" == cpu && -f "$NOTE" ]] && PRE=(--preamble "$NOTE")
 "$BIN/python" -m fairseq_mtl.analysis.transfer_table \
   --runs "$ROOT/thesis_results/runs/transfer_$PROFILE" \
-  --single "$ROOT/thesis_results/runs/$PROFILE/st_lstm" \
+  --single "$ROOT/thesis_results/runs/$PROFILE/st_lstm" "${PRE[@]}" \
   --out "$ROOT/thesis_results/fdu_mtl_transfer.md"

@@ -16,6 +16,7 @@ import sys
 from typing import List
 
 from fairseq_mtl.analysis.relations import grid as G
+from fairseq_mtl.analysis.markdown import with_preamble
 
 
 def _tasks(args):
@@ -50,12 +51,8 @@ def cmd_report(args):
 
     text = build(args.runs, args.data, args.out, split=args.split, repeats=args.repeats)
     title = "# Which task helps which (Bingel & Sogaard 2017) on prepared data\n\n"
-    preamble = ""
-    if args.preamble:
-        with open(args.preamble) as f:
-            preamble = f.read().strip() + "\n\n"
     with open(args.out + ".md", "w") as f:
-        f.write(title + preamble + text)
+        f.write(with_preamble(title + text, args.preamble))
     print(text)
     print(f"wrote {args.out}.md, .json, _gains.csv, _gains_dev.png, _gains_test.png, "
           f"_features.csv", file=sys.stderr)
