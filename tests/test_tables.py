@@ -72,6 +72,37 @@ def test_transfer_table_beside_paper_table_3(tmp_path):
     assert "\n".join(lines[4:]) == "\n".join(text.splitlines()[2:])
 
 
+def test_transfer_table_averages_transfer_seeds_and_reports_their_spread(tmp_path):
+    from fairseq_mtl.analysis import transfer_table
+
+    runs = tmp_path / "runs"
+    accuracy = {"sp_lstm": 85.0, "asp_lstm": 86.0}
+    for source in ("sp_lstm", "asp_lstm"):
+        for target in ("books", "MR"):
+            for arch in ("transfer_sc", "transfer_bc"):
+                for seed, shift in ((1, 0.0), (2, 2.0), (3, 1.0)):
+                    if (source, target, arch, seed) == ("asp_lstm", "MR", "transfer_sc", 3):
+                        continue  # one run missing: seed 3 is not complete
+                    name = arch if seed == 1 else f"{arch}.seed{seed}"
+                    write_run(runs / source / target / "seed1" / name, arch, seed,
+                              accuracy[source] + shift)
+    write_run(tmp_path / "cpu" / "st_lstm" / "seed1", "st_lstm", 1, 80.0)
+    out = tmp_path / "t.md"
+    transfer_table.main(["--runs", str(runs), "--single", str(tmp_path / "cpu" / "st_lstm"),
+                         "--out", str(out)])
+    text = out.read_text()
+    # books: the mean of the three transfer seeds (errors 15, 13, 14 and 14, 12, 13)
+    assert "| φ (books) | 20.0 | 19.2 | 14.0 | 17.8 | 14.0 | 16.2 | 13.0 | 16.7 | 13.0 | 13.3 |" in text
+    assert "| φ (MR) | 20.0 | 26.9 | 14.0 | 26.0 | 14.0 | 26.5 | 13.0 (2 runs) | 22.7 |" in text
+    assert "mean test error of 3 transfer runs" in text
+    # the spread table covers only the seeds every column and target has (1 and 2)
+    assert "| 1 | 15.00 | 15.00 | 14.00 | 14.00 | -1.00 | -1.00 |" in text
+    assert "| 2 | 13.00 | 13.00 | 12.00 | 12.00 | -1.00 | -1.00 |" in text
+    assert "\n| 3 | " not in text
+    assert "| mean ±std | 14.00 ±1.41 | 14.00 ±1.41 | 13.00 ±1.41 | 13.00 ±1.41 | -1.00 ±0.00 |" in text
+    assert "| asp_lstm | books | transfer_bc | 2 |" in text
+
+
 def test_glue_table_scores_average_and_small_task_comparison(tmp_path):
     from fairseq_mtl.analysis import glue_table
 

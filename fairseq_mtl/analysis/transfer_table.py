@@ -2,7 +2,8 @@
 ``recipes/fdu_mtl/transfer.sh``, beside the paper's numbers.
 
 Layout read: ``RUNS/{sp_lstm,asp_lstm}/TARGET/seedS/{source,transfer_sc,transfer_bc}/`` with
-``eval_test.json``, ``eval_valid.json`` and ``run.json`` in each. The single-task reference is
+``eval_test.json``, ``eval_valid.json`` and ``run.json`` in each; ``transfer_sc.seedT`` and
+``transfer_bc.seedT`` beside them are further transfer runs (seed T) on the same source model. The single-task reference is
 our own single-task runs of the same profile (``--single``: the st_lstm records, plus
 st_bilstm/st_slstm beside it when present, averaged like the paper's "Avg." column).
 """
@@ -47,23 +48,28 @@ def _error(eval_json: str, task: str) -> float:
 
 
 def load_transfer(runs_dir: str):
-    """-> {(source, arch): {target: [errors over seeds]}} and the run records."""
+    """-> {(source, arch): {target: [errors over runs]}}, the run records, and
+    {(source, arch): {transfer seed: {target: error}}} (for the spread over transfer seeds)."""
     errors: Dict = defaultdict(lambda: defaultdict(list))
+    by_seed: Dict = defaultdict(lambda: defaultdict(dict))
     records: List[Dict] = []
     pattern = os.path.join(runs_dir, "*", "*", "seed*", "transfer_*", "eval_test.json")
     for path in sorted(glob.glob(pattern)):
         run_dir = os.path.dirname(path)
-        arch = os.path.basename(run_dir)
+        arch = os.path.basename(run_dir).split(".seed")[0]
         seed_dir = os.path.dirname(run_dir)
         target = os.path.basename(os.path.dirname(seed_dir))
         source = os.path.basename(os.path.dirname(os.path.dirname(seed_dir)))
-        errors[(source, arch)][target].append(_error(path, target))
+        error = _error(path, target)
+        errors[(source, arch)][target].append(error)
         info = json.load(open(os.path.join(run_dir, "run.json")))
+        by_seed[(source, arch)][info.get("seed")][target] = error
         source_info_path = os.path.join(seed_dir, "source", "run.json")
         source_info = json.load(open(source_info_path)) if os.path.exists(source_info_path) else {}
         records.append({"source": source, "arch": arch, "target": target, "info": info,
                         "source_info": source_info})
-    return errors, records
+    records.sort(key=lambda r: (r["source"], r["target"], r["info"].get("seed") or 0, r["arch"]))
+    return errors, records, by_seed
 
 
 def load_single(single_dir: str) -> Dict[str, List[float]]:
@@ -85,7 +91,40 @@ def cell(value, digits=1):
     return "-" if value is None else f"{value:.{digits}f}"
 
 
-def build_table(errors, records, single, title: str) -> str:
+def seed_spread(by_seed, targets) -> List[str]:
+    """Markdown lines: each column's average over the targets, per transfer seed that covers
+    them all, and the paired ASP-MTL minus SP-MTL differences; [] for a single transfer seed."""
+    seeds = sorted({s for column in by_seed.values() for s in column})
+    complete = [s for s in seeds
+                if all(all(t in by_seed[(src, a)].get(s, {}) for t in targets)
+                       for src, a, _ in COLUMNS)]
+    if len(complete) < 2:
+        return []
+    lines = ["", f"Spread over transfer seeds (the same source models; average test error over "
+             f"the {len(targets)} targets, per transfer seed):", "",
+             "| transfer seed | " + " | ".join(name for _, _, name in COLUMNS)
+             + " | ASP-MTL-BC - SP-MTL-BC | ASP-MTL-SC - SP-MTL-SC |",
+             "|" + "---|" * (len(COLUMNS) + 3)]
+    per_seed = {s: {(src, a): mean([by_seed[(src, a)][s][t] for t in targets])
+                    for src, a, _ in COLUMNS} for s in complete}
+    for s in complete:
+        avgs = per_seed[s]
+        bc = avgs[("asp_lstm", "transfer_bc")] - avgs[("sp_lstm", "transfer_bc")]
+        sc = avgs[("asp_lstm", "transfer_sc")] - avgs[("sp_lstm", "transfer_sc")]
+        lines.append(f"| {s} | " + " | ".join(f"{avgs[(src, a)]:.2f}" for src, a, _ in COLUMNS)
+                     + f" | {bc:+.2f} | {sc:+.2f} |")
+    stats = []
+    for src, a, _ in COLUMNS:
+        values = [per_seed[s][(src, a)] for s in complete]
+        stats.append(f"{mean(values):.2f} ±{statistics.stdev(values):.2f}")
+    diffs = [[per_seed[s][("asp_lstm", a)] - per_seed[s][("sp_lstm", a)] for s in complete]
+             for a in ("transfer_bc", "transfer_sc")]
+    stats += [f"{mean(d):+.2f} ±{statistics.stdev(d):.2f}" for d in diffs]
+    lines.append("| mean ±std | " + " | ".join(stats) + " |")
+    return lines
+
+
+def build_table(errors, records, single, title: str, by_seed=None) -> str:
     targets = [t for t in PAPER_TASKS if any(t in errors[(s, a)] for s, a, _ in COLUMNS)]
     header = ["target (transfer from the other 15)", "single avg (ours)", "paper"]
     for _, _, name in COLUMNS:
@@ -93,6 +132,9 @@ def build_table(errors, records, single, title: str) -> str:
     lines = [f"# {title}", "", "| " + " | ".join(header) + " |",
              "|" + "---|" * len(header)]
     sums = defaultdict(list)
+    counts = [len(errors[(s, a)][t]) for s, a, _ in COLUMNS for t in targets
+              if errors[(s, a)].get(t)]
+    usual_runs = max(set(counts), key=counts.count) if counts else 1
     for t in targets:
         i = PAPER_TASKS.index(t)
         row = [f"φ ({t})", cell(mean(single.get(t, []))), f"{PAPER_SINGLE_AVG[i]:.1f}"]
@@ -100,7 +142,7 @@ def build_table(errors, records, single, title: str) -> str:
         sums["paper_single"].append(PAPER_SINGLE_AVG[i])
         for source, arch, _ in COLUMNS:
             ours = errors[(source, arch)].get(t, [])
-            n = f" ({len(ours)} seeds)" if len(ours) > 1 else ""
+            n = f" ({len(ours)} runs)" if len(ours) not in (0, usual_runs) else ""
             row += [cell(mean(ours)) + n, f"{PAPER_TRANSFER[(source, arch)][i]:.1f}"]
             sums[(source, arch)].append(mean(ours))
             sums[("paper", source, arch)].append(PAPER_TRANSFER[(source, arch)][i])
@@ -118,7 +160,11 @@ def build_table(errors, records, single, title: str) -> str:
     lines += ["", f"Paper averages over all 16 targets: single {mean(PAPER_SINGLE_AVG):.1f}, "
               + ", ".join(f"{name} {PAPER_TRANSFER_AVG[(s, a)]:.1f}" for s, a, name in COLUMNS)
               + ". A '-' is a run not done yet; the average row is '-' unless every target in "
-              "the table has the column."]
+              "the table has the column."
+              + (f" Each of our cells is the mean test error of {usual_runs} transfer runs "
+                 "(transfer seeds) on one source model; '(k runs)' marks a cell with another "
+                 "count." if usual_runs > 1 else "")]
+    lines += seed_spread(by_seed or {}, targets)
     lines += ["", "Runs (source = the 15-task model whose shared layer is transferred; model "
               "selection on the dev average for the source, on the target's dev accuracy for "
               "the transfer; test scored once):", "",
@@ -149,9 +195,9 @@ def main(argv=None):
     parser.add_argument("--preamble", help="a markdown file put under the title (notes on the "
                         "runs, e.g. which targets a partial table covers and why)")
     args = parser.parse_args(argv)
-    errors, records = load_transfer(args.runs)
-    table = with_preamble(build_table(errors, records, load_single(args.single), args.title),
-                          args.preamble)
+    errors, records, by_seed = load_transfer(args.runs)
+    table = with_preamble(build_table(errors, records, load_single(args.single), args.title,
+                                      by_seed), args.preamble)
     with open(args.out, "w") as f:
         f.write(table)
     print(table)

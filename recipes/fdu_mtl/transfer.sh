@@ -4,7 +4,10 @@
 # single channel (transfer_sc) and bi-channel (transfer_bc). Finished runs are skipped.
 # usage: recipes/fdu_mtl/transfer.sh [PROFILE] [SEED] [TARGET...]     (default: cpu 1, all 16)
 #        SOURCES="asp_lstm" recipes/fdu_mtl/transfer.sh cpu 1 books MR  (a subset)
+#        TRANSFER_SEEDS="1 2 3" recipes/fdu_mtl/transfer.sh cpu 1   (three transfer runs per
+#          target and kind, seeds 1-3, all on the seed-1 source models: transfer-training noise)
 # Output: runs/fdu_mtl_transfer/PROFILE/SOURCE/TARGET/seedSEED/{source,transfer_sc,transfer_bc}/
+#   (a transfer seed T other than SEED: transfer_sc.seedT, transfer_bc.seedT beside them)
 # then the table thesis_results/fdu_mtl_transfer.md (records copied to thesis_results/runs/).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -15,6 +18,7 @@ ALL_TASKS=($("$BIN/python" -c "import json,sys; print(' '.join(t['name'] for t i
 json.load(open(sys.argv[1]))['tasks']))" "$DATA/manifest.json"))
 TARGETS=("${@:-${ALL_TASKS[@]}}")
 SOURCES=(${SOURCES:-sp_lstm asp_lstm})
+TRANSFER_SEEDS=(${TRANSFER_SEEDS:-$SEED})
 OUT="$ROOT/runs/fdu_mtl_transfer/$PROFILE"
 for TARGET in "${TARGETS[@]}"; do
   OTHERS="$(printf '%s\n' "${ALL_TASKS[@]}" | grep -vx "$TARGET" | paste -sd,)"
@@ -29,11 +33,14 @@ for TARGET in "${TARGETS[@]}"; do
       "$BIN/fairseq-mtl-extract-shared" "$DIR/source/checkpoint_best.pt" \
         --out "$DIR/source/shared.pt"
     fi
-    for ARCH in transfer_sc transfer_bc; do
-      if [[ -f "$DIR/$ARCH/run.json" ]]; then continue; fi
-      echo "$(date +%T) $ARCH: $TARGET on the frozen $SOURCE shared layer"
-      RUN_DIR="$DIR/$ARCH" "$ROOT/recipes/fdu_mtl/train.sh" "$ARCH" "$SEED" "$PROFILE" \
-        --tasks "$TARGET" --shared-encoder "$DIR/source/shared.pt"
+    for T in "${TRANSFER_SEEDS[@]}"; do
+      for ARCH in transfer_sc transfer_bc; do
+        RUN="$DIR/$ARCH"; [[ "$T" == "$SEED" ]] || RUN="$DIR/$ARCH.seed$T"
+        if [[ -f "$RUN/run.json" ]]; then continue; fi
+        echo "$(date +%T) $ARCH seed $T: $TARGET on the frozen $SOURCE shared layer"
+        RUN_DIR="$RUN" "$ROOT/recipes/fdu_mtl/train.sh" "$ARCH" "$T" "$PROFILE" \
+          --tasks "$TARGET" --shared-encoder "$DIR/source/shared.pt"
+      done
     done
   done
 done
