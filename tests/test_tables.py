@@ -95,12 +95,19 @@ def test_transfer_table_averages_transfer_seeds_and_reports_their_spread(tmp_pat
     assert "| φ (books) | 20.0 | 19.2 | 14.0 | 17.8 | 14.0 | 16.2 | 13.0 | 16.7 | 13.0 | 13.3 |" in text
     assert "| φ (MR) | 20.0 | 26.9 | 14.0 | 26.0 | 14.0 | 26.5 | 13.0 (2 runs) | 22.7 |" in text
     assert "mean test error of 3 transfer runs" in text
-    # the spread table covers only the seeds every column and target has (1 and 2)
+    assert "| asp_lstm | books | transfer_bc | 2 |" in text
+    # all three seeds: the spread covers only books (seed 3 lacks asp_lstm/MR/transfer_sc)
+    assert "over the 1 targets every seed covers (not: MR)" in text
+    assert "| 3 | 14.00 | 14.00 | 13.00 | 13.00 | -1.00 | -1.00 |" in text
+    # seeds 1 and 2 chosen: both targets
+    transfer_table.main(["--runs", str(runs), "--single", str(tmp_path / "cpu" / "st_lstm"),
+                         "--out", str(out), "--spread-seeds", "1,2"])
+    text = out.read_text()
+    assert "over the 2 targets every seed covers, per" in text
     assert "| 1 | 15.00 | 15.00 | 14.00 | 14.00 | -1.00 | -1.00 |" in text
     assert "| 2 | 13.00 | 13.00 | 12.00 | 12.00 | -1.00 | -1.00 |" in text
     assert "\n| 3 | " not in text
     assert "| mean ±std | 14.00 ±1.41 | 14.00 ±1.41 | 13.00 ±1.41 | 13.00 ±1.41 | -1.00 ±0.00 |" in text
-    assert "| asp_lstm | books | transfer_bc | 2 |" in text
 
 
 def test_glue_table_scores_average_and_small_task_comparison(tmp_path):

@@ -91,40 +91,42 @@ def cell(value, digits=1):
     return "-" if value is None else f"{value:.{digits}f}"
 
 
-def seed_spread(by_seed, targets) -> List[str]:
-    """Markdown lines: each column's average over the targets, per transfer seed that covers
-    them all, and the paired ASP-MTL minus SP-MTL differences; [] for a single transfer seed."""
-    seeds = sorted({s for column in by_seed.values() for s in column})
-    complete = [s for s in seeds
-                if all(all(t in by_seed[(src, a)].get(s, {}) for t in targets)
-                       for src, a, _ in COLUMNS)]
-    if len(complete) < 2:
+def seed_spread(by_seed, targets, seeds=None) -> List[str]:
+    """Markdown lines: each column's average test error per transfer seed and the paired
+    ASP-MTL minus SP-MTL differences, over the targets that every one of ``seeds`` (default:
+    all seen) covers in every column; [] when fewer than two seeds or no such target."""
+    if seeds is None:
+        seeds = sorted({s for column in by_seed.values() for s in column})
+    covered = [t for t in targets
+               if all(t in by_seed.get((src, a), {}).get(s, {})
+                      for s in seeds for src, a, _ in COLUMNS)]
+    if len(seeds) < 2 or not covered:
         return []
+    left_out = [t for t in targets if t not in covered]
+    scope = f"the {len(covered)} targets every seed covers" + (
+        f" (not: {', '.join(left_out)})" if left_out else "")
     lines = ["", f"Spread over transfer seeds (the same source models; average test error over "
-             f"the {len(targets)} targets, per transfer seed):", "",
+             f"{scope}, per transfer seed):", "",
              "| transfer seed | " + " | ".join(name for _, _, name in COLUMNS)
              + " | ASP-MTL-BC - SP-MTL-BC | ASP-MTL-SC - SP-MTL-SC |",
              "|" + "---|" * (len(COLUMNS) + 3)]
-    per_seed = {s: {(src, a): mean([by_seed[(src, a)][s][t] for t in targets])
-                    for src, a, _ in COLUMNS} for s in complete}
-    for s in complete:
-        avgs = per_seed[s]
-        bc = avgs[("asp_lstm", "transfer_bc")] - avgs[("sp_lstm", "transfer_bc")]
-        sc = avgs[("asp_lstm", "transfer_sc")] - avgs[("sp_lstm", "transfer_sc")]
-        lines.append(f"| {s} | " + " | ".join(f"{avgs[(src, a)]:.2f}" for src, a, _ in COLUMNS)
-                     + f" | {bc:+.2f} | {sc:+.2f} |")
-    stats = []
-    for src, a, _ in COLUMNS:
-        values = [per_seed[s][(src, a)] for s in complete]
-        stats.append(f"{mean(values):.2f} ±{statistics.stdev(values):.2f}")
-    diffs = [[per_seed[s][("asp_lstm", a)] - per_seed[s][("sp_lstm", a)] for s in complete]
-             for a in ("transfer_bc", "transfer_sc")]
-    stats += [f"{mean(d):+.2f} ±{statistics.stdev(d):.2f}" for d in diffs]
+    per_seed = {s: {(src, a): mean([by_seed[(src, a)][s][t] for t in covered])
+                    for src, a, _ in COLUMNS} for s in seeds}
+    diffs = {a: [per_seed[s][("asp_lstm", a)] - per_seed[s][("sp_lstm", a)] for s in seeds]
+             for a in ("transfer_bc", "transfer_sc")}
+    for i, s in enumerate(seeds):
+        lines.append(f"| {s} | " + " | ".join(f"{per_seed[s][(src, a)]:.2f}"
+                                              for src, a, _ in COLUMNS)
+                     + f" | {diffs['transfer_bc'][i]:+.2f} | {diffs['transfer_sc'][i]:+.2f} |")
+    stats = [f"{mean(v):.2f} ±{statistics.stdev(v):.2f}"
+             for v in ([per_seed[s][(src, a)] for s in seeds] for src, a, _ in COLUMNS)]
+    stats += [f"{mean(d):+.2f} ±{statistics.stdev(d):.2f}"
+              for d in (diffs["transfer_bc"], diffs["transfer_sc"])]
     lines.append("| mean ±std | " + " | ".join(stats) + " |")
     return lines
 
 
-def build_table(errors, records, single, title: str, by_seed=None) -> str:
+def build_table(errors, records, single, title: str, by_seed=None, spread_seeds=None) -> str:
     targets = [t for t in PAPER_TASKS if any(t in errors[(s, a)] for s, a, _ in COLUMNS)]
     header = ["target (transfer from the other 15)", "single avg (ours)", "paper"]
     for _, _, name in COLUMNS:
@@ -164,7 +166,7 @@ def build_table(errors, records, single, title: str, by_seed=None) -> str:
               + (f" Each of our cells is the mean test error of {usual_runs} transfer runs "
                  "(transfer seeds) on one source model; '(k runs)' marks a cell with another "
                  "count." if usual_runs > 1 else "")]
-    lines += seed_spread(by_seed or {}, targets)
+    lines += seed_spread(by_seed or {}, targets, spread_seeds)
     lines += ["", "Runs (source = the 15-task model whose shared layer is transferred; model "
               "selection on the dev average for the source, on the target's dev accuracy for "
               "the transfer; test scored once):", "",
@@ -194,10 +196,13 @@ def main(argv=None):
                         "test error %")
     parser.add_argument("--preamble", help="a markdown file put under the title (notes on the "
                         "runs, e.g. which targets a partial table covers and why)")
+    parser.add_argument("--spread-seeds", type=lambda v: [int(x) for x in v.split(",")],
+                        help="comma-separated transfer seeds of the spread table (default: all "
+                        "seen; it covers the targets that all of them cover)")
     args = parser.parse_args(argv)
     errors, records, by_seed = load_transfer(args.runs)
     table = with_preamble(build_table(errors, records, load_single(args.single), args.title,
-                                      by_seed), args.preamble)
+                                      by_seed, args.spread_seeds), args.preamble)
     with open(args.out, "w") as f:
         f.write(table)
     print(table)
