@@ -3,8 +3,8 @@
 
 Layout read: ``RUNS/{sp_lstm,asp_lstm}/TARGET/seedS/{source,transfer_sc,transfer_bc}/`` with
 ``eval_test.json``, ``eval_valid.json`` and ``run.json`` in each; ``transfer_sc.seedT`` and
-``transfer_bc.seedT`` beside them are further transfer runs (seed T) on the same source model. The single-task reference is
-our own single-task runs of the same profile (``--single``: the st_lstm records, plus
+``transfer_bc.seedT`` beside them are further transfer runs (seed T) on the same source model.
+The single-task reference is our own single-task runs of the same profile (``--single``: the st_lstm records, plus
 st_bilstm/st_slstm beside it when present, averaged like the paper's "Avg." column).
 """
 from __future__ import annotations
@@ -48,9 +48,7 @@ def _error(eval_json: str, task: str) -> float:
 
 
 def load_transfer(runs_dir: str):
-    """-> {(source, arch): {target: [errors over runs]}}, the run records, and
-    {(source, arch): {transfer seed: {target: error}}} (for the spread over transfer seeds)."""
-    errors: Dict = defaultdict(lambda: defaultdict(list))
+    """-> {(source, arch): {transfer seed: {target: error}}} and the run records."""
     by_seed: Dict = defaultdict(lambda: defaultdict(dict))
     records: List[Dict] = []
     pattern = os.path.join(runs_dir, "*", "*", "seed*", "transfer_*", "eval_test.json")
@@ -60,16 +58,24 @@ def load_transfer(runs_dir: str):
         seed_dir = os.path.dirname(run_dir)
         target = os.path.basename(os.path.dirname(seed_dir))
         source = os.path.basename(os.path.dirname(os.path.dirname(seed_dir)))
-        error = _error(path, target)
-        errors[(source, arch)][target].append(error)
         info = json.load(open(os.path.join(run_dir, "run.json")))
-        by_seed[(source, arch)][info.get("seed")][target] = error
+        by_seed[(source, arch)][info.get("seed")][target] = _error(path, target)
         source_info_path = os.path.join(seed_dir, "source", "run.json")
         source_info = json.load(open(source_info_path)) if os.path.exists(source_info_path) else {}
         records.append({"source": source, "arch": arch, "target": target, "info": info,
                         "source_info": source_info})
     records.sort(key=lambda r: (r["source"], r["target"], r["info"].get("seed") or 0, r["arch"]))
-    return errors, records, by_seed
+    return by_seed, records
+
+
+def per_target(by_seed) -> Dict:
+    """{(source, arch): {target: [errors over transfer seeds]}} from load_transfer's dict."""
+    errors: Dict = defaultdict(lambda: defaultdict(list))
+    for column, seeds in by_seed.items():
+        for seed in sorted(seeds):
+            for target, error in seeds[seed].items():
+                errors[column][target].append(error)
+    return errors
 
 
 def load_single(single_dir: str) -> Dict[str, List[float]]:
@@ -126,7 +132,8 @@ def seed_spread(by_seed, targets, seeds=None) -> List[str]:
     return lines
 
 
-def build_table(errors, records, single, title: str, by_seed=None, spread_seeds=None) -> str:
+def build_table(by_seed, records, single, title: str, spread_seeds=None) -> str:
+    errors = per_target(by_seed)
     targets = [t for t in PAPER_TASKS if any(t in errors[(s, a)] for s, a, _ in COLUMNS)]
     header = ["target (transfer from the other 15)", "single avg (ours)", "paper"]
     for _, _, name in COLUMNS:
@@ -166,7 +173,7 @@ def build_table(errors, records, single, title: str, by_seed=None, spread_seeds=
               + (f" Each of our cells is the mean test error of {usual_runs} transfer runs "
                  "(transfer seeds) on one source model; '(k runs)' marks a cell with another "
                  "count." if usual_runs > 1 else "")]
-    lines += seed_spread(by_seed or {}, targets, spread_seeds)
+    lines += seed_spread(by_seed, targets, spread_seeds)
     lines += ["", "Runs (source = the 15-task model whose shared layer is transferred; model "
               "selection on the dev average for the source, on the target's dev accuracy for "
               "the transfer; test scored once):", "",
@@ -200,9 +207,9 @@ def main(argv=None):
                         help="comma-separated transfer seeds of the spread table (default: all "
                         "seen; it covers the targets that all of them cover)")
     args = parser.parse_args(argv)
-    errors, records, by_seed = load_transfer(args.runs)
-    table = with_preamble(build_table(errors, records, load_single(args.single), args.title,
-                                      by_seed, args.spread_seeds), args.preamble)
+    by_seed, records = load_transfer(args.runs)
+    table = with_preamble(build_table(by_seed, records, load_single(args.single), args.title,
+                                      args.spread_seeds), args.preamble)
     with open(args.out, "w") as f:
         f.write(table)
     print(table)
