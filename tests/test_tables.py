@@ -63,6 +63,7 @@ def test_transfer_table_beside_paper_table_3(tmp_path):
     # the average row: SP-SC has no run, so '-'; the others over books and MR
     assert "| **average over these 2 targets** | 19.0 | 23.0 | **-** | 21.9 | **15.0** |" in text
     assert "| asp_lstm | books | transfer_bc | 1 |" in text and "10.0 min" in text
+    assert "fairseq-train --arch ARCH --seed SEED --save-dir RUN_DIR" in text  # the commands
     # notes on a partial table go right under the title, the table itself unchanged
     (tmp_path / "notes.md").write_text("\nSubset: books and MR.\n\n")
     transfer_table.main(["--runs", str(runs), "--single", str(tmp_path / "cpu" / "st_lstm"),

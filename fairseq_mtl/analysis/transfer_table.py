@@ -17,7 +17,9 @@ import statistics
 from collections import defaultdict
 from typing import Dict, List
 
-from fairseq_mtl.analysis.fdu_table import PAPER_TASKS
+import re
+
+from fairseq_mtl.analysis.fdu_table import PAPER_TASKS, command_template
 from fairseq_mtl.analysis.markdown import with_preamble
 
 # Liu, Qiu & Huang (ACL 2017), Table 3: test error rates (%), rows in PAPER_TASKS order.
@@ -191,6 +193,18 @@ def build_table(by_seed, records, single, title: str, spread_seeds=None) -> str:
         )
     if records:
         lines += ["", "Profile: " + records[0]["info"].get("profile_note", "")]
+    templates = sorted(
+        {re.sub(r"--tasks \S+", "--tasks OTHER_15_TASKS",
+                command_template(r["source_info"]["command"]))
+         for r in records if r["source_info"].get("command")}
+        | {re.sub(r"--shared-encoder \S+", "--shared-encoder SOURCE_RUN_DIR/shared.pt",
+                  re.sub(r"--tasks \S+", "--tasks TARGET", command_template(r["info"]["command"])))
+           for r in records if r["info"].get("command")})
+    if templates:
+        lines += ["", "Command of every run (sources and transfers, run by "
+                  "recipes/fdu_mtl/transfer.sh PROFILE SEED TARGET with TRANSFER_SEEDS; ARCH, "
+                  "SEED and TARGET as in the table above, one RUN_DIR per run):", "",
+                  "```", *templates, "```"]
     return "\n".join(lines) + "\n"
 
 
