@@ -4,8 +4,9 @@
 Layout read: ``RUNS/{sp_lstm,asp_lstm}/TARGET/seedS/{source,transfer_sc,transfer_bc}/`` with
 ``eval_test.json``, ``eval_valid.json`` and ``run.json`` in each; ``transfer_sc.seedT`` and
 ``transfer_bc.seedT`` beside them are further transfer runs (seed T) on the same source model.
-The single-task reference is our own single-task runs of the same profile (``--single``: the st_lstm records, plus
-st_bilstm/st_slstm beside it when present, averaged like the paper's "Avg." column).
+The single-task reference is our own single-task runs of the same profile (``--single``: the
+st_lstm records, plus st_bilstm/st_slstm beside it when present, averaged like the paper's
+"Avg." column).
 """
 from __future__ import annotations
 
