@@ -62,7 +62,7 @@ def test_transfer_table_beside_paper_table_3(tmp_path):
     assert "| φ (books) | 19.0 | 19.2 | - | 17.8 | 15.0 | 16.2 | 14.0 | 16.7 | 12.0 | 13.3 |" in text
     # the average row: SP-SC has no run, so '-'; the others over books and MR
     assert "| **average over these 2 targets** | 19.0 | 23.0 | **-** | 21.9 | **15.0** |" in text
-    assert "| asp_lstm | books | transfer_bc | 1 |" in text and "10.0 min" in text
+    assert "| asp_lstm | books | 1 | transfer_bc | 1 |" in text and "10.0 min" in text
     assert "fairseq-train --arch ARCH --seed SEED --save-dir RUN_DIR" in text  # the commands
     # notes on a partial table go right under the title, the table itself unchanged
     (tmp_path / "notes.md").write_text("\nSubset: books and MR.\n\n")
@@ -96,19 +96,58 @@ def test_transfer_table_averages_transfer_seeds_and_reports_their_spread(tmp_pat
     assert "| φ (books) | 20.0 | 19.2 | 14.0 | 17.8 | 14.0 | 16.2 | 13.0 | 16.7 | 13.0 | 13.3 |" in text
     assert "| φ (MR) | 20.0 | 26.9 | 14.0 | 26.0 | 14.0 | 26.5 | 13.0 (2 runs) | 22.7 |" in text
     assert "mean test error of 3 transfer runs" in text
-    assert "| asp_lstm | books | transfer_bc | 2 |" in text
+    assert "| asp_lstm | books | 1 | transfer_bc | 2 |" in text
     # all three seeds: the spread covers only books (seed 3 lacks asp_lstm/MR/transfer_sc)
-    assert "over the 1 targets every seed covers (not: MR)" in text
+    assert "over the 1 targets every transfer seed covers (not: MR)" in text
     assert "| 3 | 14.00 | 14.00 | 13.00 | 13.00 | -1.00 | -1.00 |" in text
     # seeds 1 and 2 chosen: both targets
     transfer_table.main(["--runs", str(runs), "--single", str(tmp_path / "cpu" / "st_lstm"),
                          "--out", str(out), "--spread-seeds", "1,2"])
     text = out.read_text()
-    assert "over the 2 targets every seed covers, per" in text
+    assert "over the 2 targets every transfer seed covers, per" in text
     assert "| 1 | 15.00 | 15.00 | 14.00 | 14.00 | -1.00 | -1.00 |" in text
     assert "| 2 | 13.00 | 13.00 | 12.00 | 12.00 | -1.00 | -1.00 |" in text
     assert "\n| 3 | " not in text
     assert "| mean ±std | 14.00 ±1.41 | 14.00 ±1.41 | 13.00 ±1.41 | 13.00 ±1.41 | -1.00 ±0.00 |" in text
+    assert "Spread over source seeds" not in text  # one source seed
+
+
+def test_transfer_table_averages_source_seeds_then_tests_the_paired_difference(tmp_path):
+    from fairseq_mtl.analysis import transfer_table
+
+    runs = tmp_path / "runs"
+    # source seed 1: transfer seeds 1 and 2; source seed 2: transfer seed 2 only, books only.
+    # ASP-MTL-BC errors: books 10 and 12 (seed 1), 20 (seed 2); MR 10, 12. SP-MTL-BC: 14 everywhere
+    error = {("asp_lstm", 1, 1): 10.0, ("asp_lstm", 1, 2): 12.0, ("asp_lstm", 2, 2): 20.0}
+    for source in ("sp_lstm", "asp_lstm"):
+        for target in ("books", "MR"):
+            for source_seed, seed in ((1, 1), (1, 2), (2, 2)):
+                if source_seed == 2 and target == "MR":
+                    continue
+                for arch in ("transfer_sc", "transfer_bc"):
+                    name = arch if seed == source_seed else f"{arch}.seed{seed}"
+                    e = error.get((source, source_seed, seed), 14.0)
+                    write_run(runs / source / target / f"seed{source_seed}" / name, arch, seed,
+                              100 - e)
+    write_run(tmp_path / "cpu" / "st_lstm" / "seed1", "st_lstm", 1, 80.0)
+    out = tmp_path / "t.md"
+    transfer_table.main(["--runs", str(runs), "--single", str(tmp_path / "cpu" / "st_lstm"),
+                         "--out", str(out)])
+    text = out.read_text()
+    # books ASP cells: the mean of source seed 1 (11 = mean of 10, 12) and source seed 2 (20)
+    assert "| φ (books) | 20.0 | 19.2 | 14.0 | 17.8 | 14.0 | 16.2 | 15.5 | 16.7 | 15.5 | 13.3 |" in text
+    # MR has only source seed 1: its cells say so
+    assert "| 11.0 (1 source seed, 2 runs) | 22.7 | 11.0 (1 source seed, 2 runs) |" in text
+    assert "mean over 2 source models (source seeds)" in text and "(2, 1 runs)" in text
+    # the paired ASP-BC - SP-BC cells: +1.5 (books), -3.0 (MR); mean -0.75
+    assert "ASP-MTL-BC minus SP-MTL-BC over the 2 targets: mean -0.75" in text
+    assert "below zero on 1 of 2." in text
+    # spread over the transfer seeds of source seed 1 (both targets), then over source seeds
+    assert "source seed 1; average test error over the 2 targets every transfer seed" in text
+    assert "over the 1 targets every source seed covers (not: MR)" in text
+    assert "| 1 | 14.00 | 14.00 | 11.00 | 11.00 | -3.00 | -3.00 |" in text
+    assert "| 2 | 14.00 | 14.00 | 20.00 | 20.00 | +6.00 | +6.00 |" in text
+    assert "| asp_lstm | books | 2 | transfer_bc | 2 |" in text
 
 
 def test_glue_table_scores_average_and_small_task_comparison(tmp_path):
