@@ -30,6 +30,7 @@ setup(
             "fairseq-mtl-predict = fairseq_mtl.predict:cli_main",
             "fairseq-mtl-extract-shared = fairseq_mtl.transfer:cli_main",
             "fairseq-mtl-neurons = fairseq_mtl.analysis.neurons:cli_main",
+            "fairseq-mtl-task-probe = fairseq_mtl.analysis.task_probe:cli_main",
             "fairseq-mtl-relations = fairseq_mtl.analysis.relations.cli:cli_main",
         ]
     },
