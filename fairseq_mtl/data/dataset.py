@@ -8,7 +8,7 @@ the order a :mod:`~fairseq_mtl.data.samplers` sampler chooses.
 from __future__ import annotations
 
 import logging
-from typing import Callable, List, Optional, Sequence
+from typing import List, Optional, Sequence
 
 import numpy as np
 import torch
@@ -174,18 +174,32 @@ class MultiTaskDataset(FairseqDataset):
         required_batch_size_multiple: int = 1,
         bucketed: bool = True,
     ) -> List[np.ndarray]:
-        """Split one task's examples into batches.
+        """Split one task's examples into batches that hold every example exactly once.
 
         With ``rng`` (training) the examples are shuffled first; ``bucketed`` then sorts them by
         length (stable, so equal lengths stay shuffled) so that a batch holds similar lengths.
         The batch list is then shuffled. Without ``rng`` (evaluation) the order is the file
         order, sorted by length if bucketed.
+
+        fairseq's ``batch_by_size`` cuts full batches to a multiple of
+        ``required_batch_size_multiple`` (``--required-batch-size-multiple``, default 8) and then
+        DROPS the last batch when its size is not such a multiple; bucketed, that is always the
+        task's longest sentences. The dropped batch is put back here, smaller than the others.
         """
         indices = self.task_indices(task_id)
         if rng is not None:
             indices = indices[rng.permutation(len(indices))]
         if bucketed:
             indices = indices[np.argsort(self.sizes[indices], kind="mergesort")]
+        if max_tokens is not None and len(indices):
+            longest = int(np.argmax(self.sizes[indices]))
+            if self.sizes[indices[longest]] > max_tokens:
+                index = int(indices[longest])
+                raise ValueError(
+                    f"task {self.task_names[task_id]!r}, example {index - self.offsets[task_id]} "
+                    f"of this split has {self.sizes[index]} tokens, more than --max-tokens "
+                    f"{max_tokens}: raise --max-tokens, or cut sentences with --truncate-length"
+                )
         batches = data_utils.batch_by_size(
             indices,
             num_tokens_fn=self.num_tokens,
@@ -195,11 +209,30 @@ class MultiTaskDataset(FairseqDataset):
             required_batch_size_multiple=required_batch_size_multiple,
         )
         batches = [np.asarray(b, dtype=np.int64) for b in batches]
+        kept = sum(len(b) for b in batches)
+        if kept < len(indices):
+            # batch_by_size cuts `indices` into consecutive runs: what it dropped is the tail
+            batches.append(np.asarray(indices[kept:], dtype=np.int64))
+        check_partition(batches, indices, self.task_names[task_id])
         if rng is not None:
             # bucketing sorted the batches by length: shuffle them, or every epoch would run
             # from the shortest to the longest sentences
             batches = [batches[i] for i in rng.permutation(len(batches))]
         return batches
+
+
+def check_partition(batches: Sequence[np.ndarray], indices: np.ndarray, what: str) -> None:
+    """Raise unless ``batches`` hold every index of ``indices`` exactly once (no example lost,
+    none repeated). Cheap: one sort of the epoch's indices."""
+    flat = np.sort(np.concatenate(batches)) if batches else np.zeros(0, np.int64)
+    expected = np.sort(np.asarray(indices, dtype=np.int64))
+    if len(flat) != len(expected) or not np.array_equal(flat, expected):
+        missing = np.setdiff1d(expected, flat)
+        raise RuntimeError(
+            f"{what}: the batches hold {len(flat)} examples, the data {len(expected)} "
+            f"({len(missing)} missing, e.g. {missing[:5].tolist()}): refusing to train or "
+            f"score on a partial split"
+        )
 
 
 def attach_unlabeled(
@@ -230,4 +263,3 @@ def attach_unlabeled(
     return out
 
 
-BatchSamplerFn = Callable[[MultiTaskDataset, int], List[np.ndarray]]

@@ -17,7 +17,7 @@ for one-task batches. How the pieces enter (written out because the signs are th
   per batch, as in the paper's objective.
 
 Logged (all summable over workers, see ``logging_outputs_can_be_summed``): per task
-``{task}/loss`` and ``{task}/acc`` (TensorBoard groups tags by the part before "/"),
+``{task}/loss``, ``{task}/acc`` and ``{task}/n`` (the number of sentences scored) (TensorBoard groups tags by the part before "/"),
 ``adv_loss``, ``adv_acc`` (discriminator accuracy), ``diff_loss`` and ``avg_acc``, the mean of
 the per-task accuracies: use ``--best-checkpoint-metric avg_acc
 --maximize-best-checkpoint-metric`` to select on the average dev accuracy.
@@ -177,13 +177,16 @@ class MultitaskAdversarialCriterion(FairseqCriterion):
             metrics.log_scalar(f"{name}/loss", total(f"_loss:{name}") / n / math.log(2), n,
                                round=3)
             metrics.log_scalar_sum(f"_n:{name}", n)
+            # visible: how many sentences of the task this interval / epoch / dev pass scored
+            metrics.log_scalar_sum(f"{name}/n", int(n))
             if any(f"_correct:{name}" in log for log in logging_outputs):
                 metrics.log_scalar_sum(f"_correct:{name}", total(f"_correct:{name}"))
                 metrics.log_derived(
                     f"{name}/acc",
                     lambda m, name=name: _ratio(m, f"_correct:{name}", f"_n:{name}"))
         extra = {}
-        for key in logging_outputs[0] if logging_outputs else ():
+        # every log's keys: an empty logging output (a padding batch) may come first
+        for key in sorted({key for log in logging_outputs for key in log}):
             match = _EXTRA_KEY.match(key)
             if match:
                 extra.setdefault(match.group(3), match.group(1))

@@ -33,7 +33,8 @@ from fairseq.dataclass import ChoiceEnum, FairseqDataclass
 from fairseq.tasks import FairseqTask, register_task
 from omegaconf import II, OmegaConf, open_dict
 
-from fairseq_mtl.data.dataset import MultiTaskDataset, TaskDataset, attach_unlabeled
+from fairseq_mtl.data.dataset import (MultiTaskDataset, TaskDataset, attach_unlabeled,
+                                      check_partition)
 from fairseq_mtl.data.manifest import (Manifest, check_same_dictionary, manifest_from_dict,
                                        manifest_to_dict, split_prefix)
 from fairseq_mtl.data.samplers import SAMPLERS, build_sampler
@@ -97,6 +98,7 @@ class MultitaskClassificationTask(FairseqTask):
         self.task_names = [t.name for t in self.task_entries]
         self._model_max_words: Optional[int] = None  # set by build_model
         self.building_from_checkpoint = False  # the model's weights come from a checkpoint
+        self._told_batch_size = False
         self.task_weights = self._parse_task_weights(cfg.task_weights)
         self.sampler = build_sampler(
             cfg.sampler,
@@ -211,7 +213,12 @@ class MultitaskClassificationTask(FairseqTask):
 
     def epoch_batches(self, dataset: MultiTaskDataset, epoch: int, max_tokens, max_sentences,
                       required_batch_size_multiple: int, seed: int, training: bool):
-        """The epoch's ordered list of one-task batches; deterministic in (seed, epoch)."""
+        """The epoch's ordered list of one-task batches; deterministic in (seed, epoch).
+
+        Every labeled example is in exactly one of the tasks' batches (checked); evaluation and
+        the samplers that use every batch once (round-robin) therefore see every example exactly
+        once per epoch, which is checked too.
+        """
         per_task = []
         for k, name in enumerate(self.task_names):
             # each task's shuffle depends only on (seed, epoch, task name), not on which other
@@ -223,10 +230,14 @@ class MultitaskClassificationTask(FairseqTask):
                 bucketed=not self.cfg.random_batches,
             ))
         if not training:
-            return [b for batches in per_task for b in batches]
-        rng = np.random.RandomState(component_seed(seed, f"order/epoch{epoch}"))
-        ordered = self.sampler.order(per_task, rng)
-        if dataset.unlabeled is not None:
+            ordered = [b for batches in per_task for b in batches]
+        else:
+            rng = np.random.RandomState(component_seed(seed, f"order/epoch{epoch}"))
+            ordered = self.sampler.order(per_task, rng)
+        if not training or self.sampler.uses_every_batch_once:
+            labeled = np.arange(dataset.offsets[len(self.task_names)])
+            check_partition(ordered, labeled, f"epoch {epoch}, all tasks")
+        if training and dataset.unlabeled is not None:
             ordered = attach_unlabeled(dataset, ordered, rng)
         return ordered
 
@@ -236,14 +247,46 @@ class MultitaskClassificationTask(FairseqTask):
                            num_workers=0, epoch=1, data_buffer_size=0,
                            disable_iterator_cache=False, skip_remainder_batch=False,
                            grouped_shuffling=False, update_epoch_batch_itr=False):
+        """fairseq's epoch iterator over :meth:`epoch_batches`. Nothing is filtered by size
+        (``max_positions`` and ``--skip-invalid-size-inputs-valid-test`` have nothing to do:
+        sentences are truncated, and counted, by the dataset) and nothing is dropped:
+
+        * ``--skip-remainder-batch`` (fairseq drops each worker's last batch of the epoch, and
+          the last incomplete ``--update-freq`` group) is refused.
+        * With W data-parallel workers, fairseq deals batch i to worker i mod W and pads the
+          workers that get one batch fewer with an empty batch. The trainer replaces an empty
+          batch by a copy of an earlier one with its loss and logged values multiplied by zero
+          (a "dummy batch"): the worker takes part in the all-reduce and counts nothing.
+          ``fairseq-validate`` has no trainer: :meth:`valid_step` returns an empty logging
+          output for an empty batch. A worker whose FIRST batch is empty has nothing to copy,
+          so an epoch with fewer batches than workers is refused.
+        """
         if not disable_iterator_cache and dataset in self.dataset_to_epoch_iter:
             return self.dataset_to_epoch_iter[dataset]
         training = dataset is self.datasets.get("train")
+        if skip_remainder_batch:
+            raise ValueError(
+                "--skip-remainder-batch drops the last batch of every epoch on every worker; "
+                "multitask_classification trains on every example: remove the flag")
+        if required_batch_size_multiple > 1 and max_sentences and \
+                max_sentences % required_batch_size_multiple and not self._told_batch_size:
+            self._told_batch_size = True
+            logger.info(
+                f"--batch-size {max_sentences} with --required-batch-size-multiple "
+                f"{required_batch_size_multiple}: fairseq cuts full batches to "
+                f"{max_sentences - max_sentences % required_batch_size_multiple} sentences "
+                f"(each task's last batch may be smaller; no sentence is dropped)")
         dataset.set_epoch(epoch)
 
         def batch_sampler(ds, ep):
-            return self.epoch_batches(ds, ep, max_tokens, max_sentences,
-                                      required_batch_size_multiple, seed, training)
+            batches = self.epoch_batches(ds, ep, max_tokens, max_sentences,
+                                         required_batch_size_multiple, seed, training)
+            if len(batches) < num_shards:
+                raise ValueError(
+                    f"{len(batches)} batches for {num_shards} data-parallel workers: a worker "
+                    f"would start with an empty batch; use a smaller --batch-size/--max-tokens "
+                    f"or fewer workers")
+            return batches
 
         epoch_iter = iterators.EpochBatchIterator(
             dataset=dataset,
@@ -258,11 +301,15 @@ class MultitaskClassificationTask(FairseqTask):
             buffer_size=data_buffer_size,
             # the order IS the sampler's; fairseq must not reshuffle the batch list
             disable_shuffling=True,
-            skip_remainder_batch=skip_remainder_batch,
         )
         if not disable_iterator_cache:
             self.dataset_to_epoch_iter[dataset] = epoch_iter
         return epoch_iter
+
+    def valid_step(self, sample, model, criterion):
+        if not sample:  # fairseq-validate's padding batch under data parallelism (see above)
+            return torch.zeros(()), 0, {}
+        return super().valid_step(sample, model, criterion)
 
     # --- training step -----------------------------------------------------------------------
     def train_step(self, sample, model, criterion, optimizer, update_num, ignore_grad=False):

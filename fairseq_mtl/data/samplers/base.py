@@ -15,6 +15,8 @@ class TaskSampler:
     """
 
     name = "base"
+    #: True when ``order`` returns every batch it is given exactly once (checked by the task)
+    uses_every_batch_once = False
 
     def __init__(self, task_sizes: Sequence[int], temperature: float = 1.0):
         self.task_sizes = np.asarray(task_sizes, dtype=np.float64)

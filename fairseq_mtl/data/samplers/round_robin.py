@@ -14,6 +14,8 @@ from fairseq_mtl.data.samplers.base import TaskSampler
 
 @register_sampler("round_robin")
 class RoundRobinSampler(TaskSampler):
+    uses_every_batch_once = True
+
     def order(self, batches, rng):
         position = [0] * len(batches)
         remaining = [k for k in range(len(batches)) if len(batches[k]) > 0]
