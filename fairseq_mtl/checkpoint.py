@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 import zipfile
 from argparse import Namespace
 from typing import Optional
@@ -35,6 +36,38 @@ def _first_line(e: BaseException) -> str:
     return text.splitlines()[0] if text else ""
 
 
+class CheckpointLoadError(RuntimeError):
+    """A checkpoint file that cannot be read: one line naming the file and the reason."""
+
+
+def load_error(path: str, e: BaseException) -> CheckpointLoadError:
+    """The one-line error for a checkpoint that torch could not load.
+
+    torch's safe loader opens its refusal with the advice to retry with ``weights_only=False``,
+    which would run whatever the file holds; the line that matters is the one naming the
+    refused global (``GLOBAL posix.system``). That line is kept, the advice is not.
+    """
+    lines = [line.strip() for line in str(e).splitlines() if line.strip()]
+    if isinstance(e, pickle.UnpicklingError) and lines and "weights_only" in lines[0]:
+        found = re.search(r"GLOBAL ([\w.]+)", str(e))
+        detail = next((line for line in lines[1:] if not line.startswith("Check the doc")),
+                      "")
+        reason = (f"refused by torch's safe loader: unsupported GLOBAL {found.group(1)}, which "
+                  f"no fairseq-mtl checkpoint holds; loading it in full could run code"
+                  if found else f"refused by torch's safe loader: {detail}")
+    elif os.path.isfile(path) and not zipfile.is_zipfile(path):
+        reason = (f"truncated or corrupted: {os.path.getsize(path)} bytes that are not a "
+                  f"complete torch checkpoint; {type(e).__name__}: {lines[0] if lines else ''}")
+    else:
+        reason = f"{type(e).__name__}: {lines[0] if lines else ''}"
+    return CheckpointLoadError(f"{path}: cannot load checkpoint ({reason})")
+
+
+#: what torch raises for a truncated, corrupted or refused checkpoint file
+LOAD_ERRORS = (RuntimeError, EOFError, OSError, pickle.UnpicklingError, zipfile.BadZipFile,
+               ValueError)
+
+
 def read_checkpoint_state(path: str, overrides: Optional[dict] = None) -> dict:
     """The checkpoint's state (cfg as OmegaConf) through torch's safe loader; a missing,
     truncated or unsafe file is a ``RuntimeError``/``FileNotFoundError`` naming it."""
@@ -44,13 +77,12 @@ def read_checkpoint_state(path: str, overrides: Optional[dict] = None) -> dict:
         raise FileNotFoundError(f"checkpoint not found: {path}")
     try:
         state = checkpoint_utils.load_checkpoint_to_cpu(path, arg_overrides=overrides)
-    except (RuntimeError, EOFError, OSError, pickle.UnpicklingError, zipfile.BadZipFile,
-            ValueError) as e:
+    except CheckpointLoadError:
+        raise  # the plugin's loader said it already (fairseq_mtl.compat)
+    except LOAD_ERRORS as e:
         # a truncated/corrupted file, or torch's safe loader refusing a class that is not on
         # the allow-list (a pickle that would run code, say)
-        raise RuntimeError(
-            f"{path}: cannot load checkpoint ({type(e).__name__}: {_first_line(e)})"
-        ) from e
+        raise load_error(path, e) from e
     cfg = state.get("cfg")
     task_name = cfg.task.get("_name") if cfg is not None and "task" in cfg else None
     if task_name != TASK_NAME:

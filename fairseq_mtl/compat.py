@@ -23,6 +23,11 @@
   zero-fills such gradients instead, and Adam's momentum then still moves those weights.
   fairseq also builds DDP with ``device_ids=[0]`` on CPU, which PyTorch rejects; on CPU it is
   built with ``device_ids=None``, so ``c10d`` works with gloo on CPU too.
+* ``install_one_line_checkpoint_errors``: fairseq's ``load_checkpoint_to_cpu`` (resume in
+  ``fairseq-train``, ``fairseq-validate``, our own loading) raises a
+  :class:`~fairseq_mtl.checkpoint.CheckpointLoadError` naming the file and the reason for a
+  truncated, corrupted or refused file, and an uncaught one ends the command with that line
+  (``PATH: cannot load checkpoint (...)``) instead of a traceback through torch's zip reader.
 * ``install_peer_broadcast``: on resume, rank 0 loads the checkpoint file (through the safe
   loader above) and sends the loaded state to the other ranks with ``torch.save``; the receivers
   ``torch.load`` it with torch's new default, ``weights_only=True``, and refuse the omegaconf
@@ -38,6 +43,7 @@ import importlib.util
 import logging
 import os
 import shutil
+import sys
 
 logger = logging.getLogger("fairseq_mtl.compat")
 
@@ -205,3 +211,41 @@ def install_peer_broadcast() -> None:
     import fairseq.distributed.utils as distributed_utils
 
     distributed_utils._broadcast_object_slow = _broadcast_object_slow
+
+
+def _load_with_one_line_errors(original):
+    def load_checkpoint_to_cpu(path, *args, **kwargs):
+        from fairseq_mtl.checkpoint import LOAD_ERRORS, CheckpointLoadError, load_error
+
+        try:
+            return original(path, *args, **kwargs)
+        except CheckpointLoadError:
+            raise
+        except LOAD_ERRORS as e:
+            raise load_error(path, e) from e
+
+    load_checkpoint_to_cpu.fairseq_mtl_errors = True
+    return load_checkpoint_to_cpu
+
+
+def _excepthook(previous):
+    def hook(kind, value, traceback):
+        from fairseq_mtl.checkpoint import CheckpointLoadError
+
+        if isinstance(value, CheckpointLoadError):
+            print(f"error: {value}", file=sys.stderr)
+        else:
+            previous(kind, value, traceback)
+
+    hook.fairseq_mtl_errors = True
+    return hook
+
+
+def install_one_line_checkpoint_errors() -> None:
+    from fairseq import checkpoint_utils
+
+    if not getattr(checkpoint_utils.load_checkpoint_to_cpu, "fairseq_mtl_errors", False):
+        checkpoint_utils.load_checkpoint_to_cpu = _load_with_one_line_errors(
+            checkpoint_utils.load_checkpoint_to_cpu)
+    if not getattr(sys.excepthook, "fairseq_mtl_errors", False):
+        sys.excepthook = _excepthook(sys.excepthook)
