@@ -8,7 +8,9 @@ Writes ``{out}.md`` and ``{out}.json`` (default ``out``: ``<checkpoint dir>/eval
 per-task accuracy, error and size, and the average over tasks (macro, as in the papers' tables);
 for GLUE tasks also each task's official metric (CoLA MCC; MRPC/QQP F1; STS-B Pearson and
 Spearman), its score and the GLUE-style average (fairseq_mtl/metrics.py). An unlabeled split
-(GLUE test) gets no scores; ``--submission DIR`` writes its predictions in GLUE's layout.
+(GLUE test) gets no scores; ``--submission DIR`` writes its predictions in GLUE's layout
+(``AX.tsv`` from the MNLI head, when the data holds the diagnostic set) and then lists what the
+directory lacks of a complete GLUE submission (:func:`check_submission`).
 """
 from __future__ import annotations
 
@@ -84,6 +86,8 @@ def evaluate(model, task, split: str, batch_size: int = 64, device: str = "cpu",
         parts = [(name, split)]
         if split in ("valid", "test") and f"{split}_mismatched" in entry.splits:
             parts.append((f"{name}-mm", f"{split}_mismatched"))
+        if split == "test" and DIAGNOSTIC_SPLIT in entry.splits:
+            parts.append(("AX", DIAGNOSTIC_SPLIT))  # GLUE's diagnostic set, this task's head
         for row_name, row_split in parts:
             result = predict_split(model, task, name, row_split, batch_size, device)
             if result is None:
@@ -114,6 +118,36 @@ def evaluate(model, task, split: str, batch_size: int = 64, device: str = "cpu",
 
 # GLUE submission file names (MNLI: matched / mismatched)
 SUBMISSION_NAMES = {"MNLI": "MNLI-m", "MNLI-mm": "MNLI-mm"}
+#: the split of the MNLI task that holds GLUE's diagnostic set (fairseq_mtl/data/glue.py)
+DIAGNOSTIC_SPLIT = "test_ax"
+#: every file of a complete GLUE submission, with the rows of GLUE's own test sets
+GLUE_SUBMISSION_ROWS = {
+    "AX.tsv": 1104, "CoLA.tsv": 1063, "MNLI-m.tsv": 9796, "MNLI-mm.tsv": 9847, "MRPC.tsv": 1725,
+    "QNLI.tsv": 5463, "QQP.tsv": 390965, "RTE.tsv": 3000, "SST-2.tsv": 1821, "STS-B.tsv": 1379,
+    "WNLI.tsv": 146,
+}
+
+
+def check_submission(directory: str) -> List[str]:
+    """What keeps ``directory`` from being a complete GLUE submission: each missing file, a
+    file without the ``index<TAB>prediction`` header, and each file whose row count is not
+    that of GLUE's test set (expected when the test files were not GLUE's own)."""
+    problems = []
+    for name, rows in sorted(GLUE_SUBMISSION_ROWS.items()):
+        path = os.path.join(directory, name)
+        if not os.path.exists(path):
+            problems.append(f"{name} missing")
+            continue
+        with open(path) as f:
+            lines = f.read().splitlines()
+        if not lines or lines[0] != "index\tprediction":
+            problems.append(f"{name}: first line is not 'index<TAB>prediction'")
+        elif len(lines) - 1 != rows:
+            problems.append(f"{name}: {len(lines) - 1} rows, GLUE's test set has {rows}")
+    extra = sorted(set(os.listdir(directory)) - set(GLUE_SUBMISSION_ROWS))
+    if extra:
+        problems.append(f"not part of a GLUE submission: {', '.join(extra)}")
+    return problems
 
 
 def write_submission(directory: str, entry, row_name: str, data: str, split: str,
@@ -197,6 +231,13 @@ def cli_main(argv: List[str] = None) -> int:
         print(f"fairseq-mtl-evaluate: error: {e}", file=sys.stderr)
         return 1
     for split in splits:
+        if args.submission and split == "test" and not any(
+                DIAGNOSTIC_SPLIT in entry.splits for entry in task.task_entries):
+            print("AX.tsv not written: GLUE scores its diagnostic set with an MNLI model's "
+                  "predictions, and " + ("this checkpoint has no MNLI task"
+                                         if "MNLI" not in task.task_names else
+                                         "the data holds no diagnostic set (prepare with "
+                                         "diagnostic/diagnostic.tsv in the GLUE directory)"))
         try:
             result = evaluate(model, task, split, args.batch_size, args.device, args.submission)
         except (FileNotFoundError, RuntimeError, KeyError, ValueError) as e:
@@ -217,6 +258,14 @@ def cli_main(argv: List[str] = None) -> int:
             json.dump(result, f, indent=2)
         print(markdown)
         print(f"wrote {out}.md and {out}.json")
+    if args.submission and os.path.isdir(args.submission):
+        problems = check_submission(args.submission)
+        present = sum(os.path.exists(os.path.join(args.submission, n))
+                      for n in GLUE_SUBMISSION_ROWS)
+        print(f"submission {args.submission}: {present} of the {len(GLUE_SUBMISSION_ROWS)} "
+              f"files GLUE expects" + ("" if problems else ", complete"))
+        for problem in problems:
+            print(f"  {problem}")
     return 0
 
 

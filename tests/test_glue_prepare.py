@@ -25,8 +25,9 @@ def _write(path, header, rows, bom=False):
             f.write("\t".join(str(c) for c in r) + "\n")
 
 
-def write_glue(root, n=12):
-    """Small files in each task's official GLUE layout (column names and order as released)."""
+def write_glue(root, n=12, diagnostic=True):
+    """Small files in each task's official GLUE layout (column names and order as released),
+    and GLUE's diagnostic set (5 pairs) unless ``diagnostic`` is False."""
     def d(task):
         os.makedirs(root / task, exist_ok=True)
         return root / task
@@ -89,6 +90,9 @@ def write_glue(root, n=12):
     for task in ("RTE", "WNLI"):
         _write(d(task) / "test.tsv", ["index", "sentence1", "sentence2"],
                [(i, _sentence(i), _sentence(i + 1)) for i in range(3)])
+    if diagnostic:
+        _write(d("diagnostic") / "diagnostic.tsv", ["index", "sentence1", "sentence2"],
+               [(i, _sentence(i + 2), _sentence(i + 7)) for i in range(5)])
     return root
 
 
@@ -111,7 +115,7 @@ def test_all_nine_tasks_in_their_official_layouts(glue_raw, tmp_path):
     assert tasks["STS-B"]["type"] == "regression" and tasks["STS-B"]["labels"] == []
     assert tasks["MNLI"]["labels"] == ["contradiction", "entailment", "neutral"]
     assert tasks["MNLI"]["splits"] == {"train": 12, "valid": 6, "valid_mismatched": 6,
-                                       "test": 4, "test_mismatched": 3}
+                                       "test": 4, "test_mismatched": 3, "test_ax": 5}
     assert tasks["CoLA"]["splits"] == {"train": 12, "valid": 6, "test": 3}
     scores = np.load(out / "STS-B" / "train.label.npy")
     assert scores.dtype == np.float32 and scores[1] == pytest.approx(0.8)
@@ -148,6 +152,9 @@ def test_sentencepiece_and_sst2_test_as_sentence_minus_one(glue_raw, tmp_path):
     ("STS-B", 2, lambda r: r.rsplit("\t", 1)[0] + "\tfour", "bad score 'four'"),
     ("QQP", 4, lambda r: r.split("\t", 1)[1], "5 columns, expected 6"),
     ("CoLA", 2, lambda r: r.replace("\t1\t", "\t7\t"), "bad label '7'"),
+    ("STS-B", 3, lambda r: r.rsplit("\t", 1)[0] + "\t7.5",
+     "bad score '7.5'; expected a number in [0, 5]"),
+    ("STS-B", 5, lambda r: r.rsplit("\t", 1)[0] + "\t-2", "bad score '-2'"),
 ])
 def test_malformed_rows_stop_with_file_and_line_or_are_skipped(glue_raw, tmp_path, task, line,
                                                                damage, message):
@@ -171,3 +178,27 @@ def test_unknown_task_and_missing_layout(glue_raw, tmp_path):
     os.remove(glue_raw / "RTE" / "dev.tsv")
     proc = prepare(glue_raw, tmp_path / "y", "--tasks", "RTE", check=False)
     assert proc.returncode == 1 and "dev.tsv: missing" in proc.stderr
+
+
+def test_sts_b_dev_scores_outside_0_to_5_are_refused_too(glue_raw, tmp_path):
+    path = glue_raw / "STS-B" / "dev.tsv"
+    rows = open(path).read().split("\n")
+    rows[2] = rows[2].rsplit("\t", 1)[0] + "\t5.01"
+    open(path, "w").write("\n".join(rows))
+    proc = prepare(glue_raw, tmp_path / "a", "--tasks", "STS-B", "--tokenizer", "words",
+                   check=False)
+    assert proc.returncode == 1 and f"{path}:3: bad score '5.01'" in proc.stderr
+
+
+def test_the_diagnostic_set_is_prepared_for_the_mnli_head_or_says_why_not(glue_raw, tmp_path):
+    proc = prepare(glue_raw, tmp_path / "a", "--tasks", "MNLI,RTE", "--tokenizer", "words")
+    manifest = json.load(open(tmp_path / "a" / "manifest.json"))
+    assert manifest["tasks"][0]["splits"]["test_ax"] == 5
+    assert open(tmp_path / "a" / "MNLI" / "test_ax.index.txt").read().split() == [
+        "0", "1", "2", "3", "4"]
+    assert list(np.load(tmp_path / "a" / "MNLI" / "test_ax.label.npy")) == [-1] * 5
+    assert "diagnostic set (AX): 5 pairs" in proc.stdout
+    proc = prepare(glue_raw, tmp_path / "b", "--tasks", "RTE", "--tokenizer", "words")
+    status = json.load(open(tmp_path / "b" / "manifest.json"))["preparation"]["diagnostic"]
+    assert status.startswith("not prepared") and "MNLI is not among the tasks (RTE)" in status
+    assert status in proc.stdout

@@ -41,15 +41,19 @@ def test_evaluation_metrics_and_submission_files(glue_bin, tmp_path):
     assert rows["MRPC"]["score"] == pytest.approx((rows["MRPC"]["f1"] + rows["MRPC"]["accuracy"]) / 2, abs=0.01)
     assert "score" in result["average"]
     sub = tmp_path / "submission"
-    run_main(evaluate, [ckpt, "--split", "test", "--out", tmp_path / "test", "--submission",
-                        sub])
+    result = run_main(evaluate, [ckpt, "--split", "test", "--out", tmp_path / "test",
+                                 "--submission", sub])
+    # every file is there; the check names the row counts that are not GLUE's (fixture data)
+    assert f"submission {sub}: 11 of the 11 files GLUE expects" in result.stdout
+    assert "CoLA.tsv: 3 rows, GLUE's test set has 1063" in result.stdout
     files = sorted(p.name for p in sub.iterdir())
-    assert files == ["CoLA.tsv", "MNLI-m.tsv", "MNLI-mm.tsv", "MRPC.tsv", "QNLI.tsv", "QQP.tsv",
-                     "RTE.tsv", "SST-2.tsv", "STS-B.tsv", "WNLI.tsv"]
-    mnli = (sub / "MNLI-mm.tsv").read_text().splitlines()
-    assert mnli[0] == "index\tprediction" and len(mnli) == 4
-    assert all(line.split("\t")[1] in ("contradiction", "entailment", "neutral")
-               for line in mnli[1:])
+    assert files == ["AX.tsv", "CoLA.tsv", "MNLI-m.tsv", "MNLI-mm.tsv", "MRPC.tsv", "QNLI.tsv",
+                     "QQP.tsv", "RTE.tsv", "SST-2.tsv", "STS-B.tsv", "WNLI.tsv"]
+    for name, rows in (("MNLI-mm.tsv", 3), ("AX.tsv", 5)):  # AX: the MNLI head's predictions
+        lines = (sub / name).read_text().splitlines()
+        assert lines[0] == "index\tprediction" and len(lines) == rows + 1
+        assert all(line.split("\t")[1] in ("contradiction", "entailment", "neutral")
+                   for line in lines[1:])
     assert all(0.0 <= float(line.split("\t")[1]) <= 5.0
                for line in (sub / "STS-B.tsv").read_text().splitlines()[1:])
     test = json.load(open(tmp_path / "test.json"))
@@ -95,3 +99,19 @@ def test_prediction_on_raw_pairs_with_sentencepiece_matches_evaluation(tmp_path)
                                 "--input", raw / "RTE" / "dev.tsv", "--format", "tsv",
                                 "--text-column", "sentence1,sentence2"])
     assert [line.split("\t")[2] for line in result.stdout.splitlines()[1:]] == expected
+
+
+def test_a_submission_without_mnli_says_ax_is_missing_and_why(tmp_path):
+    raw = write_glue(tmp_path / "glue", n=16)
+    out = tmp_path / "bin"
+    run_main(prepare, ["glue", "--raw-dir", raw, "--out", out, "--tasks", "CoLA,RTE",
+                       "--tokenizer", "words"])
+    run_cli(train_args(str(out), tmp_path / "ck", "fs_lstm", "--max-update", "2"))
+    sub = tmp_path / "submission"
+    result = run_main(evaluate, [tmp_path / "ck" / "checkpoint_last.pt", "--split", "test",
+                                 "--out", tmp_path / "test", "--submission", sub])
+    assert ("AX.tsv not written: GLUE scores its diagnostic set with an MNLI model's "
+            "predictions, and this checkpoint has no MNLI task") in result.stdout
+    assert f"submission {sub}: 2 of the 11 files GLUE expects" in result.stdout
+    for name in ("AX.tsv", "MNLI-m.tsv", "SST-2.tsv"):
+        assert f"  {name} missing" in result.stdout

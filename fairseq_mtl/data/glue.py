@@ -23,8 +23,10 @@ WNLI      index, sentence1, sentence2, label           pair; label 0/1
 ========  ==========================================  =================================
 
 Splits: ``train``, ``valid`` (dev; MNLI: matched) and ``test`` (unlabeled; labels stored as -1),
-MNLI also ``valid_mismatched`` and ``test_mismatched``. Test rows keep their GLUE ``index`` for
-the submission files.
+MNLI also ``valid_mismatched`` and ``test_mismatched``, and ``test_ax``: GLUE's diagnostic set
+(``diagnostic/diagnostic.tsv`` in the GLUE directory, no labels), which GLUE scores with the
+MNLI model's predictions. Test rows keep their GLUE ``index`` for the submission files. STS-B
+scores must lie in [0, 5].
 """
 from __future__ import annotations
 
@@ -48,6 +50,10 @@ class GlueSpec:
     no_header_train: bool = False  # CoLA train/dev
     #: the submission's label names, when GLUE wants other ones than the data's labels
     submit_names: Dict[str, str] = field(default_factory=dict)
+    #: the range of a regression score (STS-B: 0-5); a score outside is a bad row
+    score_range: Optional[Tuple[float, float]] = None
+    #: the split that holds GLUE's diagnostic set (AX) when this task's model scores it
+    diagnostic_split: Optional[str] = None
 
     @property
     def regression(self) -> bool:
@@ -63,13 +69,15 @@ SPECS: Dict[str, GlueSpec] = {
     "CoLA": GlueSpec(("0", "1"), ("sentence",), "label", _STANDARD, no_header_train=True),
     "SST-2": GlueSpec(("0", "1"), ("sentence",), "label", _STANDARD),
     "MRPC": GlueSpec(("0", "1"), ("#1 String", "#2 String"), "Quality", _STANDARD),
-    "STS-B": GlueSpec((), ("sentence1", "sentence2"), "score", _STANDARD),
+    "STS-B": GlueSpec((), ("sentence1", "sentence2"), "score", _STANDARD,
+                      score_range=(0.0, 5.0)),
     "QQP": GlueSpec(("0", "1"), ("question1", "question2"), "is_duplicate", _STANDARD),
     "MNLI": GlueSpec(("contradiction", "entailment", "neutral"), ("sentence1", "sentence2"),
                      "gold_label",
                      (("train", "train.tsv"), ("valid", "dev_matched.tsv"),
                       ("valid_mismatched", "dev_mismatched.tsv"), ("test", "test_matched.tsv"),
-                      ("test_mismatched", "test_mismatched.tsv"))),
+                      ("test_mismatched", "test_mismatched.tsv")),
+                     diagnostic_split="test_ax"),
     "QNLI": GlueSpec(("entailment", "not_entailment"), ("question", "sentence"), "label",
                      _STANDARD),
     "RTE": GlueSpec(("entailment", "not_entailment"), ("sentence1", "sentence2"), "label",
@@ -78,6 +86,9 @@ SPECS: Dict[str, GlueSpec] = {
 }
 # CoLA's train/dev columns (no header): source, label, original mark, sentence
 _COLA_COLUMNS = ("source", "label", "mark", "sentence")
+#: GLUE's diagnostic set (AX), relative to the GLUE directory: index, sentence1, sentence2; no
+#: labels. GLUE scores it with the predictions of the MNLI model (``AX.tsv``).
+DIAGNOSTIC_FILE = os.path.join("diagnostic", "diagnostic.tsv")
 
 
 @dataclass
@@ -112,7 +123,10 @@ def _parse_label(spec: GlueSpec, value: str) -> Optional[str]:
             score = float(value)
         except ValueError:
             return None
-        return repr(score) if score == score and abs(score) != float("inf") else None
+        if score != score or abs(score) == float("inf"):
+            return None
+        low, high = spec.score_range or (-float("inf"), float("inf"))
+        return repr(score) if low <= score <= high else None
     return value if value in spec.labels else None
 
 
@@ -161,7 +175,10 @@ def read_split(path: str, spec: GlueSpec, split: str, problems: Problems,
             label = _parse_label(spec, fields[label_col])
             if label is None:
                 kind = "score" if spec.regression else "label"
-                expected = "a number" if spec.regression else f"one of {list(spec.labels)}"
+                expected = (f"one of {list(spec.labels)}" if not spec.regression
+                            else f"a number in [{spec.score_range[0]:g}, "
+                                 f"{spec.score_range[1]:g}]" if spec.score_range
+                            else "a number")
                 problems.report(path, number, f"bad_{kind}",
                                 f"bad {kind} {fields[label_col]!r}; expected {expected}")
                 continue
@@ -191,4 +208,12 @@ def read_glue_task(raw_dir: str, name: str, problems: Problems) -> GlueTask:
         task.splits[split] = read_split(path, spec, split, problems, stats)
         task.decode[split] = stats
         task.files[split] = path
+    diagnostic = os.path.join(raw_dir, DIAGNOSTIC_FILE)
+    if spec.diagnostic_split and os.path.exists(diagnostic):
+        stats = DecodeStats()
+        # the diagnostic file has the test layout of a pair task: index, sentence1, sentence2
+        task.splits[spec.diagnostic_split] = read_split(
+            diagnostic, spec, spec.diagnostic_split, problems, stats)
+        task.decode[spec.diagnostic_split] = stats
+        task.files[spec.diagnostic_split] = diagnostic
     return task

@@ -22,7 +22,7 @@ from typing import Dict, List
 
 import numpy as np
 
-from fairseq_mtl.data.glue import GLUE_TASKS, GlueTask, read_glue_task
+from fairseq_mtl.data.glue import DIAGNOSTIC_FILE, GLUE_TASKS, GlueTask, read_glue_task
 from fairseq_mtl.data.manifest import Manifest, TaskEntry, split_prefix
 from fairseq_mtl.data.problems import Problems
 from fairseq_mtl.data.text import ptb_tokenize
@@ -80,6 +80,20 @@ def train_sentencepiece(tasks: List[GlueTask], out_dir: str, vocab_size: int) ->
     return prefix + ".model"
 
 
+def diagnostic_status(raw_dir: str, tasks: List[GlueTask]) -> str:
+    """One line on GLUE's diagnostic set: where it was prepared, or why it was not."""
+    path = os.path.join(raw_dir, DIAGNOSTIC_FILE)
+    for task in tasks:
+        split = task.spec.diagnostic_split
+        if split and split in task.splits:
+            return (f"{len(task.splits[split])} pairs from {path}, prepared as {task.name}'s "
+                    f"split {split!r} (AX.tsv is written from the {task.name} head)")
+    if not os.path.exists(path):
+        return f"not prepared: no {path} (a submission then lacks AX.tsv)"
+    return (f"not prepared: GLUE scores {path} with an MNLI model's predictions and MNLI is "
+            f"not among the tasks ({', '.join(t.name for t in tasks)})")
+
+
 def _binarize(prefix: str, token_lists: List[List[str]], dictionary) -> None:
     import torch
     from fairseq.data import indexed_dataset
@@ -105,6 +119,7 @@ def prepare_glue(args) -> Manifest:
         raise FileNotFoundError(f"no GLUE task directories in {raw_dir}")
     problems = Problems(skip=args.skip_bad_input)
     tasks = [read_glue_task(raw_dir, name, problems) for name in names]
+    diagnostic = diagnostic_status(raw_dir, tasks)
     os.makedirs(args.out, exist_ok=True)
 
     spm_path = None
@@ -191,6 +206,7 @@ def prepare_glue(args) -> Manifest:
             "pair_separator": SEP,
             "min_count": args.min_count,
             "dictionary_size": len(dictionary),
+            "diagnostic": diagnostic,
             "skip_bad_input": args.skip_bad_input,
             "skipped": problems.by_kind(),
             "skipped_examples": problems.examples,
@@ -207,7 +223,8 @@ def prepare_glue(args) -> Manifest:
         lines.append(f"| {e.name} | {kind} | {e.splits.get('train', 0)} | "
                      f"{e.splits.get('valid', 0)} | {e.splits.get('test', 0)} | "
                      f"{e.stats['avg_length']:.1f} | {e.stats['skipped']} |")
-    lines += ["", f"dictionary: {len(dictionary)} symbols ({args.tokenizer}"
+    lines += ["", f"diagnostic set (AX): {diagnostic}",
+              f"dictionary: {len(dictionary)} symbols ({args.tokenizer}"
               + (f", {args.spm_vocab} pieces" if spm_path else "") + ")"]
     if problems.counts:
         lines.append(f"skipped input (--skip-bad-input): {problems.by_kind()}")
