@@ -111,6 +111,10 @@ def test_transformer_truncates_to_its_positions_and_says_so(data_bin, tmp_path):
                               "--max-update", "2", "--max-positions", "8"))
     log = proc.stdout + proc.stderr
     assert "cut to 5 tokens" in log
+    # counted per task and per split, dev included (nothing is filtered out)
+    import re
+    assert re.search(r"valid: \d+ sentences cut to 5 tokens \(alpha \d+, beta \d+, gamma \d+\)",
+                     log)
     proc = run_cli(train_args(data_bin, tmp_path / "b", "stack_cls_transformer", "--max-update",
                               "1", "--max-positions", "8", "--truncate-length", "9"), check=False)
     assert proc.returncode != 0 and "reads at most 7 words" in proc.stderr

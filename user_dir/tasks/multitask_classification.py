@@ -197,9 +197,12 @@ class MultitaskClassificationTask(FairseqTask):
             missing = [n for n, u in zip(self.task_names, unlabeled) if u is None]
             if missing:
                 logger.warning(f"--unlabeled: no unlabeled split for {missing}")
-        truncated = sum(d.n_truncated for d in labeled)
+        truncated = {n: d.n_truncated for n, d in zip(self.task_names, labeled) if d.n_truncated}
         if truncated:
-            logger.info(f"{split}: {truncated} sentences cut to {self.truncate_length} tokens")
+            logger.info(
+                f"{split}: {sum(truncated.values())} sentences cut to {self.truncate_length} "
+                f"tokens (" + ", ".join(f"{n} {c}" for n, c in truncated.items()) + "); every "
+                f"sentence is kept")
         self.datasets[split] = MultiTaskDataset(
             self.task_names, labeled, self.dictionary.pad(), unlabeled
         )
