@@ -181,3 +181,21 @@ def test_glue_table_scores_average_and_small_task_comparison(tmp_path):
     glue_table.main(["--runs", str(tmp_path), "--out", str(out), "--expect-tasks", "QNLI,RTE"])
     text = out.read_text()
     assert "| QNLI | not run | not run |" in text and text.count("| RTE (acc) |") == 1
+
+
+def test_comparison_of_one_arch_trained_two_ways(tmp_path):
+    from fairseq_mtl.analysis import compare_runs
+
+    for seed, (old, new) in enumerate(((80.0, 81.0), (82.0, 84.0)), start=1):
+        write_run(tmp_path / "a" / "fs_lstm" / f"seed{seed}", "fs_lstm", seed, old)
+        write_run(tmp_path / "b" / "fs_lstm" / f"seed{seed}", "fs_lstm", seed, new)
+    out = tmp_path / "cmp.md"
+    compare_runs.main(["--before", str(tmp_path / "a"), "--after", str(tmp_path / "b"),
+                       "--arch", "fs_lstm", "--before-label", "dropped",
+                       "--after-label", "all", "--out", str(out)])
+    text = out.read_text()
+    assert "| task | FS-MTL, dropped | FS-MTL, all | difference |" in text
+    # error % (LSTM family): 20 ±1.41 before, 17.5 ±2.12 after
+    assert "| books | 19.0 ±1.4 | 17.5 ±2.1 | -1.5 |" in text
+    assert "| all | 2 | 2 CPU cores | 10.0 min | 16.0 | abc |" in text
+    assert "--arch ARCH --seed SEED" in text
