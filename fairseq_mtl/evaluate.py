@@ -21,22 +21,17 @@ import sys
 import time
 from typing import Dict, List, Optional
 
-import numpy as np
 import torch
 
+from fairseq_mtl.data.batching import length_sorted_chunks, pad_tokens
 from fairseq_mtl.metrics import binary_confusion, glue_average, task_metrics
 
 
 def _batches(dataset, batch_size: int, pad: int):
     """(indices, tokens B x T, lengths) of one task's split, similar lengths together."""
-    order = np.argsort(dataset.sizes, kind="stable")
-    for start in range(0, len(order), batch_size):
-        idx = order[start:start + batch_size]
+    for idx in length_sorted_chunks(dataset.sizes, batch_size):
         items = [dataset[int(i)] for i in idx]
-        lengths = torch.tensor([len(t) for t, _ in items], dtype=torch.long)
-        tokens = torch.full((len(items), int(lengths.max())), pad, dtype=torch.long)
-        for b, (t, _) in enumerate(items):
-            tokens[b, : len(t)] = t
+        tokens, lengths = pad_tokens([t for t, _ in items], pad)
         yield idx, tokens, lengths, [label for _, label in items]
 
 

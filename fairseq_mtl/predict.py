@@ -37,6 +37,7 @@ from typing import (Deque, Dict, Iterable, Iterator, List, Optional, Sequence, T
 
 import torch
 
+from fairseq_mtl.data.batching import pad_tokens
 from fairseq_mtl.data.text import decode_line, raw_text_tokenizer
 
 CHUNK = 4096  # lines read, sorted by length and predicted together
@@ -223,11 +224,7 @@ class MultiTaskClassifier:
         return results
 
     def _predict_batch(self, task: str, batch) -> List[Prediction]:
-        pad = self.dictionary.pad()
-        lengths = torch.tensor([len(e[3]) for e in batch], dtype=torch.long)
-        tokens = torch.full((len(batch), int(lengths.max())), pad, dtype=torch.long)
-        for row, e in enumerate(batch):
-            tokens[row, : len(e[3])] = torch.tensor(e[3], dtype=torch.long)
+        tokens, lengths = pad_tokens([e[3] for e in batch], self.dictionary.pad())
         task_id = self.task.task_names.index(task)
         logits = self.model(tokens.to(self.device), lengths.to(self.device), task_id)["logits"]
         logits = logits.float().cpu()

@@ -35,6 +35,7 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 import torch
 
+from fairseq_mtl.data.batching import length_sorted_chunks, pad_tokens
 from fairseq_mtl.data.text import raw_text_tokenizer
 
 
@@ -183,14 +184,9 @@ def layer_patterns(probe: NeuronProbe, task_name: str, split: str, top: int = 10
     d = probe.task.source_dictionary
     best = {}  # layer -> (max activation per neuron, (sentence, position) per neuron)
     sentences = []
-    order = np.argsort(data.sizes, kind="stable")
-    for start in range(0, len(order), batch_size):
-        idx = order[start:start + batch_size]
+    for idx in length_sorted_chunks(data.sizes, batch_size):
         items = [data[int(i)][0] for i in idx]
-        lengths = torch.tensor([len(t) for t in items])
-        tokens = torch.full((len(items), int(lengths.max())), d.pad(), dtype=torch.long)
-        for b, t in enumerate(items):
-            tokens[b, : len(t)] = t
+        tokens, lengths = pad_tokens(items, d.pad())
         shared, private = probe.states(tokens, lengths, k)
         for layer, states in (("shared", shared), ("private", private)):
             if states is None:

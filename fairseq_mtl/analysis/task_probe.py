@@ -34,6 +34,7 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 import torch
 
+from fairseq_mtl.data.batching import length_sorted_chunks, pad_tokens
 from fairseq_mtl.data.manifest import Manifest, split_prefix
 from fairseq_mtl.modules.lstm_encoder import build_lstm_encoder
 from fairseq_mtl.transfer import check_dictionary, load_shared_encoder
@@ -59,14 +60,8 @@ class FrozenShared:
         """-> shared sentence vectors N x H and mean word vectors N x E, in input order."""
         shared = [None] * len(sentences)
         bag = [None] * len(sentences)
-        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
-        for start in range(0, len(order), batch_size):
-            idx = order[start:start + batch_size]
-            lengths = torch.tensor([len(sentences[i]) for i in idx])
-            tokens = torch.full((len(idx), int(lengths.max())), self.padding_idx,
-                                dtype=torch.long)
-            for b, i in enumerate(idx):
-                tokens[b, : len(sentences[i])] = sentences[i]
+        for idx in length_sorted_chunks([len(s) for s in sentences], batch_size):
+            tokens, lengths = pad_tokens([sentences[i] for i in idx], self.padding_idx)
             x = self.vectors[tokens]  # B x T x E
             vectors = self.encoder(x, lengths)  # B x H
             real = (tokens != self.padding_idx).unsqueeze(-1)

@@ -14,6 +14,8 @@ import numpy as np
 import torch
 from fairseq.data import FairseqDataset, data_utils
 
+from fairseq_mtl.data.batching import pad_tokens
+
 logger = logging.getLogger(__name__)
 
 
@@ -128,11 +130,7 @@ class MultiTaskDataset(FairseqDataset):
         self.epoch = epoch
 
     def _pad(self, samples):
-        lengths = torch.tensor([s["source"].numel() for s in samples], dtype=torch.long)
-        tokens = data_utils.collate_tokens(
-            [s["source"] for s in samples], self.pad, left_pad=False
-        )
-        return tokens, lengths  # B x T, B
+        return pad_tokens([s["source"] for s in samples], self.pad)  # B x T, B
 
     def collater(self, samples):
         if len(samples) == 0:

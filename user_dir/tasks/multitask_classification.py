@@ -27,7 +27,7 @@ from typing import Dict, List, Optional
 
 import numpy as np
 import torch
-from fairseq.data import Dictionary, data_utils, iterators
+from fairseq.data import Dictionary, iterators
 from fairseq.data.indexed_dataset import make_dataset
 from fairseq.dataclass import ChoiceEnum, FairseqDataclass
 from fairseq.tasks import FairseqTask, register_task
@@ -202,7 +202,7 @@ class MultitaskClassificationTask(FairseqTask):
             logger.info(
                 f"{split}: {sum(truncated.values())} sentences cut to {self.truncate_length} "
                 f"tokens (" + ", ".join(f"{n} {c}" for n, c in truncated.items()) + "); every "
-                f"sentence is kept")
+                "sentence is kept")
         self.datasets[split] = MultiTaskDataset(
             self.task_names, labeled, self.dictionary.pad(), unlabeled
         )
