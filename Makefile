@@ -1,5 +1,5 @@
 # Both targets create (or reuse) the local virtual environment .venv first.
-.PHONY: venv quickstart test
+.PHONY: venv quickstart test test-fast
 
 venv:
 	scripts/setup_env.sh
@@ -9,5 +9,12 @@ quickstart: venv
 
 # Two pytest-xdist workers (most tests are short fairseq-train subprocesses, single-threaded
 # for the most part); one thread per process so that the workers do not oversubscribe the cores.
+# --durations: the slowest tests in CI's output, so a slow new test is seen where it lands.
 test: venv
-	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} .venv/bin/python -m pytest -q -n $${PYTEST_WORKERS:-2} tests
+	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} .venv/bin/python -m pytest -q -n $${PYTEST_WORKERS:-2} \
+	  --durations=20 tests
+
+# The edit-test loop: the unit tests (marked `fast`, no fairseq-train), about a minute.
+test-fast: venv
+	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} .venv/bin/python -m pytest -q -n $${PYTEST_WORKERS:-2} \
+	  -m fast tests

@@ -4,6 +4,8 @@ import torch
 
 from fairseq_mtl.modules.baseline_encoders import BagOfWordsEncoder, CNNSentenceEncoder
 
+pytestmark = pytest.mark.fast
+
 
 def padded(x, lengths, fill):
     """Right-pad a list of T_b x E tensors to one B x T x E tensor with ``fill``."""

@@ -5,6 +5,8 @@ import pytest
 
 from fairseq_mtl import compat
 
+pytestmark = pytest.mark.fast
+
 
 def test_wrong_fairseq_is_one_clear_line(monkeypatch):
     monkeypatch.setitem(sys.modules, "fairseq", types.SimpleNamespace(__version__="0.10.2"))

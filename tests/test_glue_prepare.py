@@ -8,6 +8,8 @@ import pytest
 from conftest import run_main
 from fairseq_mtl.data.prepare import cli_main as prepare_main
 
+pytestmark = pytest.mark.fast
+
 WORDS = "the cat sat on a mat dog ran fast slow good bad film movie".split()
 
 

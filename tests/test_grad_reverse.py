@@ -1,7 +1,10 @@
+import pytest
 import torch
 
 from fairseq_mtl.modules.grad_reverse import GradReverse, grad_reverse
 from fairseq_mtl.modules.heads import TaskDiscriminator
+
+pytestmark = pytest.mark.fast
 
 
 def test_forward_is_identity():

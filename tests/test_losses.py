@@ -1,6 +1,9 @@
+import pytest
 import torch
 
 from fairseq_mtl.losses import adversarial_loss, orthogonality_loss
+
+pytestmark = pytest.mark.fast
 
 
 def test_orthogonality_loss_by_hand():

@@ -3,6 +3,8 @@ import torch
 
 from fairseq_mtl.modules.lstm_encoder import build_lstm_encoder, reverse_within_length
 
+pytestmark = pytest.mark.fast
+
 
 @pytest.mark.parametrize("kind", ["lstm", "bilstm", "slstm"])
 def test_vector_is_state_at_real_length(kind):

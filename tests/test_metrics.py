@@ -8,6 +8,8 @@ from sklearn.metrics import f1_score, matthews_corrcoef
 from fairseq_mtl.metrics import (binary_confusion, f1, glue_average, matthews,
                                  pearson_from_sums, spearman, task_metrics)
 
+pytestmark = pytest.mark.fast
+
 
 def test_confusion_metrics_match_sklearn():
     rng = random.Random(0)

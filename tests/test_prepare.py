@@ -6,8 +6,11 @@ import shutil
 import numpy as np
 import pytest
 
-from conftest import DEV_SIZE, run_cli, write_raw_task
+from conftest import DEV_SIZE, run_main, write_raw_task
+from fairseq_mtl.data.prepare import cli_main as prepare_main
 from fairseq_mtl.data.text import ptb_tokenize, read_lines
+
+pytestmark = pytest.mark.fast
 
 
 def make_raw(tmp_path, n_train=20):
@@ -19,8 +22,9 @@ def make_raw(tmp_path, n_train=20):
 
 
 def prepare(raw, out, *extra, check=False):
-    return run_cli(["fairseq-mtl-prepare", "fdu-mtl", "--raw-dir", raw, "--out", out,
-                    "--embeddings", "none", "--dev-size", DEV_SIZE, *extra], check=check)
+    return run_main(prepare_main, ["fdu-mtl", "--raw-dir", raw, "--out", out,
+                                   "--embeddings", "none", "--dev-size", DEV_SIZE, *extra],
+                    check=check)
 
 
 def corrupt(path, line_no, new_bytes):
@@ -145,8 +149,8 @@ def test_glove_vectors_and_oov_report(tmp_path):
     raw = make_raw(tmp_path)
     corrupt(raw / "alpha.task.train", 1, b"1\tgood qqzzxxyy zzqqyyxx")
     out = tmp_path / "bin"
-    proc = run_cli(["fairseq-mtl-prepare", "fdu-mtl", "--raw-dir", raw, "--out", out,
-                    "--dev-size", DEV_SIZE, "--embeddings", "glove-6b-50d"])
+    proc = run_main(prepare_main, ["fdu-mtl", "--raw-dir", raw, "--out", out,
+                                   "--dev-size", DEV_SIZE, "--embeddings", "glove-6b-50d"])
     manifest = json.load(open(out / "manifest.json"))
     emb = np.load(out / "embeddings.npy")
     found = np.load(out / "embeddings.found.npy")

@@ -1,7 +1,11 @@
 """run.json names the hardware the run trained on, read from fairseq's own log."""
 import json
 
+import pytest
+
 from fairseq_mtl.analysis import runinfo
+
+pytestmark = pytest.mark.fast
 
 CUDA_LINE = ("2026-11-23 08:23:51 | INFO | fairseq.utils | rank   0: capabilities =  9.0  ; "
              "total memory = 79.179 GB ; name = NVIDIA H100 80GB HBM3                   \n")

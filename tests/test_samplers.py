@@ -3,6 +3,8 @@ import pytest
 
 from fairseq_mtl.data.samplers import SAMPLERS, build_sampler
 
+pytestmark = pytest.mark.fast
+
 
 def fake_batches(sizes):
     """batches[k][j] = array([k * 1000 + j]): a batch's value reveals its task and position."""

@@ -7,6 +7,8 @@ from fairseq_mtl.modules.embedding import WordEmbedding
 from fairseq_mtl.modules.lstm_encoder import build_lstm_encoder
 from fairseq_mtl.sharing import build_scheme
 
+pytestmark = pytest.mark.fast
+
 TASKS = ["alpha", "beta", "gamma"]
 
 

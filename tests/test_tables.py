@@ -2,7 +2,11 @@
 import json
 import os
 
+import pytest
+
 from fairseq_mtl.analysis import fdu_table, layer_sweep
+
+pytestmark = pytest.mark.fast
 
 
 def write_run(run_dir, arch, seed, accuracy):

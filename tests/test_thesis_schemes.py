@@ -10,6 +10,8 @@ from fairseq_mtl.modules.embedding import WordEmbedding
 from fairseq_mtl.modules.transformer_encoder import TransformerSentenceEncoder, TransformerStack
 from fairseq_mtl.sharing import build_scheme
 
+pytestmark = pytest.mark.fast
+
 TASKS = ["alpha", "beta", "gamma"]
 CLASSES = [2, 3, 2]
 E, D, HEADS, FFN, MAXPOS = 6, 12, 3, 10, 24

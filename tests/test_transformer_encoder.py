@@ -9,6 +9,8 @@ from fairseq_mtl.modules.transformer_encoder import (
     padding_mask,
 )
 
+pytestmark = pytest.mark.fast
+
 E, D, LAYERS, HEADS, FFN, MAXPOS = 6, 12, 2, 3, 10, 16  # distinct toy sizes
 
 
