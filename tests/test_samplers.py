@@ -67,3 +67,17 @@ def test_unknown_sampler_lists_choices():
     with pytest.raises(ValueError, match="round_robin"):
         build_sampler("nope", task_sizes=[1])
     assert {"round_robin", "uniform", "proportional", "temperature", "all_tasks"} <= set(SAMPLERS)
+
+
+@pytest.mark.parametrize("name", SAMPLERS.names())
+def test_every_sampler_orders_only_the_given_batches(name):
+    """Every registered sampler: only batches it was given, each task's batches in their own
+    order, and every batch exactly once where the sampler says so (the task checks it too)."""
+    sizes = [7, 3, 0, 5]
+    batches = fake_batches(sizes)
+    sampler = build_sampler(name, task_sizes=sizes, temperature=2.0)
+    order = sampler.order(batches, np.random.RandomState(3))
+    given = {int(b[0]) for task in batches for b in task}
+    assert order and all(int(b[0]) in given for b in order)
+    if sampler.uses_every_batch_once:
+        assert sorted(int(b[0]) for b in order) == sorted(given)

@@ -5,7 +5,7 @@ import torch
 
 from fairseq_mtl.modules.embedding import WordEmbedding
 from fairseq_mtl.modules.lstm_encoder import build_lstm_encoder
-from fairseq_mtl.sharing import build_scheme
+from fairseq_mtl.sharing import SCHEMES, build_scheme
 
 pytestmark = pytest.mark.fast
 
@@ -31,9 +31,17 @@ def batch(task_id):
     return tokens, torch.tensor([3, 2]), task_id
 
 
-@pytest.mark.parametrize("scheme", ["single", "fs", "sp", "se"])
+#: every registered scheme that works with any sentence encoder (here an LSTM)
+ANY_ENCODER = SCHEMES.names(lambda cls: {"lstm", "baseline"} & set(cls.offered_with))
+
+
+def test_the_registry_offers_what_the_models_need():
+    assert ANY_ENCODER == ["fs", "se", "single", "sp"]
+
+
+@pytest.mark.parametrize("scheme", ANY_ENCODER)
 def test_batch_of_task_a_leaves_task_b_private_parameters_without_gradient(scheme):
-    model = make(scheme, adversarial=0.05 if scheme in ("fs", "sp") else 0.0)
+    model = make(scheme, adversarial=0.05 if SCHEMES[scheme].has_shared_vector else 0.0)
     out = model(*batch(0))
     assert out.logits.shape == (2, 2)
     loss = out.logits.sum() + (out.task_logits.sum() if out.task_logits is not None else 0)

@@ -8,15 +8,14 @@ import torch
 from fairseq_mtl.analysis.param_counts import parameter_counts
 from fairseq_mtl.modules.embedding import WordEmbedding
 from fairseq_mtl.modules.transformer_encoder import TransformerSentenceEncoder, TransformerStack
-from fairseq_mtl.sharing import build_scheme
+from fairseq_mtl.sharing import build_scheme, offered_with
 
 pytestmark = pytest.mark.fast
 
 TASKS = ["alpha", "beta", "gamma"]
 CLASSES = [2, 3, 2]
 E, D, HEADS, FFN, MAXPOS = 6, 12, 3, 10, 24
-ALL = ["single", "fs", "sp", "stack_pool", "stack_cls", "layerwise_implicit",
-       "layerwise_explicit"]
+ALL = offered_with("transformer")  # every scheme a Transformer model offers, from the registry
 
 
 def make(scheme, adversarial=0.0, layers=2, tasks=TASKS, classes=CLASSES, embed=E, dim=D,

@@ -1,36 +1,21 @@
-"""Sharing schemes: how the encoders of K tasks share parameters. One file per scheme."""
-from typing import Dict, Type
+"""Sharing schemes: how the encoders of K tasks share parameters. One file per scheme.
 
-from fairseq_mtl.sharing.base import SchemeOutput, SharingScheme
+A scheme registers itself with ``@register_scheme("name")`` and says with ``offered_with``
+which model families offer it (``--sharing`` of mtl_lstm, mtl_transformer, mtl_baselines); the
+models' choice lists, their help and the invariant tests (tests/test_sharing.py,
+tests/test_thesis_schemes.py) come from this registry, so a new scheme is one new file here.
+"""
+from fairseq_mtl.registry import Registry
+from fairseq_mtl.sharing.base import SchemeOutput, SharingScheme  # noqa: F401 (re-exported)
 
-SCHEMES: Dict[str, Type[SharingScheme]] = {}
-
-
-def register_scheme(name: str):
-    def wrap(cls):
-        if name in SCHEMES:
-            raise ValueError(f"sharing scheme {name!r} registered twice")
-        cls.name = name
-        SCHEMES[name] = cls
-        return cls
-
-    return wrap
+SCHEMES: Registry[SharingScheme] = Registry("sharing scheme", __name__)
+register_scheme = SCHEMES.register
+build_scheme = SCHEMES.build
 
 
-def build_scheme(name: str, **kwargs) -> SharingScheme:
-    if name not in SCHEMES:
-        raise ValueError(f"unknown sharing scheme {name!r}; choose from {sorted(SCHEMES)}")
-    return SCHEMES[name](**kwargs)
+def offered_with(family: str):
+    """The schemes a model family offers, as ``Registry.names`` wants them."""
+    return SCHEMES.names(lambda cls: family in cls.offered_with)
 
 
-from fairseq_mtl.sharing import (  # noqa: E402,F401  (registration side effects)
-    frozen_shared,
-    fully_shared,
-    layerwise_explicit,
-    layerwise_implicit,
-    shared_embedding,
-    shared_private,
-    single_task,
-    stack_cls,
-    stack_pool,
-)
+SCHEMES.load()

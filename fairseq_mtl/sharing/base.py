@@ -33,6 +33,11 @@ class SchemeOutput:
 
 class SharingScheme(nn.Module):
     name = "base"
+    #: a few words for ``--sharing``'s help
+    summary = ""
+    #: the model families whose ``--sharing`` offers the scheme (mtl_lstm: "lstm",
+    #: mtl_transformer: "transformer", mtl_baselines: "baseline"); () = built by code only
+    offered_with = ()
     #: whether the scheme produces a shared sentence vector (the adversarial term is possible)
     has_shared_vector = False
     #: whether it also produces a task-specific vector (the orthogonality term is possible)

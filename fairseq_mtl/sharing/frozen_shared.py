@@ -23,6 +23,7 @@ CHANNELS = ("sc", "bc")
 
 @register_scheme("transfer")
 class FrozenSharedTransfer(SharingScheme):
+    summary = "a frozen shared encoder for new tasks (transfer_sc / transfer_bc archs)"
     def __init__(self, *, frozen_embed: nn.Module, frozen_encoder: nn.Module,
                  channels: str = "bc", shared_spec: dict = None, **kwargs):
         if channels not in CHANNELS:

@@ -5,6 +5,8 @@ from fairseq_mtl.sharing.base import SharingScheme
 
 @register_scheme("fs")
 class FullyShared(SharingScheme):
+    summary = "fully shared (FS-MTL)"
+    offered_with = ("lstm", "transformer", "baseline")
     has_shared_vector = True
 
     def build(self):

@@ -12,6 +12,7 @@ from fairseq_mtl.sharing.stack_base import StackScheme, task_vector_init_
 
 @register_scheme("layerwise_explicit")
 class LayerwiseExplicit(StackScheme):
+    summary = "L-E, all task tokens before the words"
     has_private_vector = True
 
     @property

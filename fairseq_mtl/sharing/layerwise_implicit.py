@@ -11,6 +11,7 @@ from fairseq_mtl.sharing.stack_base import StackScheme, task_vector_init_
 
 @register_scheme("layerwise_implicit")
 class LayerwiseImplicit(StackScheme):
+    summary = "L-I, the task's token at position 0"
     has_private_vector = True
     prefix_length = 1
 

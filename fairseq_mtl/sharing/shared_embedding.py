@@ -9,6 +9,8 @@ from fairseq_mtl.sharing.base import SharingScheme
 
 @register_scheme("se")
 class SharedEmbedding(SharingScheme):
+    summary = "shared word embeddings only (MT-CNN)"
+    offered_with = ("baseline",)
     def build(self):
         self.embed = self.make_embedding("embed")
         self.encoders = nn.ModuleList([self.make_encoder(f"{t}/encoder") for t in self.task_names])

@@ -10,6 +10,8 @@ from fairseq_mtl.sharing.base import SharingScheme
 
 @register_scheme("sp")
 class SharedPrivate(SharingScheme):
+    summary = "shared-private (SP-MTL; ASP-MTL with the adversarial and orthogonality terms)"
+    offered_with = ("lstm", "transformer")
     has_shared_vector = True
     has_private_vector = True
 

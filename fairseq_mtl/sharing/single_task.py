@@ -9,6 +9,8 @@ from fairseq_mtl.sharing.base import SharingScheme
 
 @register_scheme("single")
 class SingleTask(SharingScheme):
+    summary = "K independent models"
+    offered_with = ("lstm", "transformer", "baseline")
     def build(self):
         self.embeddings = nn.ModuleList([self.make_embedding(f"{t}/embed") for t in self.task_names])
         self.encoders = nn.ModuleList([self.make_encoder(f"{t}/encoder") for t in self.task_names])

@@ -24,6 +24,7 @@ from fairseq_mtl.sharing.base import SharingScheme
 
 
 class StackScheme(SharingScheme):
+    offered_with = ("transformer",)  # one shared Transformer stack
     has_shared_vector = True
     prefix_length = 0
 

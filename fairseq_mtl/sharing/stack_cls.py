@@ -9,6 +9,7 @@ from fairseq_mtl.sharing.stack_base import StackScheme, task_vector_init_
 
 @register_scheme("stack_cls")
 class StackCls(StackScheme):
+    summary = "S-C, a CLS token"
     prefix_length = 1
 
     def build_prefix(self):

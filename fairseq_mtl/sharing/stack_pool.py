@@ -7,6 +7,7 @@ from fairseq_mtl.sharing.stack_base import StackScheme
 
 @register_scheme("stack_pool")
 class StackPool(StackScheme):
+    summary = "S-P, mean-pooled shared stack"
     def head_hidden_dim(self, requested):
         return requested or self.dim  # always an MLP; its hidden size defaults to d
 

@@ -19,15 +19,16 @@ from fairseq.dataclass import ChoiceEnum
 from fairseq.models import register_model, register_model_architecture
 
 from fairseq_mtl.modules.baseline_encoders import BagOfWordsEncoder, CNNSentenceEncoder
+from fairseq_mtl.sharing import SCHEMES, offered_with
 
 from .mtl_base import MtlModel, MtlModelConfig
 
 
 @dataclass
 class MtlBaselineConfig(MtlModelConfig):
-    sharing: ChoiceEnum(["se", "fs", "single"]) = field(
-        default="se", metadata={"help": "se: shared word embeddings only (MT-CNN); fs: shared "
-                                "embeddings and encoder (MT-DNN); single: nothing shared"})
+    sharing: ChoiceEnum(offered_with("baseline")) = field(
+        default="se", metadata={"help": SCHEMES.help(offered_with("baseline")) + " (fs with "
+                                "--encoder bow is MT-DNN)"})
     encoder: ChoiceEnum(["cnn", "bow"]) = field(
         default="cnn", metadata={"help": "cnn: convolution + max-pooling; bow: bag of words "
                                  "+ tanh layer"})

@@ -23,15 +23,15 @@ from fairseq.dataclass import ChoiceEnum
 from fairseq.models import register_model, register_model_architecture
 
 from fairseq_mtl.modules.lstm_encoder import build_lstm_encoder
+from fairseq_mtl.sharing import SCHEMES, offered_with
 
 from .mtl_base import MtlModel, MtlModelConfig
 
 
 @dataclass
 class MtlLstmConfig(MtlModelConfig):
-    sharing: ChoiceEnum(["single", "fs", "sp"]) = field(
-        default="sp", metadata={"help": "single: K independent models; fs: fully shared; "
-                                "sp: shared-private"})
+    sharing: ChoiceEnum(offered_with("lstm")) = field(
+        default="sp", metadata={"help": SCHEMES.help(offered_with("lstm"))})
     encoder: ChoiceEnum(["lstm", "bilstm", "slstm"]) = field(
         default="lstm", metadata={"help": "sentence encoder (paper Sec. 2)"})
     hidden_dim: int = field(default=100, metadata={"help": "LSTM units d per direction"})

@@ -29,6 +29,7 @@ from fairseq.dataclass import ChoiceEnum
 from fairseq.models import register_model, register_model_architecture
 
 from fairseq_mtl.modules.transformer_encoder import TransformerSentenceEncoder, TransformerStack
+from fairseq_mtl.sharing import SCHEMES, offered_with
 from fairseq_mtl.sharing.stack_base import StackScheme
 
 from .mtl_base import MtlModel, MtlModelConfig
@@ -36,10 +37,8 @@ from .mtl_base import MtlModel, MtlModelConfig
 
 @dataclass
 class MtlTransformerConfig(MtlModelConfig):
-    sharing: ChoiceEnum(["single", "fs", "sp", "stack_pool", "stack_cls", "layerwise_implicit",
-                         "layerwise_explicit"]) = field(
-        default="stack_cls", metadata={"help": "sharing scheme (see the table in "
-                                       "user_dir/models/mtl_transformer.py)"})
+    sharing: ChoiceEnum(offered_with("transformer")) = field(
+        default="stack_cls", metadata={"help": SCHEMES.help(offered_with("transformer"))})
     encoder_layers: int = field(default=4, metadata={"help": "Transformer layers (thesis: 4)"})
     encoder_dim: int = field(default=300, metadata={"help": "model size d (thesis: 300); word "
                                                     "vectors of another size are projected"})
@@ -79,8 +78,6 @@ class MtlTransformerModel(MtlModel):
     @classmethod
     def scheme_kwargs(cls, cfg, embed_dim, task):
         # sentence pairs ("A <sep> B", GLUE): the thesis' schemes add a segment embedding
-        from fairseq_mtl.sharing import SCHEMES
-
         if issubclass(SCHEMES[cfg.sharing], StackScheme):
             return {"sep_index": task.source_dictionary.indices.get("<sep>")}
         return {}

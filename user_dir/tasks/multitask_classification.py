@@ -42,7 +42,7 @@ from fairseq_mtl.modules.init import component_seed
 
 logger = logging.getLogger(__name__)
 
-SAMPLER_CHOICES = ChoiceEnum(sorted(SAMPLERS))
+SAMPLER_CHOICES = ChoiceEnum(SAMPLERS.names())
 
 
 @dataclass
@@ -55,8 +55,7 @@ class MultitaskClassificationConfig(FairseqDataclass):
     )
     sampler: SAMPLER_CHOICES = field(
         default="round_robin",
-        metadata={"help": "task order within an epoch: round_robin (thesis Algorithm 1), "
-                  "uniform, proportional, temperature, all_tasks (use with --update-freq K)"},
+        metadata={"help": "task order within an epoch: " + SAMPLERS.help()},
     )
     sampling_temperature: float = field(
         default=2.0, metadata={"help": "T of --sampler temperature: P(k) ~ n_k^(1/T)"}

@@ -8,6 +8,7 @@ from fairseq_mtl.data.samplers.base import TaskSampler
 
 @register_sampler("all_tasks")
 class AllTasksSampler(TaskSampler):
+    summary = "one batch of every task per group (use with --update-freq K)"
     def order(self, batches, rng):
         tasks = [k for k in range(len(batches)) if batches[k]]
         rounds = max((len(batches[k]) for k in tasks), default=0)

@@ -15,6 +15,8 @@ class TaskSampler:
     """
 
     name = "base"
+    #: a few words for ``--sampler``'s help
+    summary = ""
     #: True when ``order`` returns every batch it is given exactly once (checked by the task)
     uses_every_batch_once = False
 

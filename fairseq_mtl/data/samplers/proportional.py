@@ -5,5 +5,6 @@ from fairseq_mtl.data.samplers.base import TaskSampler, draw_by_probability
 
 @register_sampler("proportional")
 class ProportionalSampler(TaskSampler):
+    summary = "P(k) ~ n_k"
     def order(self, batches, rng):
         return draw_by_probability(batches, self.task_sizes, rng)

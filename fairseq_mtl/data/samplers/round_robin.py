@@ -14,6 +14,7 @@ from fairseq_mtl.data.samplers.base import TaskSampler
 
 @register_sampler("round_robin")
 class RoundRobinSampler(TaskSampler):
+    summary = "thesis Algorithm 1"
     uses_every_batch_once = True
 
     def order(self, batches, rng):

@@ -8,6 +8,7 @@ from fairseq_mtl.data.samplers.base import TaskSampler, draw_by_probability
 
 @register_sampler("temperature")
 class TemperatureSampler(TaskSampler):
+    summary = "P(k) ~ n_k^(1/T)"
     def order(self, batches, rng):
         if self.temperature <= 0:
             raise ValueError(f"--sampling-temperature must be > 0, got {self.temperature}")

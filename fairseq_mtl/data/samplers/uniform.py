@@ -7,5 +7,6 @@ from fairseq_mtl.data.samplers.base import TaskSampler, draw_by_probability
 
 @register_sampler("uniform")
 class UniformSampler(TaskSampler):
+    summary = "a task drawn uniformly per update"
     def order(self, batches, rng):
         return draw_by_probability(batches, np.ones(len(batches)), rng)
