@@ -24,7 +24,7 @@ from typing import Dict, List, Optional
 import torch
 
 from fairseq_mtl.data.batching import length_sorted_chunks, pad_tokens
-from fairseq_mtl.metrics import binary_confusion, glue_average, task_metrics
+from fairseq_mtl.metrics import get_metric, glue_average
 
 
 def _batches(dataset, batch_size: int, pad: int):
@@ -58,16 +58,9 @@ def predict_split(model, task, name: str, split: str, batch_size: int = 64,
 
 def score_task(entry, predictions, targets) -> Dict:
     """The task's official metrics (fairseq_mtl/metrics.py) on labeled data."""
-    metric = getattr(entry, "metric", "accuracy")
-    n = len(targets)
-    if entry.type == "regression":
-        counts = {"n": n, "sx": sum(predictions), "sy": sum(targets),
-                  "sxx": sum(p * p for p in predictions), "syy": sum(t * t for t in targets),
-                  "sxy": sum(p * t for p, t in zip(predictions, targets))}
-        return task_metrics(metric, counts, (predictions, targets))
-    counts = {"n": n, "correct": sum(int(p == t) for p, t in zip(predictions, targets))}
-    counts.update(binary_confusion(predictions, targets))
-    return task_metrics(metric, counts)
+    metric = get_metric(getattr(entry, "metric", "accuracy"))
+    values = (predictions, targets) if metric.regression else None
+    return metric.scores(metric.counts(predictions, targets), values)
 
 
 def evaluate(model, task, split: str, batch_size: int = 64, device: str = "cpu",
@@ -88,7 +81,8 @@ def evaluate(model, task, split: str, batch_size: int = 64, device: str = "cpu",
             if result is None:
                 continue
             predictions, targets = result
-            row = {"task": row_name, "n": len(targets)}
+            row = {"task": row_name, "n": len(targets),
+                   "metric": getattr(entry, "metric", "accuracy")}
             labeled = not (targets and all(t == -1 for t in targets))
             if labeled:
                 metrics = score_task(entry, predictions, targets)

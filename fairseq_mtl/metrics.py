@@ -1,24 +1,32 @@
-"""The official metric of each task, from counts and sums that add up over batches and workers.
+"""The official metric of each task, as objects: counts from a batch that add up over batches and
+workers, then the scores.
 
-* ``accuracy``: correct / n.
-* ``mcc`` (CoLA): Matthews correlation from the binary confusion counts.
-* ``f1_acc`` (MRPC, QQP): F1 of the positive class (label 1) and accuracy; the task's score is
-  their mean, as the GLUE leaderboard averages a task's metrics.
-* ``pearson_spearman`` (STS-B): Pearson r from the sums n, Sx, Sy, Sxx, Syy, Sxy (exact, so it
-  can be logged during training); Spearman needs every value and is computed by the evaluation
-  command. The task's score is their mean (Pearson alone while training).
+==================  =========================================  ==================================
+``Metric.name``     counts (summable)                          scores (percent) and ``score``
+==================  =========================================  ==================================
+``accuracy``        n, correct                                 accuracy; score = accuracy
+``mcc`` (CoLA)      n, correct, tp, fp, fn, tn                 accuracy, mcc; score = mcc
+``f1_acc`` (MRPC,   n, correct, tp, fp, fn, tn                 accuracy, f1 (of label 1); score =
+QQP)                                                           their mean, as GLUE averages them
+``pearson_spearman``  n, sx, sy, sxx, syy, sxy                 pearson (exact from the sums),
+(STS-B)                                                        spearman (needs every value: only
+                                                               at evaluation); score = their mean
+==================  =========================================  ==================================
 
-Scores are in percent (x100), like accuracies, so that averages over tasks mix them as GLUE
-does.
+The criterion logs every task's counts and derives the scores from them (during training
+Pearson alone stands for STS-B's score); ``fairseq-mtl-evaluate`` counts a whole split at once
+and adds Spearman; the GLUE table reads which metric a row has from the same objects. Scores
+are in percent (x100), like accuracies, so that averages over tasks mix them as GLUE does.
 """
 from __future__ import annotations
 
 import math
-from typing import Dict, Iterable, Optional, Sequence
+from typing import Dict, Optional, Sequence, Tuple
 
-METRICS = ("accuracy", "mcc", "f1_acc", "pearson_spearman")
-REGRESSION_SUMS = ("sx", "sy", "sxx", "syy", "sxy")
+import numpy as np
+
 CONFUSION = ("tp", "fp", "fn", "tn")
+REGRESSION_SUMS = ("sx", "sy", "sxx", "syy", "sxy")
 
 
 def matthews(tp: float, fp: float, fn: float, tn: float) -> float:
@@ -46,39 +54,133 @@ def spearman(x: Sequence[float], y: Sequence[float]) -> float:
     return 0.0 if value != value else float(value)
 
 
-def binary_confusion(predictions: Iterable[int], targets: Iterable[int]) -> Dict[str, int]:
-    c = dict.fromkeys(CONFUSION, 0)
-    for p, t in zip(predictions, targets):
-        c[("t" if p == t else "f") + ("p" if p == 1 else "n")] += 1
-    return c
+def binary_confusion(predictions, targets) -> Dict[str, int]:
+    """tp/fp/fn/tn of label 1 (the positive class of CoLA, MRPC, QQP)."""
+    p, t = np.asarray(predictions) == 1, np.asarray(targets) == 1
+    return {"tp": int((p & t).sum()), "fp": int((p & ~t).sum()),
+            "fn": int((~p & t).sum()), "tn": int((~p & ~t).sum())}
 
 
-def task_metrics(metric: str, counts: Dict[str, float],
-                 values: Optional[tuple] = None) -> Dict[str, float]:
-    """Every metric of a task (percent) and its ``score``, from the summed ``counts`` (n,
-    correct, tp/fp/fn/tn, regression sums) and, for Spearman, all (predictions, targets)."""
-    n = counts.get("n", 0)
-    out: Dict[str, float] = {}
-    if n == 0:
-        return out
-    if metric == "pearson_spearman":
-        out["pearson"] = 100 * pearson_from_sums(n, *(counts[k] for k in REGRESSION_SUMS))
+def _round(scores: Dict[str, float], digits: Optional[int]) -> Dict[str, float]:
+    return scores if digits is None else {k: round(v, digits) for k, v in scores.items()}
+
+
+class Metric:
+    """A task's metric: ``counts`` of a batch (summable), ``scores`` from summed counts."""
+
+    name = "base"
+    #: the summable counts, with the zero of each (its type is kept across workers: fairseq
+    #: all-reduces Python ints and floats in separate buffers)
+    zero: Dict[str, float] = {}
+    #: the scores logged during training (``{task}/<name>``); "accuracy" is logged as "acc"
+    logged: Tuple[str, ...] = ()
+    #: the scores only this metric has (how an evaluation row shows which metric it holds)
+    own: Tuple[str, ...] = ()
+    #: how the GLUE table names the task's score
+    label = ""
+    regression = False
+
+    def counts(self, predictions, targets) -> Dict[str, float]:
+        raise NotImplementedError
+
+    def scores(self, counts: Dict[str, float], values: Optional[tuple] = None,
+               digits: Optional[int] = 2) -> Dict[str, float]:
+        """Every score (percent) and ``score``; ``values`` = (predictions, targets) when a
+        score needs all of them (Spearman). Empty when the counts hold no example."""
+        raise NotImplementedError
+
+
+class Accuracy(Metric):
+    name = "accuracy"
+    zero = {"n": 0, "correct": 0}
+    logged = ("accuracy",)
+    label = "acc"
+
+    def counts(self, predictions, targets):
+        p, t = np.asarray(predictions), np.asarray(targets)
+        return {"n": int(t.size), "correct": int((p == t).sum())}
+
+    def scores(self, counts, values=None, digits=2):
+        if not counts.get("n"):
+            return {}
+        accuracy = 100.0 * counts["correct"] / counts["n"]
+        return _round(self._scores(counts, accuracy), digits)
+
+    def _scores(self, counts, accuracy):
+        return {"accuracy": accuracy, "score": accuracy}
+
+
+class Matthews(Accuracy):
+    name = "mcc"
+    zero = {"n": 0, "correct": 0, **dict.fromkeys(CONFUSION, 0)}
+    logged = ("accuracy", "mcc")
+    own = ("mcc",)
+    label = "MCC"
+
+    def counts(self, predictions, targets):
+        return {**super().counts(predictions, targets),
+                **binary_confusion(predictions, targets)}
+
+    def _scores(self, counts, accuracy):
+        mcc = 100.0 * matthews(*(counts[k] for k in CONFUSION))
+        return {"accuracy": accuracy, "mcc": mcc, "score": mcc}
+
+
+class F1Accuracy(Matthews):
+    name = "f1_acc"
+    logged = ("accuracy", "f1")
+    own = ("f1",)
+    label = "(F1+acc)/2"
+
+    def _scores(self, counts, accuracy):
+        value = 100.0 * f1(counts["tp"], counts["fp"], counts["fn"])
+        return {"accuracy": accuracy, "f1": value, "score": (value + accuracy) / 2}
+
+
+class PearsonSpearman(Metric):
+    name = "pearson_spearman"
+    zero = {"n": 0, **dict.fromkeys(REGRESSION_SUMS, 0.0)}
+    logged = ("pearson",)
+    own = ("pearson",)
+    label = "(Pearson+Spearman)/2"
+    regression = True
+
+    def counts(self, predictions, targets):
+        p = np.asarray(predictions, dtype=np.float64)
+        t = np.asarray(targets, dtype=np.float64)
+        return {"n": int(t.size), "sx": float(p.sum()), "sy": float(t.sum()),
+                "sxx": float((p * p).sum()), "syy": float((t * t).sum()),
+                "sxy": float((p * t).sum())}
+
+    def scores(self, counts, values=None, digits=2):
+        if not counts.get("n"):
+            return {}
+        out = {"pearson": 100 * pearson_from_sums(*(counts[k] for k in ("n",) + REGRESSION_SUMS))}
         parts = [out["pearson"]]
         if values is not None:
             out["spearman"] = 100 * spearman(*values)
             parts.append(out["spearman"])
         out["score"] = sum(parts) / len(parts)
-        return {k: round(v, 2) for k, v in out.items()}
-    out["accuracy"] = 100 * counts["correct"] / n
-    if metric == "mcc":
-        out["mcc"] = 100 * matthews(*(counts[k] for k in CONFUSION))
-        out["score"] = out["mcc"]
-    elif metric == "f1_acc":
-        out["f1"] = 100 * f1(counts["tp"], counts["fp"], counts["fn"])
-        out["score"] = (out["f1"] + out["accuracy"]) / 2
-    else:
-        out["score"] = out["accuracy"]
-    return {k: round(v, 2) for k, v in out.items()}
+        return _round(out, digits)
+
+
+METRICS: Dict[str, Metric] = {m.name: m for m in (Accuracy(), Matthews(), F1Accuracy(),
+                                                  PearsonSpearman())}
+
+
+def get_metric(name: str) -> Metric:
+    if name not in METRICS:
+        raise ValueError(f"unknown metric {name!r}; known: {sorted(METRICS)}")
+    return METRICS[name]
+
+
+def metric_of_row(row: Dict) -> Metric:
+    """The metric of an evaluation row (``fairseq-mtl-evaluate``'s JSON): its ``metric`` key, or,
+    in records written before rows named it, the metric whose own scores the row has."""
+    if "metric" in row:
+        return get_metric(row["metric"])
+    return next((m for m in METRICS.values() if m.own and set(m.own) <= set(row)),
+                METRICS["accuracy"])
 
 
 def glue_average(scores: Dict[str, float]) -> float:

@@ -231,7 +231,7 @@ def test_validation_shards_with_a_padding_batch_add_up_to_every_example(odd_fdu,
             outputs.append(task.valid_step(sample, model, criterion)[2])
     assert empty == 1  # 3 tasks x 1 batch of 7: one worker gets 2 batches, the other 1 + pad
     with metrics.aggregate() as agg:
-        criterion.reduce_metrics([outputs[-1]] + outputs[:-1])  # the empty one first
+        task.reduce_metrics([outputs[-1]] + outputs[:-1], criterion)  # the empty one first
         values = agg.get_smoothed_values()
     assert {t: values[f"{t}/n"] for t in ODD_TASKS} == {t: DEV for t in ODD_TASKS}
     run_cli(["fairseq-mtl-evaluate", tmp_path / "checkpoint_last.pt", "--split", "valid",

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import f1_score, matthews_corrcoef
 
-from fairseq_mtl.metrics import (binary_confusion, f1, glue_average, matthews,
-                                 pearson_from_sums, spearman, task_metrics)
+from fairseq_mtl.metrics import (METRICS, binary_confusion, f1, get_metric, glue_average,
+                                 matthews, metric_of_row, pearson_from_sums, spearman)
 
 pytestmark = pytest.mark.fast
 
@@ -28,10 +28,43 @@ def test_pearson_from_sums_and_spearman():
     sums = (len(x), x.sum(), y.sum(), (x * x).sum(), (y * y).sum(), (x * y).sum())
     assert pearson_from_sums(*sums) == pytest.approx(np.corrcoef(x, y)[0, 1])
     assert spearman([1, 2, 3], [10, 30, 20]) == pytest.approx(0.5)
-    m = task_metrics("pearson_spearman", dict(zip(("n", "sx", "sy", "sxx", "syy", "sxy"), sums)),
-                     (list(x), list(y)))
+    m = get_metric("pearson_spearman").scores(
+        dict(zip(("n", "sx", "sy", "sxx", "syy", "sxy"), sums)), (list(x), list(y)))
     assert m["score"] == pytest.approx((m["pearson"] + m["spearman"]) / 2, abs=0.01)
 
 
 def test_glue_average_counts_mnli_matched_and_mismatched_as_one_task():
     assert glue_average({"RTE": 60.0, "MNLI": 80.0, "MNLI-mm": 70.0}) == 67.5
+
+
+@pytest.mark.parametrize("name", sorted(METRICS))
+def test_counts_of_batches_add_up_to_the_counts_of_the_whole(name):
+    """What makes a metric loggable across batches and workers: counting two halves and adding
+    gives the counts (and so the scores) of the whole."""
+    metric = get_metric(name)
+    rng = np.random.RandomState(1)
+    if metric.regression:
+        p, t = rng.rand(40) * 5, rng.rand(40) * 5
+    else:
+        p, t = rng.randint(2, size=40), rng.randint(2, size=40)
+    whole = metric.counts(p, t)
+    halves = [metric.counts(p[:17], t[:17]), metric.counts(p[17:], t[17:])]
+    summed = {k: halves[0][k] + halves[1][k] for k in metric.zero}
+    assert set(whole) == set(metric.zero) and summed == pytest.approx(whole)
+    assert metric.scores(summed) == pytest.approx(metric.scores(whole))
+    assert metric.scores(dict(metric.zero)) == {}  # no example: no score
+    assert {type(v) for v in whole.values()} <= {int, float}
+    # an evaluation row names its metric by the scores only it has (records before "metric")
+    row = metric.scores(whole)
+    assert metric_of_row(row) is metric or (not metric.own and metric_of_row(row).name ==
+                                             "accuracy")
+    assert all(k in row for k in metric.logged)
+
+
+def test_scores_against_sklearn_and_scipy():
+    rng = np.random.RandomState(2)
+    p, t = rng.randint(2, size=60), rng.randint(2, size=60)
+    mcc = get_metric("mcc").scores(get_metric("mcc").counts(p, t), digits=None)
+    assert mcc["score"] == pytest.approx(100 * matthews_corrcoef(t, p))
+    f = get_metric("f1_acc").scores(get_metric("f1_acc").counts(p, t), digits=None)
+    assert f["score"] == pytest.approx((100 * f1_score(t, p) + 100 * np.mean(p == t)) / 2)

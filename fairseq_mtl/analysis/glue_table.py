@@ -17,6 +17,7 @@ from typing import Dict, List, Sequence
 
 from fairseq_mtl.analysis.fdu_table import command_template
 from fairseq_mtl.analysis.markdown import with_preamble
+from fairseq_mtl.metrics import metric_of_row
 
 NAMES = {"st_lstm": "LSTM single", "fs_lstm": "FS-MTL", "sp_lstm": "SP-MTL",
          "asp_lstm": "ASP-MTL", "st_transformer": "Transformer single",
@@ -45,13 +46,6 @@ def fmt(values: List[float]) -> str:
     return f"{statistics.mean(values):.2f} ±{statistics.stdev(values):.2f}"
 
 
-def metric_label(row: Dict) -> str:
-    for key, name in (("mcc", "MCC"), ("f1", "(F1+acc)/2"), ("pearson", "(Pearson+Spearman)/2")):
-        if key in row:
-            return name
-    return "acc"
-
-
 def build(runs: Dict[str, List[Dict]], title: str, expected: Sequence[str] = ()) -> str:
     """The table; ``expected`` tasks that no run has get a row saying so (the thesis' NLI table
     names MNLI and QNLI, which a user must bring)."""
@@ -66,7 +60,7 @@ def build(runs: Dict[str, List[Dict]], title: str, expected: Sequence[str] = ())
                     continue
                 if row["task"] not in tasks:
                     tasks.append(row["task"])
-                labels[row["task"]] = metric_label(row)
+                labels[row["task"]] = metric_of_row(row).label
                 scores[arch][row["task"]].append(row["score"])
             scores[arch]["_avg"].append(run["valid"]["average"]["score"])
     header = ["task (metric)"] + [f"{NAMES.get(a, a)} ({len(runs[a])} seeds)" for a in archs]

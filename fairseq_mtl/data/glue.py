@@ -50,6 +50,8 @@ class GlueSpec:
     no_header_train: bool = False  # CoLA train/dev
     #: the submission's label names, when GLUE wants other ones than the data's labels
     submit_names: Dict[str, str] = field(default_factory=dict)
+    #: the task's official metric (a name of fairseq_mtl.metrics.METRICS)
+    metric: str = "accuracy"
     #: the range of a regression score (STS-B: 0-5); a score outside is a bad row
     score_range: Optional[Tuple[float, float]] = None
     #: the split that holds GLUE's diagnostic set (AX) when this task's model scores it
@@ -66,12 +68,15 @@ class GlueSpec:
 
 _STANDARD = (("train", "train.tsv"), ("valid", "dev.tsv"), ("test", "test.tsv"))
 SPECS: Dict[str, GlueSpec] = {
-    "CoLA": GlueSpec(("0", "1"), ("sentence",), "label", _STANDARD, no_header_train=True),
+    "CoLA": GlueSpec(("0", "1"), ("sentence",), "label", _STANDARD, no_header_train=True,
+                     metric="mcc"),
     "SST-2": GlueSpec(("0", "1"), ("sentence",), "label", _STANDARD),
-    "MRPC": GlueSpec(("0", "1"), ("#1 String", "#2 String"), "Quality", _STANDARD),
+    "MRPC": GlueSpec(("0", "1"), ("#1 String", "#2 String"), "Quality", _STANDARD,
+                     metric="f1_acc"),
     "STS-B": GlueSpec((), ("sentence1", "sentence2"), "score", _STANDARD,
-                      score_range=(0.0, 5.0)),
-    "QQP": GlueSpec(("0", "1"), ("question1", "question2"), "is_duplicate", _STANDARD),
+                      metric="pearson_spearman", score_range=(0.0, 5.0)),
+    "QQP": GlueSpec(("0", "1"), ("question1", "question2"), "is_duplicate", _STANDARD,
+                    metric="f1_acc"),
     "MNLI": GlueSpec(("contradiction", "entailment", "neutral"), ("sentence1", "sentence2"),
                      "gold_label",
                      (("train", "train.tsv"), ("valid", "dev_matched.tsv"),

@@ -29,8 +29,6 @@ from fairseq_mtl.data.text import ptb_tokenize
 from fairseq_mtl.paths import default_raw_dir
 
 SEP = "<sep>"
-# the official metric of each task (fairseq_mtl/metrics.py); the others: accuracy
-GLUE_METRICS = {"CoLA": "mcc", "MRPC": "f1_acc", "QQP": "f1_acc", "STS-B": "pearson_spearman"}
 SPM_MODEL = "spm.model"
 
 
@@ -190,7 +188,7 @@ def prepare_glue(args) -> Manifest:
             name=task.name,
             labels=list(spec.labels),
             type="regression" if spec.regression else "classification",
-            metric=GLUE_METRICS.get(task.name, "accuracy"),
+            metric=spec.metric,
             splits={s: len(e) for s, e in task.splits.items()},
             stats=stats,
         ))

@@ -308,6 +308,11 @@ class MultitaskClassificationTask(FairseqTask):
             self.dataset_to_epoch_iter[dataset] = epoch_iter
         return epoch_iter
 
+    def reduce_metrics(self, logging_outputs, criterion):
+        super().reduce_metrics(logging_outputs, criterion)  # wpb, bsz, the criterion's loss
+        if hasattr(criterion, "reduce_task_metrics"):
+            criterion.reduce_task_metrics(logging_outputs)
+
     def valid_step(self, sample, model, criterion):
         if not sample:  # fairseq-validate's padding batch under data parallelism (see above)
             return torch.zeros(()), 0, {}
