@@ -107,7 +107,7 @@ def evaluate(model, task, split: str, batch_size: int = 64, device: str = "cpu",
 
 # GLUE submission file names (MNLI: matched / mismatched)
 SUBMISSION_NAMES = {"MNLI": "MNLI-m", "MNLI-mm": "MNLI-mm"}
-#: the split of the MNLI task that holds GLUE's diagnostic set (fairseq_mtl/data/glue.py)
+#: the split of the MNLI task that holds GLUE's diagnostic set (fairseq_mtl/data/formats/glue.py)
 DIAGNOSTIC_SPLIT = "test_ax"
 #: every file of a complete GLUE submission, with the rows of GLUE's own test sets
 GLUE_SUBMISSION_ROWS = {

@@ -38,7 +38,8 @@ from typing import (Deque, Dict, Iterable, Iterator, List, Optional, Sequence, T
 import torch
 
 from fairseq_mtl.data.batching import pad_tokens
-from fairseq_mtl.data.text import decode_line, raw_text_tokenizer
+from fairseq_mtl.data.text import decode_line
+from fairseq_mtl.data.tokenizers import raw_text_tokenizer
 
 CHUNK = 4096  # lines read, sorted by length and predicted together
 

@@ -162,3 +162,18 @@ def test_glove_vectors_and_oov_report(tmp_path):
     # "good"/"bad" have vectors, "qqzzxxyy" does not
     assert 0 < stats["oov_tokens_pct"] < 100
     assert "OOV tok %" in proc.stdout
+
+
+def test_any_tokenizer_with_any_format_through_the_one_pipeline(tmp_path):
+    """FDU-MTL with sentencepiece: the format and the tokenizer are independent parts."""
+    raw = make_raw(tmp_path)
+    out = tmp_path / "bin"
+    proc = prepare(raw, out, "--tokenizer", "sentencepiece", "--spm-vocab", "40", check=True)
+    manifest = json.load(open(out / "manifest.json"))
+    assert manifest["preparation"]["tokenizer"] == "sentencepiece"
+    assert (out / "spm.model").exists() and manifest["tasks"][0]["splits"]["train"] == 20 - DEV_SIZE
+    assert "wrote" in proc.stdout
+    # word vectors do not fit pieces: refused before anything is written
+    proc = prepare(raw, tmp_path / "x", "--tokenizer", "sentencepiece", "--embeddings",
+                   "glove-6b-50d")
+    assert proc.returncode == 1 and "--embeddings needs --tokenizer words" in proc.stderr

@@ -36,7 +36,7 @@ import numpy as np
 import torch
 
 from fairseq_mtl.data.batching import length_sorted_chunks, pad_tokens
-from fairseq_mtl.data.text import raw_text_tokenizer
+from fairseq_mtl.data.tokenizers import raw_text_tokenizer
 
 
 class NeuronProbe:

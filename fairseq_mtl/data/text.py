@@ -124,25 +124,3 @@ def ptb_tokenize(text: str) -> List[str]:
 def whitespace_tokenize(text: str) -> List[str]:
     """Lowercase and split already-tokenised text (the labeled FDU-MTL files)."""
     return text.lower().split()
-
-
-TOKENIZERS = {"ptb": ptb_tokenize, "words": ptb_tokenize, "whitespace": whitespace_tokenize}
-
-
-def raw_text_tokenizer(preparation: dict, spm_proto: bytes = None):
-    """The tokeniser that makes raw text look like a prepared benchmark's training text (from
-    its manifest's ``preparation``; manifests older than the field are FDU-MTL: ptb). A
-    sentencepiece tokeniser needs the model's bytes (``spm_proto``)."""
-    name = preparation.get("tokenizer", "ptb")
-    if name == "sentencepiece":
-        if spm_proto is None:
-            raise ValueError("the data was tokenised with sentencepiece, but its model is "
-                             "neither in the checkpoint nor in the data directory")
-        import sentencepiece as spm
-
-        processor = spm.SentencePieceProcessor(model_proto=spm_proto)
-        return lambda text: processor.encode(text, out_type=str)
-    if name not in TOKENIZERS:
-        raise ValueError(f"unknown tokenizer {name!r} in the manifest; known: "
-                         f"{', '.join(sorted(TOKENIZERS))}")
-    return TOKENIZERS[name]

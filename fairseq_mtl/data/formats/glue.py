@@ -31,11 +31,18 @@ scores must lie in [0, 5].
 from __future__ import annotations
 
 import os
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
+import numpy as np
+
+from fairseq_mtl.data.formats import register_format
+from fairseq_mtl.data.formats.base import BenchmarkFormat, Example, TaskData
 from fairseq_mtl.data.problems import Problems
 from fairseq_mtl.data.text import DecodeStats, read_lines
+
+SEP = "<sep>"
 
 GLUE_TASKS = ("CoLA", "SST-2", "MRPC", "STS-B", "QQP", "MNLI", "QNLI", "RTE", "WNLI")
 
@@ -96,23 +103,6 @@ _COLA_COLUMNS = ("source", "label", "mark", "sentence")
 DIAGNOSTIC_FILE = os.path.join("diagnostic", "diagnostic.tsv")
 
 
-@dataclass
-class GlueExample:
-    texts: List[str]  # one or two raw texts
-    label: Optional[str]  # None on test rows; the score as text for STS-B
-    line: int
-    index: Optional[str] = None  # GLUE's index of a test row
-
-
-@dataclass
-class GlueTask:
-    name: str
-    spec: GlueSpec
-    splits: Dict[str, List[GlueExample]] = field(default_factory=dict)
-    decode: Dict[str, DecodeStats] = field(default_factory=dict)
-    files: Dict[str, str] = field(default_factory=dict)
-
-
 def _rows(path: str, stats: DecodeStats):
     for number, text in read_lines(path, stats):
         if number == 1 and text.startswith("\ufeff"):
@@ -136,7 +126,7 @@ def _parse_label(spec: GlueSpec, value: str) -> Optional[str]:
 
 
 def read_split(path: str, spec: GlueSpec, split: str, problems: Problems,
-               stats: DecodeStats) -> List[GlueExample]:
+               stats: DecodeStats) -> List[Example]:
     test = split.startswith("test")
     rows = _rows(path, stats)
     if spec.no_header_train and not test:
@@ -190,11 +180,11 @@ def read_split(path: str, spec: GlueSpec, split: str, problems: Problems,
         index = fields[index_col] if (test and index_col is not None) else None
         if test and index is None:
             index = str(len(examples))  # a test file without an index column: row order
-        examples.append(GlueExample(texts, label, number, index))
+        examples.append(Example(texts, label, number, index))
     return examples
 
 
-def read_glue_task(raw_dir: str, name: str, problems: Problems) -> GlueTask:
+def read_glue_task(raw_dir: str, name: str, problems: Problems) -> TaskData:
     if name not in SPECS:
         raise ValueError(f"unknown GLUE task {name!r}; known: {', '.join(GLUE_TASKS)}")
     spec = SPECS[name]
@@ -202,7 +192,7 @@ def read_glue_task(raw_dir: str, name: str, problems: Problems) -> GlueTask:
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"{directory}: no such directory (the GLUE layout has one "
                                 f"directory per task)")
-    task = GlueTask(name, spec)
+    task = TaskData(name, spec.labels, metric=spec.metric)
     for split, filename in spec.splits:
         path = os.path.join(directory, filename)
         if not os.path.exists(path):
@@ -222,3 +212,73 @@ def read_glue_task(raw_dir: str, name: str, problems: Problems) -> GlueTask:
         task.decode[spec.diagnostic_split] = stats
         task.files[spec.diagnostic_split] = diagnostic
     return task
+
+
+@register_format("glue")
+class GlueFormat(BenchmarkFormat):
+    help = "GLUE tasks in the official TSV layout"
+    benchmark = "glue"
+    data_dir = "glue"
+    raw_dir_help = ("the GLUE directory, one sub-directory per task (default: "
+                    "$FAIRSEQ_MTL_DATA/glue or ../shared/data/glue)")
+    default_tokenizer = "sentencepiece"
+    pair_separator = SEP
+    labeled_test = False
+    decoding_note = "; BOM dropped"
+
+    def read(self, raw_dir, names, problems):
+        names = names or [t for t in GLUE_TASKS if os.path.isdir(os.path.join(raw_dir, t))]
+        if not names:
+            raise FileNotFoundError(f"no GLUE task directories in {raw_dir}")
+        tasks = [read_glue_task(raw_dir, name, problems) for name in names]
+        self.diagnostic = diagnostic_status(raw_dir, tasks)
+        return tasks
+
+    def task_stats(self, task, tokens, dictionary, vector_words):
+        spec = SPECS[task.name]
+        train = tokens["train"]
+        stats = {
+            "avg_length": round(float(np.mean([len(t) for t in train])), 1) if train else 0.0,
+            "pair": spec.pair,
+            "decode_fallback_lines": sum(s.n_fallback for s in task.decode.values()),
+        }
+        if not spec.regression and task.splits["train"]:
+            label_counts = Counter(e.label for e in task.splits["train"])
+            stats["majority_pct"] = round(
+                100.0 * max(label_counts.values()) / len(task.splits["train"]), 2)
+        return stats
+
+    def preparation(self, tasks):
+        return {"pair_separator": SEP, "diagnostic": self.diagnostic}
+
+    def summary(self, manifest, problems):
+        lines = ["| task | type | train | dev | test | avg tokens | skipped |",
+                 "|---|---|---|---|---|---|---|"]
+        for e in manifest.tasks:
+            kind = "regression" if e.type == "regression" else f"{len(e.labels)} classes"
+            kind += ", pair" if e.stats["pair"] else ""
+            lines.append(f"| {e.name} | {kind} | {e.splits.get('train', 0)} | "
+                         f"{e.splits.get('valid', 0)} | {e.splits.get('test', 0)} | "
+                         f"{e.stats['avg_length']:.1f} | {e.stats['skipped']} |")
+        prep = manifest.preparation
+        lines += ["", f"diagnostic set (AX): {prep['diagnostic']}",
+                  f"dictionary: {prep['dictionary_size']} symbols ({prep['tokenizer']}"
+                  + (f", {prep['spm_vocab']} pieces" if prep.get("spm_vocab") else "") + ")"]
+        if problems.counts:
+            lines.append(f"skipped input (--skip-bad-input): {problems.by_kind()}")
+            lines += [f"  {m}" for m in problems.examples]
+        return "\n".join(lines)
+
+
+def diagnostic_status(raw_dir: str, tasks: List[TaskData]) -> str:
+    """One line on GLUE's diagnostic set: where it was prepared, or why it was not."""
+    path = os.path.join(raw_dir, DIAGNOSTIC_FILE)
+    for task in tasks:
+        split = SPECS[task.name].diagnostic_split
+        if split and split in task.splits:
+            return (f"{len(task.splits[split])} pairs from {path}, prepared as {task.name}'s "
+                    f"split {split!r} (AX.tsv is written from the {task.name} head)")
+    if not os.path.exists(path):
+        return f"not prepared: no {path} (a submission then lacks AX.tsv)"
+    return (f"not prepared: GLUE scores {path} with an MNLI model's predictions and MNLI is "
+            f"not among the tasks ({', '.join(t.name for t in tasks)})")
