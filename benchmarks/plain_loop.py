@@ -29,16 +29,16 @@ from fairseq.dataclass.utils import convert_namespace_to_omegaconf
 from fairseq_mtl.losses import adversarial_loss, orthogonality_loss
 
 
-def objective(model, sample) -> torch.Tensor:
+def objective(model, sample, criterion_cfg) -> torch.Tensor:
     """The criterion's training loss for one batch (sum over its sentences)."""
     out = model(**sample["net_input"])
     task_id = sample["task_id"]
     loss = F.cross_entropy(out["logits"].float(), sample["target"], reduction="sum")
     if "task_logits" in out:
         loss = loss + adversarial_loss(out["task_logits"].float(), task_id)
-    gamma = getattr(model.cfg, "orthogonality_weight", 0.0)
+    gamma = getattr(criterion_cfg, "orthogonality_weight", 0.0)
     if gamma > 0 and "private" in out:
-        raw = getattr(model.cfg, "raw_orthogonality", False)
+        raw = getattr(criterion_cfg, "raw_orthogonality", False)
         diff = orthogonality_loss(out["shared"].float(), out["private"].float(), normalize=not raw)
         loss = loss + gamma * diff * sample["target"].numel()
     return loss
@@ -91,7 +91,7 @@ def main(argv) -> None:
                 sample = _to(sample, device)
             optimizer.zero_grad(set_to_none=True)
             n = sample["target"].numel()
-            loss = objective(model, sample)
+            loss = objective(model, sample, cfg.criterion)
             (loss / n).backward()
             if clip > 0:
                 torch.nn.utils.clip_grad_norm_(params, clip)

@@ -40,7 +40,7 @@ def predict_split(model, task, name: str, split: str, batch_size: int = 64,
                   device: str = "cpu"):
     """-> (predictions, targets) of one task's split in file order: class ids, or scores for a
     regression task; None when the task has no such split."""
-    dataset = task._task_split(name, split, labeled=True)
+    dataset = task.split_dataset(name, split)
     if dataset is None:
         return None
     k = task.task_names.index(name)

@@ -5,7 +5,7 @@ import re
 import pytest
 import torch
 
-from fairseq_mtl.analysis.param_counts import parameter_counts
+from fairseq_mtl.modules.counts import parameter_counts
 from fairseq_mtl.modules.embedding import WordEmbedding
 from fairseq_mtl.modules.transformer_encoder import TransformerSentenceEncoder, TransformerStack
 from fairseq_mtl.sharing import build_scheme, offered_with

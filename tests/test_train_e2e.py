@@ -87,7 +87,8 @@ def test_option_flags_reach_the_model_and_task(data_bin, tmp_path):
     run_cli(train_args(data_bin, tmp_path, "asp_lstm", "--max-update", "2",
                        "--raw-orthogonality", "--no-discriminator-bias", "--random-batches"))
     model, task, cfg = load_checkpoint(str(tmp_path / "checkpoint_last.pt"))
-    assert cfg.model.raw_orthogonality and cfg.task.random_batches
+    assert cfg.criterion.raw_orthogonality and cfg.criterion.orthogonality_weight == 0.01
+    assert cfg.task.random_batches
     assert model.scheme.discriminator.proj.bias is None
 
 

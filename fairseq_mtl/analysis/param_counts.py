@@ -6,10 +6,8 @@ and the table comparing the Transformer schemes at the thesis size with the thes
 from __future__ import annotations
 
 import argparse
-from typing import Dict
 
-from torch import nn
-
+from fairseq_mtl.modules.counts import parameter_counts
 from fairseq_mtl.modules.embedding import WordEmbedding
 
 #: thesis Table 4.3 (4 layers, d=300, 6 heads, FFN 512; 16 tasks), "ignoring word embeddings,
@@ -18,21 +16,6 @@ THESIS = {"single": 2_773_150, "stack_pool": 2_782_180, "stack_cls": 2_782_480,
           "layerwise_implicit": 2_786_980, "layerwise_explicit": 2_786_980}
 NAMES = {"single": "single task", "stack_pool": "S-P", "stack_cls": "S-C",
          "layerwise_implicit": "L-I", "layerwise_explicit": "L-E"}
-
-
-def parameter_counts(model: nn.Module) -> Dict[str, int]:
-    """{"total", "embeddings" (word vectors), "positions" (learned positions), "rest"}."""
-    total = embed = positions = 0
-    modules = dict(model.named_modules())
-    for name, p in model.named_parameters():
-        total += p.numel()
-        owner = modules.get(name.rpartition(".")[0])
-        if isinstance(owner, WordEmbedding):
-            embed += p.numel()
-        elif name.endswith("positions.weight"):
-            positions += p.numel()
-    return {"total": total, "embeddings": embed, "positions": positions,
-            "rest": total - embed - positions}
 
 
 def thesis_size_scheme(scheme: str, embed_dim: int = 300, num_tasks: int = 16):

@@ -25,12 +25,18 @@ class TaskDataset(torch.utils.data.Dataset):
     def __init__(self, tokens, labels: Optional[np.ndarray], truncate: Optional[int] = None):
         self.tokens = tokens
         self.labels = labels
+        self.full_sizes = np.asarray(tokens.sizes, dtype=np.int64)
+        if labels is not None and len(labels) != len(self.full_sizes):
+            raise ValueError(f"{len(self.full_sizes)} sentences but {len(labels)} labels")
+        self.set_truncation(truncate)
+
+    def set_truncation(self, truncate: Optional[int]) -> int:
+        """Cut sentences to ``truncate`` tokens from now on (None: never); returns how many are
+        longer (each is kept, cut)."""
         self.truncate = truncate
-        sizes = np.asarray(tokens.sizes, dtype=np.int64)
-        self.n_truncated = int((sizes > truncate).sum()) if truncate else 0
-        self.sizes = np.minimum(sizes, truncate) if truncate else sizes
-        if labels is not None and len(labels) != len(sizes):
-            raise ValueError(f"{len(sizes)} sentences but {len(labels)} labels")
+        self.n_truncated = int((self.full_sizes > truncate).sum()) if truncate else 0
+        self.sizes = np.minimum(self.full_sizes, truncate) if truncate else self.full_sizes
+        return self.n_truncated
 
     def __len__(self) -> int:
         return len(self.sizes)
@@ -80,6 +86,15 @@ class MultiTaskDataset(FairseqDataset):
         }
         self.sizes = np.concatenate([d.sizes for d in parts]) if parts else np.zeros(0, int)
         self.epoch = 1
+
+    def set_truncation(self, truncate: Optional[int]) -> dict:
+        """Cut every task's sentences (unlabeled ones too) to ``truncate`` tokens; returns
+        {task: sentences cut} of the labeled data."""
+        for part in self._parts:
+            part.set_truncation(truncate)
+        self.sizes = (np.concatenate([d.sizes for d in self._parts]) if self._parts
+                      else np.zeros(0, int))
+        return {n: d.n_truncated for n, d in zip(self.task_names, self.labeled) if d.n_truncated}
 
     # --- index arithmetic -------------------------------------------------------------------
     def _locate(self, index: int):

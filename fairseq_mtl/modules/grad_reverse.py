@@ -24,15 +24,3 @@ class _GradReverse(torch.autograd.Function):
 def grad_reverse(x: torch.Tensor, scale: float = 1.0) -> torch.Tensor:
     """Identity in the forward pass; gradient times ``-scale`` in the backward pass."""
     return _GradReverse.apply(x, scale)
-
-
-class GradReverse(torch.nn.Module):
-    def __init__(self, scale: float = 1.0):
-        super().__init__()
-        self.scale = scale
-
-    def forward(self, x):
-        return grad_reverse(x, self.scale)
-
-    def extra_repr(self) -> str:
-        return f"scale={self.scale}"

@@ -12,7 +12,8 @@ for one-task batches. How the pieces enter (written out because the signs are th
   fool it): lambda enters exactly once, as in Ganin & Lempitsky (2015). With
   ``--unlabeled`` the batch's unlabeled task-k sentences add their own L_adv term.
 * L_diff over the batch (Eq. 14; by default on centred, row-normalised vectors, see
-  fairseq_mtl/losses.py for why), times gamma, times the batch size: fairseq
+  fairseq_mtl/losses.py for why), times gamma (``--orthogonality-weight``, an option of this
+  criterion), times the batch size: fairseq
   divides the summed loss by the number of sentences, so this keeps gamma the weight of L_diff
   per batch, as in the paper's objective.
 
@@ -31,7 +32,8 @@ every task's score. The per-task part needs the task list, which fairseq's class
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Optional
 
 import torch.nn.functional as F
 from fairseq import metrics
@@ -44,14 +46,25 @@ from fairseq_mtl.metrics import get_metric, glue_average
 
 @dataclass
 class MultitaskAdversarialConfig(FairseqDataclass):
-    pass  # lambda and gamma are model options (the model builds the discriminator), alpha_k
-    # is a task option (--task-weights): nothing is declared twice
+    # lambda is a model option (the model builds the discriminator and its gradient reversal),
+    # alpha_k a task option (--task-weights): nothing is declared twice
+    orthogonality_weight: Optional[float] = field(
+        default=None, metadata={"help": "gamma: weight of L_diff = ||S^T H||_F^2 between the "
+                                "shared and the task-specific vectors (default: 0.01 with the "
+                                "asp_* archs, which set it as the paper does, else 0)"})
+    raw_orthogonality: bool = field(
+        default=False, metadata={"help": "L_diff as printed in Eq. 14, ||S^T H||_F^2, instead of "
+                                 "the default on centred, row-normalised vectors (Bousmalis et "
+                                 "al. 2016's code); the raw form lets the shared vectors "
+                                 "collapse to 0"})
 
 
 @register_criterion("multitask_adversarial", dataclass=MultitaskAdversarialConfig)
 class MultitaskAdversarialCriterion(FairseqCriterion):
-    def __init__(self, task):
+    def __init__(self, task, orthogonality_weight=0.0, raw_orthogonality=False):
         super().__init__(task)
+        self.gamma = orthogonality_weight or 0.0
+        self.normalize_orthogonality = not raw_orthogonality
         self.task_names = list(task.task_names)
         self.task_weights = list(task.task_weights)
         entries = getattr(task, "task_entries", None) or []
@@ -89,12 +102,17 @@ class MultitaskAdversarialCriterion(FairseqCriterion):
             loss = loss + adv
 
         diff = logits.new_zeros(())
-        gamma = getattr(model.cfg, "orthogonality_weight", 0.0)
-        if gamma > 0 and "private" in out:
+        if self.gamma > 0:
+            if "private" not in out:
+                from fairseq_mtl.sharing import SCHEMES
+
+                raise ValueError(
+                    f"--orthogonality-weight needs a task-specific vector beside the shared "
+                    f"one; the {model.scheme.name!r} scheme has none (schemes with one: "
+                    f"{SCHEMES.names(lambda c: c.has_private_vector)})")
             diff = orthogonality_loss(out["shared"].float(), out["private"].float(),
-                                      normalize=not getattr(model.cfg, "raw_orthogonality",
-                                                            False))
-            loss = loss + gamma * diff * nsentences
+                                      normalize=self.normalize_orthogonality)
+            loss = loss + self.gamma * diff * nsentences
 
         logging_output = {
             "loss": loss.data,

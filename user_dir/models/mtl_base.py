@@ -1,20 +1,18 @@
 """What the registered multi-task models share (registers nothing): the options of the word
-embeddings, task heads, adversarial and orthogonality terms, and the construction of a sharing
-scheme from an encoder factory. ``mtl_lstm`` and ``mtl_transformer`` add their encoder's options
+embeddings, task heads and task discriminator (lambda; gamma of the orthogonality term is the
+criterion's), and the construction of a sharing scheme from an encoder factory. ``mtl_lstm`` and ``mtl_transformer`` add their encoder's options
 and ``encoder_factory``."""
 
 import logging
-import os
 from dataclasses import MISSING, dataclass, field, fields
 
-import numpy as np
 from fairseq.dataclass import ChoiceEnum, FairseqDataclass
 from fairseq.models import BaseFairseqModel
 from omegaconf import II, OmegaConf, open_dict
 
-from fairseq_mtl.analysis.param_counts import parameter_counts
+from fairseq_mtl.modules.counts import parameter_counts
 from fairseq_mtl.modules.embedding import WordEmbedding
-from fairseq_mtl.sharing import SCHEMES, build_scheme
+from fairseq_mtl.sharing import build_scheme
 
 logger = logging.getLogger(__name__)
 
@@ -44,17 +42,9 @@ class MtlModelConfig(FairseqDataclass):
     adversarial_weight: float = field(
         default=0.0, metadata={"help": "lambda: gradient-reversal coefficient of the task "
                                "discriminator on the shared vector; 0 = no discriminator"})
-    orthogonality_weight: float = field(
-        default=0.0, metadata={"help": "gamma: weight of L_diff = ||S^T H||_F^2 between the "
-                               "shared and the task-specific vectors"})
     no_discriminator_bias: bool = field(
         default=False, metadata={"help": "drop the bias b of D(s) = softmax(b + U s) (paper "
                                  "Eq. 12); see fairseq_mtl/modules/heads.py"})
-    raw_orthogonality: bool = field(
-        default=False, metadata={"help": "L_diff as printed in Eq. 14, ||S^T H||_F^2, instead of "
-                                 "the default on centred, row-normalised vectors (Bousmalis et "
-                                 "al. 2016's code); the raw form lets the shared vectors "
-                                 "collapse to 0"})
     seed: int = II("common.seed")
 
 
@@ -84,13 +74,8 @@ class MtlModel(BaseFairseqModel):
     @classmethod
     def build_model(cls, cfg, task):
         cfg = upgrade_config(cfg, getattr(cls, "__dataclass"))
-        pretrained = found = None
         emb = task.manifest.embeddings if not cfg.no_pretrained_embeddings else None
-        # a model about to receive a checkpoint's weights does not need the vectors (nor the
-        # data directory that holds them), only their dimension
-        if emb and not getattr(task, "building_from_checkpoint", False):
-            pretrained = np.load(os.path.join(task.cfg.data, emb["file"]))
-            found = np.load(os.path.join(task.cfg.data, emb["found_file"]))
+        pretrained, found = task.word_vectors() if emb else (None, None)
         embed_dim = cfg.embed_dim or (int(emb["dim"]) if emb else 200)
         if pretrained is not None and pretrained.shape[1] != embed_dim:
             raise ValueError(
@@ -104,13 +89,6 @@ class MtlModel(BaseFairseqModel):
                                  found, cfg.embed_dropout, cfg.freeze_embeddings,
                                  cfg.embed_lr_scale)
 
-        scheme_cls = SCHEMES[cfg.sharing]
-        if cfg.orthogonality_weight > 0 and not scheme_cls.has_private_vector:
-            raise ValueError(
-                f"--orthogonality-weight needs a task-specific vector beside the shared one; "
-                f"the {cfg.sharing!r} scheme has none (schemes with one: "
-                f"{sorted(n for n, c in SCHEMES.items() if c.has_private_vector)})"
-            )
         scheme = build_scheme(
             cfg.sharing,
             task_names=task.task_names,

@@ -44,15 +44,12 @@ class MtlLstmModel(MtlModel):
         return lambda name: build_lstm_encoder(cfg.encoder, embed_dim, cfg.hidden_dim)
 
 
-def base_architecture(args):
-    pass  # the dataclass holds every default (register_model registers the "mtl_lstm" arch)
-
-
+# The dataclass holds every default (register_model registers the "mtl_lstm" arch); each
+# named arch sets only what differs.
 @register_model_architecture("mtl_lstm", "st_lstm")
 def st_lstm(args):
     args.sharing = getattr(args, "sharing", "single")
     args.encoder = getattr(args, "encoder", "lstm")
-    base_architecture(args)
 
 
 @register_model_architecture("mtl_lstm", "st_bilstm")
@@ -70,18 +67,18 @@ def st_slstm(args):
 @register_model_architecture("mtl_lstm", "fs_lstm")
 def fs_lstm(args):
     args.sharing = getattr(args, "sharing", "fs")
-    base_architecture(args)
 
 
 @register_model_architecture("mtl_lstm", "sp_lstm")
 def sp_lstm(args):
     args.sharing = getattr(args, "sharing", "sp")
-    base_architecture(args)
 
 
 @register_model_architecture("mtl_lstm", "asp_lstm")
 def asp_lstm(args):
     # paper Sec. 5.3: lambda = 0.05, gamma = 0.01
     args.adversarial_weight = getattr(args, "adversarial_weight", 0.05)
-    args.orthogonality_weight = getattr(args, "orthogonality_weight", 0.01)
+    # gamma is an option of the criterion, which leaves it unset (None) for the arch to fill
+    if getattr(args, "orthogonality_weight", None) is None:
+        args.orthogonality_weight = 0.01
     sp_lstm(args)

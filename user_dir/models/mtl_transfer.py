@@ -53,7 +53,7 @@ class MtlTransferModel(MtlModel):
     @classmethod
     def _shared(cls, cfg, task):
         """-> (spec, state or None): the state is read unless a checkpoint's weights follow."""
-        if getattr(task, "building_from_checkpoint", False) and cfg.shared_spec:
+        if task.building_from_checkpoint and cfg.shared_spec:
             return json.loads(cfg.shared_spec), None
         if not cfg.shared_encoder:
             raise ValueError("--shared-encoder FILE is required (write the file with "

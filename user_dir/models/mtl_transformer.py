@@ -100,13 +100,10 @@ class MtlTransformerModel(MtlModel):
         return self.scheme.attention(src_tokens, src_lengths, task_id)
 
 
-def base_architecture(args):
-    pass  # the dataclass holds every default (register_model registers the arch)
-
-
+# The dataclass holds every default (register_model registers the "mtl_transformer" arch);
+# each named arch chooses its sharing scheme.
 def _sharing(args, scheme):
     args.sharing = getattr(args, "sharing", scheme)
-    base_architecture(args)
 
 
 @register_model_architecture("mtl_transformer", "st_transformer")
@@ -148,5 +145,7 @@ def sp_transformer(args):
 def asp_transformer(args):
     # paper Sec. 5.3: lambda = 0.05, gamma = 0.01
     args.adversarial_weight = getattr(args, "adversarial_weight", 0.05)
-    args.orthogonality_weight = getattr(args, "orthogonality_weight", 0.01)
+    # gamma is an option of the criterion, which leaves it unset (None) for the arch to fill
+    if getattr(args, "orthogonality_weight", None) is None:
+        args.orthogonality_weight = 0.01
     sp_transformer(args)

@@ -96,7 +96,7 @@ class MultitaskClassificationTask(FairseqTask):
         self.task_entries = [manifest.task(n) for n in names]  # KeyError lists known tasks
         self.task_names = [t.name for t in self.task_entries]
         self._model_max_words: Optional[int] = None  # set by build_model
-        self.building_from_checkpoint = False  # the model's weights come from a checkpoint
+        self._building_from_checkpoint = False  # see word_vectors
         self._told_batch_size = False
         self.task_weights = self._parse_task_weights(cfg.task_weights)
         self.sampler = build_sampler(
@@ -138,7 +138,10 @@ class MultitaskClassificationTask(FairseqTask):
     def num_tasks(self) -> int:
         return len(self.task_names)
 
-    def _task_split(self, name: str, split: str, labeled: bool) -> Optional[TaskDataset]:
+    def split_dataset(self, name: str, split: str, labeled: bool = True
+                      ) -> Optional[TaskDataset]:
+        """One task's split (cut to the length the model reads, as in training); None when
+        the task has no such split."""
         prefix = split_prefix(self.cfg.data, name, split)
         if not os.path.exists(prefix + ".idx"):
             return None
@@ -150,14 +153,31 @@ class MultitaskClassificationTask(FairseqTask):
     def truncate_length(self) -> Optional[int]:
         return self.cfg.truncate_length or self._model_max_words
 
+    @property
+    def building_from_checkpoint(self) -> bool:
+        """True while :meth:`build_model` builds a model that a checkpoint's weights will fill
+        (fairseq passes ``from_checkpoint`` to the task's build_model, not to the model's)."""
+        return self._building_from_checkpoint
+
+    def word_vectors(self):
+        """``(vectors V x E, found V)`` aligned with the dictionary, as fairseq-mtl-prepare
+        wrote them; ``(None, None)`` when there are none, or when the model being built is about
+        to receive a checkpoint's weights (then neither the vectors nor the data directory that
+        holds them are needed)."""
+        emb = self.manifest.embeddings
+        if not emb or self._building_from_checkpoint:
+            return None, None
+        return (np.load(os.path.join(self.cfg.data, emb["file"])),
+                np.load(os.path.join(self.cfg.data, emb["found_file"])))
+
     def build_model(self, cfg, from_checkpoint=False):
-        """Build the model, then truncate sentences to what it can read (a Transformer's
-        learned positions): the datasets fairseq loaded before the model are re-opened."""
-        self.building_from_checkpoint = from_checkpoint
+        """Build the model, then cut sentences to what it can read (a Transformer's learned
+        positions) in the datasets fairseq loaded before the model."""
+        self._building_from_checkpoint = from_checkpoint
         try:
             model = super().build_model(cfg, from_checkpoint)
         finally:
-            self.building_from_checkpoint = False
+            self._building_from_checkpoint = False
         derived = model.derived_config() if hasattr(model, "derived_config") else {}
         if derived:  # fairseq built the model from a copy of cfg; the saved one is this one
             if OmegaConf.is_config(cfg):
@@ -176,14 +196,14 @@ class MultitaskClassificationTask(FairseqTask):
                 )
             if self._model_max_words != limit:
                 self._model_max_words = limit
-                for split in list(self.datasets):
-                    self.load_dataset(split)
+                for split, dataset in self.datasets.items():
+                    self._log_truncated(split, dataset.set_truncation(self.truncate_length))
         return model
 
     def load_dataset(self, split: str, epoch: int = 1, combine: bool = False, **kwargs):
         labeled = []
         for name in self.task_names:
-            ds = self._task_split(name, split, labeled=True)
+            ds = self.split_dataset(name, split, labeled=True)
             if ds is None:
                 raise FileNotFoundError(
                     f"{split_prefix(self.cfg.data, name, split)}.idx: no {split!r} split for "
@@ -192,20 +212,23 @@ class MultitaskClassificationTask(FairseqTask):
             labeled.append(ds)
         unlabeled = None
         if split == "train" and self.cfg.unlabeled:
-            unlabeled = [self._task_split(n, "unlabel", labeled=False) for n in self.task_names]
+            unlabeled = [self.split_dataset(n, "unlabel", labeled=False) for n in self.task_names]
             missing = [n for n, u in zip(self.task_names, unlabeled) if u is None]
             if missing:
                 logger.warning(f"--unlabeled: no unlabeled split for {missing}")
-        truncated = {n: d.n_truncated for n, d in zip(self.task_names, labeled) if d.n_truncated}
+        self.datasets[split] = MultiTaskDataset(
+            self.task_names, labeled, self.dictionary.pad(), unlabeled
+        )
+        self._log_truncated(split, {n: d.n_truncated for n, d in zip(self.task_names, labeled)
+                                    if d.n_truncated})
+        return self.datasets[split]
+
+    def _log_truncated(self, split: str, truncated: Dict[str, int]) -> None:
         if truncated:
             logger.info(
                 f"{split}: {sum(truncated.values())} sentences cut to {self.truncate_length} "
                 f"tokens (" + ", ".join(f"{n} {c}" for n, c in truncated.items()) + "); every "
                 "sentence is kept")
-        self.datasets[split] = MultiTaskDataset(
-            self.task_names, labeled, self.dictionary.pad(), unlabeled
-        )
-        return self.datasets[split]
 
     def filter_indices_by_size(self, indices, dataset, max_positions=None,
                                ignore_invalid_inputs=False):

@@ -1,0 +1,22 @@
+"""Parameter counts as the thesis reports them: without word embeddings and learned positions
+(logged by every model at start-up; the thesis table is fairseq_mtl/analysis/param_counts.py)."""
+from typing import Dict
+
+from torch import nn
+
+from fairseq_mtl.modules.embedding import WordEmbedding
+
+
+def parameter_counts(model: nn.Module) -> Dict[str, int]:
+    """{"total", "embeddings" (word vectors), "positions" (learned positions), "rest"}."""
+    total = embed = positions = 0
+    modules = dict(model.named_modules())
+    for name, p in model.named_parameters():
+        total += p.numel()
+        owner = modules.get(name.rpartition(".")[0])
+        if isinstance(owner, WordEmbedding):
+            embed += p.numel()
+        elif name.endswith("positions.weight"):
+            positions += p.numel()
+    return {"total": total, "embeddings": embed, "positions": positions,
+            "rest": total - embed - positions}
