@@ -10,7 +10,9 @@ setup(
     version="0.1.0",
     description="Adversarial shared-private and Transformer multi-task learning for text "
     "classification, as a fairseq plugin",
-    packages=find_packages(include=["fairseq_mtl", "fairseq_mtl.*"]),
+    # the library and its fairseq plugin (python -m fairseq_mtl_plugin prints the --user-dir)
+    packages=find_packages(include=["fairseq_mtl", "fairseq_mtl.*", "fairseq_mtl_plugin",
+                                    "fairseq_mtl_plugin.*"]),
     python_requires=">=3.10",
     # torch and fairseq are deliberately not listed: see scripts/setup_env.sh.
     install_requires=[

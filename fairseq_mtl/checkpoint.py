@@ -1,7 +1,7 @@
 """Loading a trained fairseq-mtl checkpoint outside ``fairseq-train`` (evaluation, analyses).
 
-Loading goes through fairseq's own ``load_model_ensemble_and_task`` and therefore through
-torch's safe (weights-only) unpickler with the allow-list of :mod:`fairseq_mtl.compat`.
+Loading goes through fairseq's own ``load_checkpoint_to_cpu`` and therefore through torch's
+safe (weights-only) unpickler with the allow-list of :mod:`fairseq_mtl_plugin.patches`.
 """
 from __future__ import annotations
 
@@ -9,19 +9,32 @@ import os
 import pickle
 import re
 import zipfile
+import importlib
+import importlib.util
 from argparse import Namespace
 from typing import Optional
 
-from fairseq_mtl.paths import PROJECT_ROOT
+PLUGIN = "fairseq_mtl_plugin"
 
-DEFAULT_USER_DIR = os.path.join(PROJECT_ROOT, "user_dir")
+
+def plugin_dir() -> str:
+    """The installed plugin's directory, for ``fairseq-train --user-dir`` (not imported here)."""
+    spec = importlib.util.find_spec(PLUGIN)
+    if spec is None:
+        raise ImportError(f"{PLUGIN} is not installed (scripts/setup_env.sh installs it)")
+    return list(spec.submodule_search_locations)[0]
 
 
 def import_plugin(user_dir: Optional[str] = None) -> str:
-    """Register the fairseq-mtl tasks/models/criterions (idempotent); returns the user dir."""
+    """Register the fairseq-mtl task, models and criterion with fairseq (idempotent): the
+    installed plugin package, found by its name from any directory, or the ``--user-dir``
+    given (a checkout's ``user_dir``, or a plugin of the user's). Returns the directory that
+    fairseq records as the checkpoint's ``user_dir``."""
+    if user_dir is None:
+        return importlib.import_module(PLUGIN).PLUGIN_DIR
     from fairseq import utils
 
-    user_dir = os.path.abspath(user_dir or DEFAULT_USER_DIR)
+    user_dir = os.path.abspath(user_dir)
     if not os.path.isdir(user_dir):
         raise FileNotFoundError(f"fairseq-mtl user dir not found: {user_dir} (pass --user-dir)")
     utils.import_user_module(Namespace(user_dir=user_dir))
@@ -78,7 +91,7 @@ def read_checkpoint_state(path: str, overrides: Optional[dict] = None) -> dict:
     try:
         state = checkpoint_utils.load_checkpoint_to_cpu(path, arg_overrides=overrides)
     except CheckpointLoadError:
-        raise  # the plugin's loader said it already (fairseq_mtl.compat)
+        raise  # the plugin's loader said it already (fairseq_mtl_plugin.patches)
     except LOAD_ERRORS as e:
         # a truncated/corrupted file, or torch's safe loader refusing a class that is not on
         # the allow-list (a pickle that would run code, say)

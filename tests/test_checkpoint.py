@@ -37,7 +37,7 @@ def test_resume_reproduces_uninterrupted_training(data_bin, tmp_path, arch, stop
 
 
 def test_checkpoints_need_nothing_outside_the_allowlist(data_bin, tmp_path):
-    from fairseq_mtl.compat import checkpoint_allowlist
+    from fairseq_mtl_plugin.patches import checkpoint_allowlist
 
     run_cli(train_args(data_bin, tmp_path, "asp_lstm", "--max-update", "3",
                        "--best-checkpoint-metric", "loss", "--no-maximize-best-checkpoint-metric"

@@ -3,7 +3,7 @@ import types
 
 import pytest
 
-from fairseq_mtl import compat
+from fairseq_mtl_plugin import patches as compat
 
 pytestmark = pytest.mark.fast
 

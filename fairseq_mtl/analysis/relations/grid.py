@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence
 
+from fairseq_mtl.checkpoint import plugin_dir
 from fairseq_mtl.paths import PROJECT_ROOT
 
 #: fairseq-train arguments of each profile (only what differs from the model/task defaults)
@@ -88,7 +89,7 @@ def train_command(spec: RunSpec, data: str, run_dir: str, profile: Dict, seed: i
     interval = max(1, profile["updates"] // profile["points"])
     metric = f"{spec.main}/acc"
     return [
-        fairseq_bin("fairseq-train"), data, "--user-dir", os.path.join(PROJECT_ROOT, "user_dir"),
+        fairseq_bin("fairseq-train"), data, "--user-dir", plugin_dir(),
         "--task", "multitask_classification", "--criterion", "multitask_adversarial",
         "--tasks", ",".join(spec.tasks), "--sampler", "uniform", "--seed", str(seed),
         *[str(a) for a in profile["args"]],

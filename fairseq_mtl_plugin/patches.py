@@ -1,4 +1,4 @@
-"""What fairseq-mtl needs from its environment, checked once at plugin import.
+"""What fairseq-mtl needs from fairseq 0.12 and its environment, installed once at plugin import.
 
 * ``check_fairseq``: fairseq 0.12.x must be importable; otherwise one line says what to install.
 * ``install_checkpoint_allowlist``: torch >= 2.6 loads checkpoints with ``weights_only=True``
@@ -45,7 +45,7 @@ import os
 import shutil
 import sys
 
-logger = logging.getLogger("fairseq_mtl.compat")
+logger = logging.getLogger("fairseq_mtl_plugin.patches")
 
 INSTALL_HINT = (
     "fairseq-mtl needs fairseq 0.12.x: pip install --no-deps ve-fairseq==0.12.3 "

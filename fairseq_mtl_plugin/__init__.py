@@ -1,0 +1,33 @@
+"""The fairseq plugin of fairseq-mtl: the only place that registers anything with fairseq, and
+the home of the few patches fairseq 0.12 needs (``patches.py``).
+
+Loading it is one step, from any directory once the project is installed:
+
+* ``fairseq-train DATA --user-dir "$(python -m fairseq_mtl_plugin)" ...`` (in the checkout,
+  ``--user-dir user_dir`` does the same);
+* in Python, ``import fairseq_mtl_plugin`` (``fairseq_mtl.checkpoint.load_checkpoint`` does it
+  for the prediction API and the ``fairseq-mtl-*`` tools).
+
+fairseq's ``--user-dir`` loader auto-imports ``models/`` and ``tasks/`` but not
+``criterions/``, so every registered module is imported explicitly below.
+"""
+import os
+
+from fairseq_mtl_plugin.patches import (check_fairseq, install_atomic_checkpoint_copy,
+                                        install_bf16_without_xla, install_checkpoint_allowlist,
+                                        install_ddp_for_one_task_batches,
+                                        install_one_line_checkpoint_errors,
+                                        install_peer_broadcast)
+
+check_fairseq()
+install_checkpoint_allowlist()
+install_atomic_checkpoint_copy()
+install_bf16_without_xla()
+install_ddp_for_one_task_batches()
+install_peer_broadcast()
+install_one_line_checkpoint_errors()
+
+from . import criterions, models, optim, tasks  # noqa: E402,F401
+
+#: the directory to give fairseq as ``--user-dir``
+PLUGIN_DIR = os.path.dirname(os.path.abspath(__file__))
