@@ -11,12 +11,11 @@ hardware, wall time, commit and command. The difference of the means is set agai
 spread: with 3 seeds a difference inside it is not evidence of a change.
 """
 import argparse
-import os
 import statistics
 
 from fairseq_mtl.analysis.fdu_table import (FAMILIES, NAMES, PAPER_TASKS, command_template,
                                             fmt, load_runs)
-from fairseq_mtl.analysis.markdown import with_preamble
+from fairseq_mtl.analysis.markdown import write_table
 
 
 def _task_scores(runs, key, task):
@@ -90,11 +89,7 @@ def main(argv=None):
                           f"{args.after_label}"
     text = build(before, after, args.arch, args.family,
                  (args.before_label, args.after_label), title)
-    text = with_preamble(text, args.preamble)
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    with open(args.out, "w") as f:
-        f.write(text)
-    print(text)
+    write_table(text, args.out, args.preamble)
 
 
 if __name__ == "__main__":

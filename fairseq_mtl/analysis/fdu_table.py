@@ -14,7 +14,7 @@ import re
 import statistics
 from collections import defaultdict
 
-from fairseq_mtl.analysis.markdown import with_preamble
+from fairseq_mtl.analysis.markdown import write_table
 
 # Liu, Qiu & Huang (ACL 2017), Table 2: test error rates (%). Task order = the paper's rows.
 PAPER_TASKS = ["books", "electronics", "dvd", "kitchen_housewares", "apparel", "camera_photo",
@@ -178,11 +178,7 @@ def main(argv=None):
         "transformer": "FDU-MTL, Transformer schemes (thesis Table 4.2): test accuracy %",
     }[args.family]
     text = build_table(runs, title, args.family)
-    text = with_preamble(text, args.preamble)
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    with open(args.out, "w") as f:
-        f.write(text)
-    print(text)
+    write_table(text, args.out, args.preamble)
 
 
 if __name__ == "__main__":

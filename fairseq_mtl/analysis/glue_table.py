@@ -16,7 +16,7 @@ from collections import defaultdict
 from typing import Dict, List, Sequence
 
 from fairseq_mtl.analysis.fdu_table import command_template
-from fairseq_mtl.analysis.markdown import with_preamble
+from fairseq_mtl.analysis.markdown import write_table
 from fairseq_mtl.metrics import metric_of_row
 
 NAMES = {"st_lstm": "LSTM single", "fs_lstm": "FS-MTL", "sp_lstm": "SP-MTL",
@@ -117,10 +117,7 @@ def main(argv=None):
                         help="comma-separated tasks that get a row even when no run has them")
     args = parser.parse_args(argv)
     expected = [t for t in args.expect_tasks.split(",") if t]
-    text = with_preamble(build(load(args.runs), args.title, expected), args.preamble)
-    with open(args.out, "w") as f:
-        f.write(text)
-    print(text)
+    write_table(build(load(args.runs), args.title, expected), args.out, args.preamble)
 
 
 if __name__ == "__main__":

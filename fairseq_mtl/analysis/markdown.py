@@ -1,4 +1,5 @@
 """Small helpers shared by the commands that write the markdown tables of ``thesis_results/``."""
+import os
 from typing import Optional
 
 
@@ -12,3 +13,13 @@ def with_preamble(text: str, preamble_path: Optional[str]) -> str:
         preamble = f.read().strip()
     head, _, rest = text.partition("\n\n")
     return head + "\n\n" + preamble + "\n\n" + rest
+
+
+def write_table(text: str, path: str, preamble_path: Optional[str] = None) -> str:
+    """Put the preamble under the title, write ``path`` (making its directory) and print it."""
+    text = with_preamble(text, preamble_path)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+    print(text)
+    return text

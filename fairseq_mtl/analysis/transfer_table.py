@@ -23,7 +23,7 @@ from typing import Dict, List
 import re
 
 from fairseq_mtl.analysis.fdu_table import PAPER_TASKS, command_template
-from fairseq_mtl.analysis.markdown import with_preamble
+from fairseq_mtl.analysis.markdown import write_table
 
 # Liu, Qiu & Huang (ACL 2017), Table 3: test error rates (%), rows in PAPER_TASKS order.
 PAPER_TRANSFER = {
@@ -298,11 +298,8 @@ def main(argv=None):
                         "seen; it covers the targets that all of them cover)")
     args = parser.parse_args(argv)
     by_run, records = load_transfer(args.runs)
-    table = with_preamble(build_table(by_run, records, load_single(args.single), args.title,
-                                      args.spread_seeds), args.preamble)
-    with open(args.out, "w") as f:
-        f.write(table)
-    print(table)
+    write_table(build_table(by_run, records, load_single(args.single), args.title,
+                            args.spread_seeds), args.out, args.preamble)
 
 
 if __name__ == "__main__":

@@ -118,6 +118,14 @@ class MtlModel(BaseFairseqModel):
         return None
 
 
+def adversarial_defaults(args) -> None:
+    """What makes an arch ASP-MTL (paper Sec. 5.3): lambda = 0.05 and gamma = 0.01, unless
+    given. gamma is an option of the criterion, which leaves it unset (None) for the arch."""
+    args.adversarial_weight = getattr(args, "adversarial_weight", 0.05)
+    if getattr(args, "orthogonality_weight", None) is None:
+        args.orthogonality_weight = 0.01
+
+
 def upgrade_config(cfg, dataclass_type):
     """Add the options a checkpoint written before they existed lacks, with their defaults (and
     carry the renamed ``pretrained_embeddings`` over), so that old checkpoints still load."""

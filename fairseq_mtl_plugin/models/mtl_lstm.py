@@ -25,7 +25,7 @@ from fairseq.models import register_model, register_model_architecture
 from fairseq_mtl.modules.lstm_encoder import build_lstm_encoder
 from fairseq_mtl.sharing import SCHEMES, offered_with
 
-from .mtl_base import MtlModel, MtlModelConfig
+from .mtl_base import MtlModel, MtlModelConfig, adversarial_defaults
 
 
 @dataclass
@@ -76,9 +76,5 @@ def sp_lstm(args):
 
 @register_model_architecture("mtl_lstm", "asp_lstm")
 def asp_lstm(args):
-    # paper Sec. 5.3: lambda = 0.05, gamma = 0.01
-    args.adversarial_weight = getattr(args, "adversarial_weight", 0.05)
-    # gamma is an option of the criterion, which leaves it unset (None) for the arch to fill
-    if getattr(args, "orthogonality_weight", None) is None:
-        args.orthogonality_weight = 0.01
+    adversarial_defaults(args)
     sp_lstm(args)

@@ -32,7 +32,7 @@ from fairseq_mtl.modules.transformer_encoder import TransformerSentenceEncoder, 
 from fairseq_mtl.sharing import SCHEMES, offered_with
 from fairseq_mtl.sharing.stack_base import StackScheme
 
-from .mtl_base import MtlModel, MtlModelConfig
+from .mtl_base import MtlModel, MtlModelConfig, adversarial_defaults
 
 
 @dataclass
@@ -143,9 +143,5 @@ def sp_transformer(args):
 
 @register_model_architecture("mtl_transformer", "asp_transformer")
 def asp_transformer(args):
-    # paper Sec. 5.3: lambda = 0.05, gamma = 0.01
-    args.adversarial_weight = getattr(args, "adversarial_weight", 0.05)
-    # gamma is an option of the criterion, which leaves it unset (None) for the arch to fill
-    if getattr(args, "orthogonality_weight", None) is None:
-        args.orthogonality_weight = 0.01
+    adversarial_defaults(args)
     sp_transformer(args)
