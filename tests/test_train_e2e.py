@@ -119,3 +119,40 @@ def test_transformer_truncates_to_its_positions_and_says_so(data_bin, tmp_path):
     proc = run_cli(train_args(data_bin, tmp_path / "b", "stack_cls_transformer", "--max-update",
                               "1", "--max-positions", "8", "--truncate-length", "9"), check=False)
     assert proc.returncode != 0 and "reads at most 7 words" in proc.stderr
+
+
+def test_the_headline_command_trains_as_written(data_bin, tmp_path):
+    """`fairseq-train DATA --user-dir user_dir --arch asp_transformer` (+ --max-update, --cpu):
+    the arch fills what fairseq's translation defaults get wrong, and says so."""
+    import subprocess
+
+    from conftest import BIN, USER_DIR
+
+    cmd = [os.path.join(BIN, "fairseq-train"), data_bin, "--user-dir", USER_DIR,
+           "--arch", "asp_transformer", "--max-update", "3", "--cpu"]
+    proc = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, log[-3000:]
+    assert ("--arch asp_transformer: fairseq's defaults are for translation; using --task "
+            "multitask_classification --criterion multitask_adversarial --optimizer adam "
+            "--lr 0.001 --lr-scheduler inverse_sqrt --warmup-updates 200 --batch-size 50 "
+            "--best-checkpoint-metric avg_acc --maximize-best-checkpoint-metric") in log
+    import torch
+
+    cfg = torch.load(tmp_path / "checkpoints" / "checkpoint_best.pt", weights_only=False)["cfg"]
+    assert cfg["criterion"]["orthogonality_weight"] == 0.01
+    assert cfg["model"]["adversarial_weight"] == 0.05
+    # a task that cannot work with these models: one line, at once
+    proc = subprocess.run(cmd + ["--task", "sentence_prediction"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode != 0
+    assert proc.stderr.strip().splitlines()[-1] == (
+        "fairseq-train: error: --arch asp_transformer needs --task multitask_classification "
+        "(got --task sentence_prediction)")
+    # what the user gives wins
+    proc = subprocess.run(cmd[:4] + ["--arch", "fs_lstm", "--lr", "0.01", "--batch-size", "4",
+                                      "--max-update", "2", "--cpu", "--save-dir", "b"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "using --task multitask_classification --criterion multitask_adversarial " \
+           "--optimizer adam --best-checkpoint-metric avg_acc" in proc.stdout + proc.stderr

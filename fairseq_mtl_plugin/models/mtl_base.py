@@ -3,7 +3,11 @@ embeddings, task heads and task discriminator (lambda; gamma of the orthogonalit
 criterion's), and the construction of a sharing scheme from an encoder factory. ``mtl_lstm`` and ``mtl_transformer`` add their encoder's options
 and ``encoder_factory``."""
 
+import argparse
+import json
 import logging
+import os
+import sys
 from dataclasses import MISSING, dataclass, field, fields
 
 from fairseq.dataclass import ChoiceEnum, FairseqDataclass
@@ -116,6 +120,69 @@ class MtlModel(BaseFairseqModel):
 
     def max_positions(self):
         return None
+
+
+#: what fairseq-train sets when nothing is given: values for translation, wrong for this task
+FAIRSEQ_DEFAULTS = {"task": "translation", "criterion": "cross_entropy", "lr": [0.25],
+                    "best_checkpoint_metric": "loss", "lr_scheduler": "fixed"}
+TASK, CRITERION = "multitask_classification", "multitask_adversarial"
+
+
+def training_defaults(args, lr: float, batch_size: int, warmup_updates: int = 0) -> None:
+    """Make ``fairseq-train DATA --user-dir user_dir --arch ARCH`` train well by itself.
+
+    fairseq's own defaults are a translation task, a token cross-entropy criterion, no
+    optimizer, lr 0.25 and selection on the dev loss. Where an option still has that default
+    (the user did not give it), the arch fills what this project's profiles use: the task and
+    criterion, Adam at the family's ``lr`` (with an inverse-sqrt schedule after
+    ``warmup_updates`` for Transformers), ``batch_size`` sentences and selection on the dev
+    average (``avg_score`` when a task's metric is not accuracy). What was filled is logged in
+    one line; a task or criterion that cannot work with these models stops the run at once,
+    saying what to give instead. Arch functions run before fairseq sets up the task, so this is
+    the place to do it. (fairseq also runs arch functions on the model's own config, which
+    holds no training options: nothing to do there.)"""
+    if not isinstance(args, argparse.Namespace):
+        return
+    filled = []
+
+    def fill(name, value, shown=None):
+        setattr(args, name, value)
+        filled.append(f"--{name.replace('_', '-')} {shown if shown is not None else value}")
+
+    for name, wanted in (("task", TASK), ("criterion", CRITERION)):
+        given = getattr(args, name, None)
+        if given == FAIRSEQ_DEFAULTS[name]:
+            fill(name, wanted)
+        elif given != wanted:
+            sys.exit(f"fairseq-train: error: --arch {args.arch} needs --{name} {wanted} "
+                     f"(got --{name} {given})")
+    if getattr(args, "optimizer", None) is None:
+        fill("optimizer", "adam")
+    if getattr(args, "lr", None) == FAIRSEQ_DEFAULTS["lr"]:
+        fill("lr", [lr], lr)
+        if warmup_updates and getattr(args, "lr_scheduler", None) == "fixed":
+            fill("lr_scheduler", "inverse_sqrt")
+            fill("warmup_updates", warmup_updates)
+    if getattr(args, "batch_size", None) is None and getattr(args, "max_tokens", None) is None:
+        fill("batch_size", batch_size)
+    if getattr(args, "best_checkpoint_metric", None) == FAIRSEQ_DEFAULTS["best_checkpoint_metric"]:
+        fill("best_checkpoint_metric", _selection_metric(getattr(args, "data", "")))
+        args.maximize_best_checkpoint_metric = True
+        filled.append("--maximize-best-checkpoint-metric")
+    if filled:
+        logger.info(f"--arch {args.arch}: fairseq's defaults are for translation; using "
+                    f"{' '.join(filled)} (give any of them to override)")
+
+
+def _selection_metric(data: str) -> str:
+    """avg_score when a prepared task's metric is not accuracy (GLUE), else avg_acc."""
+    path = os.path.join(data or "", "manifest.json")
+    if os.path.isfile(path):
+        with open(path) as f:
+            tasks = json.load(f).get("tasks", [])
+        if any(t.get("metric", "accuracy") != "accuracy" for t in tasks):
+            return "avg_score"
+    return "avg_acc"
 
 
 def adversarial_defaults(args) -> None:

@@ -21,7 +21,7 @@ from fairseq.models import register_model, register_model_architecture
 from fairseq_mtl.modules.baseline_encoders import BagOfWordsEncoder, CNNSentenceEncoder
 from fairseq_mtl.sharing import SCHEMES, offered_with
 
-from .mtl_base import MtlModel, MtlModelConfig
+from .mtl_base import MtlModel, MtlModelConfig, training_defaults
 
 
 @dataclass
@@ -51,6 +51,7 @@ class MtlBaselineModel(MtlModel):
 def mt_cnn(args):
     args.sharing = getattr(args, "sharing", "se")
     args.encoder = getattr(args, "encoder", "cnn")
+    training_defaults(args, lr=0.003, batch_size=16)  # the cpu profile's, as the LSTMs
 
 
 @register_model_architecture("mtl_baseline", "mt_dnn")
@@ -60,3 +61,4 @@ def mt_dnn(args):
     # Liu et al. 2015: a task-specific tanh layer of 128 units before each output
     args.head_hidden_dim = getattr(args, "head_hidden_dim", 128)
     args.head_activation = getattr(args, "head_activation", "tanh")
+    training_defaults(args, lr=0.003, batch_size=16)

@@ -25,7 +25,7 @@ from fairseq.models import register_model, register_model_architecture
 from fairseq_mtl.modules.lstm_encoder import build_lstm_encoder
 from fairseq_mtl.sharing import SCHEMES, offered_with
 
-from .mtl_base import MtlModel, MtlModelConfig, adversarial_defaults
+from .mtl_base import MtlModel, MtlModelConfig, adversarial_defaults, training_defaults
 
 
 @dataclass
@@ -45,11 +45,17 @@ class MtlLstmModel(MtlModel):
 
 
 # The dataclass holds every default (register_model registers the "mtl_lstm" arch); each
-# named arch sets only what differs.
+# named arch sets only what differs, and what fairseq-train needs (the cpu profile's Adam
+# 0.003, batch 16: recipes/fdu_mtl/profiles/cpu.sh).
+def _lstm(args, sharing):
+    args.sharing = getattr(args, "sharing", sharing)
+    training_defaults(args, lr=0.003, batch_size=16)
+
+
 @register_model_architecture("mtl_lstm", "st_lstm")
 def st_lstm(args):
-    args.sharing = getattr(args, "sharing", "single")
     args.encoder = getattr(args, "encoder", "lstm")
+    _lstm(args, "single")
 
 
 @register_model_architecture("mtl_lstm", "st_bilstm")
@@ -66,12 +72,12 @@ def st_slstm(args):
 
 @register_model_architecture("mtl_lstm", "fs_lstm")
 def fs_lstm(args):
-    args.sharing = getattr(args, "sharing", "fs")
+    _lstm(args, "fs")
 
 
 @register_model_architecture("mtl_lstm", "sp_lstm")
 def sp_lstm(args):
-    args.sharing = getattr(args, "sharing", "sp")
+    _lstm(args, "sp")
 
 
 @register_model_architecture("mtl_lstm", "asp_lstm")

@@ -27,7 +27,7 @@ from fairseq_mtl.modules.embedding import WordEmbedding
 from fairseq_mtl.modules.lstm_encoder import build_lstm_encoder
 from fairseq_mtl.transfer import check_dictionary, load_shared_encoder
 
-from .mtl_base import MtlModel, MtlModelConfig
+from .mtl_base import MtlModel, MtlModelConfig, training_defaults
 
 
 @dataclass
@@ -88,8 +88,10 @@ class MtlTransferModel(MtlModel):
 @register_model_architecture("mtl_transfer", "transfer_sc")
 def transfer_sc(args):
     args.channels = getattr(args, "channels", "sc")
+    training_defaults(args, lr=0.003, batch_size=16)  # the cpu profile's (transfer.sh)
 
 
 @register_model_architecture("mtl_transfer", "transfer_bc")
 def transfer_bc(args):
     args.channels = getattr(args, "channels", "bc")
+    training_defaults(args, lr=0.003, batch_size=16)

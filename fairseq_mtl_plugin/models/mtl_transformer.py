@@ -32,7 +32,7 @@ from fairseq_mtl.modules.transformer_encoder import TransformerSentenceEncoder, 
 from fairseq_mtl.sharing import SCHEMES, offered_with
 from fairseq_mtl.sharing.stack_base import StackScheme
 
-from .mtl_base import MtlModel, MtlModelConfig, adversarial_defaults
+from .mtl_base import MtlModel, MtlModelConfig, adversarial_defaults, training_defaults
 
 
 @dataclass
@@ -101,9 +101,11 @@ class MtlTransformerModel(MtlModel):
 
 
 # The dataclass holds every default (register_model registers the "mtl_transformer" arch);
-# each named arch chooses its sharing scheme.
+# each named arch chooses its sharing scheme, and what fairseq-train needs (the tf_cpu
+# profile's Adam 1e-3 after 200 warm-up updates, batch 50: recipes/fdu_mtl/profiles/tf_cpu.sh).
 def _sharing(args, scheme):
     args.sharing = getattr(args, "sharing", scheme)
+    training_defaults(args, lr=0.001, batch_size=50, warmup_updates=200)
 
 
 @register_model_architecture("mtl_transformer", "st_transformer")
