@@ -22,6 +22,6 @@ for spec in "cpu fs_lstm lstm" "tf_cpu layerwise_implicit_transformer transforme
     --title "$ARCH, profile $PROFILE" --out "$PART" > /dev/null
 done
 { cat "$ROOT/thesis_results/notes/remainder_rerun.md"; echo
-  for PART in "${PARTS[@]}"; do sed 's/^# /## /' "$PART"; echo; done; } > "$OUT"
+  for PART in "${PARTS[@]}"; do sed '1s/^# /## /' "$PART"; echo; done; } > "$OUT"
 rm -f "${PARTS[@]}"
 echo "wrote $OUT"
