@@ -226,7 +226,6 @@ class MultiTaskDataset(FairseqDataset):
         if kept < len(indices):
             # batch_by_size cuts `indices` into consecutive runs: what it dropped is the tail
             batches.append(np.asarray(indices[kept:], dtype=np.int64))
-        check_partition(batches, indices, self.task_names[task_id])
         if rng is not None:
             # bucketing sorted the batches by length: shuffle them, or every epoch would run
             # from the shortest to the longest sentences

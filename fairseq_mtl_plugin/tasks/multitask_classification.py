@@ -240,9 +240,9 @@ class MultitaskClassificationTask(FairseqTask):
                       required_batch_size_multiple: int, seed: int, training: bool):
         """The epoch's ordered list of one-task batches; deterministic in (seed, epoch).
 
-        Every labeled example is in exactly one of the tasks' batches (checked); evaluation and
-        the samplers that use every batch once (round-robin) therefore see every example exactly
-        once per epoch, which is checked too.
+        Every labeled example is in exactly one of the tasks' batches (checked, in one place
+        for all tasks); evaluation and the samplers that use every batch once (round-robin)
+        therefore see every example exactly once per epoch, which is checked too.
         """
         per_task = []
         for k, name in enumerate(self.task_names):
@@ -254,15 +254,16 @@ class MultitaskClassificationTask(FairseqTask):
                 k, rng, max_tokens, max_sentences, required_batch_size_multiple,
                 bucketed=not self.cfg.random_batches,
             ))
+        labeled = np.arange(dataset.offsets[len(self.task_names)])
+        flat = [b for batches in per_task for b in batches]
+        check_partition(flat, labeled, f"epoch {epoch}, the tasks' batches")
         if not training:
-            ordered = [b for batches in per_task for b in batches]
-        else:
-            rng = np.random.RandomState(component_seed(seed, f"order/epoch{epoch}"))
-            ordered = self.sampler.order(per_task, rng)
-        if not training or self.sampler.uses_every_batch_once:
-            labeled = np.arange(dataset.offsets[len(self.task_names)])
-            check_partition(ordered, labeled, f"epoch {epoch}, all tasks")
-        if training and dataset.unlabeled is not None:
+            return flat
+        rng = np.random.RandomState(component_seed(seed, f"order/epoch{epoch}"))
+        ordered = self.sampler.order(per_task, rng)
+        if self.sampler.uses_every_batch_once:
+            check_partition(ordered, labeled, f"epoch {epoch}, the {self.sampler.name} order")
+        if dataset.unlabeled is not None:
             ordered = attach_unlabeled(dataset, ordered, rng)
         return ordered
 
