@@ -39,7 +39,8 @@ import torch
 
 from fairseq_mtl.data.batching import pad_tokens
 from fairseq_mtl.data.text import decode_line
-from fairseq_mtl.data.tokenizers import raw_text_tokenizer
+from fairseq_mtl.data.dataset import keep_end
+from fairseq_mtl.data.tokenizers import raw_text_layout, raw_text_tokenizer
 
 CHUNK = 4096  # lines read, sorted by length and predicted together
 
@@ -92,9 +93,8 @@ class MultiTaskClassifier:
         self.task = task
         self.device = torch.device(device)
         self.dictionary = task.source_dictionary
-        self._tokenize = raw_text_tokenizer(task.manifest.preparation,
-                                            getattr(task, "spm_proto", None))
-        self.separator = task.manifest.preparation.get("pair_separator", "<sep>")
+        self._tokenize = raw_text_tokenizer(task.manifest.preparation, task.tokenizer_files)
+        self.layout = raw_text_layout(task.manifest.preparation)
         self._entries = {e.name: e for e in task.task_entries}
 
     @classmethod
@@ -135,24 +135,21 @@ class MultiTaskClassifier:
         return self._tokenize(text)
 
     def encode(self, text) -> Tuple[List[int], bool]:
-        """Token ids of a raw text (or of a sentence pair, given as a tuple of two texts: the
-        pair becomes ``A <sep> B`` as in preparation), and whether it was cut to
-        :attr:`max_words`. An empty text (or pair half) gives no ids."""
+        """Token ids of a raw text (or of a sentence pair, given as a tuple of two texts),
+        laid out as in preparation (``A <sep> B``; for a pretrained model ``A [SEP] B [SEP]``,
+        cut as preparation cut), and whether it was cut. An empty text (or pair half) gives no
+        ids."""
         unk = self.dictionary.unk()
-        if isinstance(text, (tuple, list)):
-            parts = [self._tokenize(t) for t in text]
-            if not all(parts):
-                return [], False
-            tokens = parts[0]
-            for part in parts[1:]:
-                tokens = tokens + [self.separator] + part
-        else:
-            tokens = self._tokenize(text)
+        texts = list(text) if isinstance(text, (tuple, list)) else [text]
+        parts = [self._tokenize(t) for t in texts]
+        if not all(parts):
+            return [], False
+        tokens, cut = self.layout(parts)
         ids = [self.dictionary.indices.get(t, unk) for t in tokens]
         limit = self.max_words
         if limit is not None and len(ids) > limit:
-            return ids[:limit], True
-        return ids, False
+            return keep_end(ids, limit, len(self.layout.end)), True
+        return ids, cut
 
     # --- prediction ---------------------------------------------------------------------------
     def predict(self, task: str, texts: Sequence[str], batch_size: int = 64,

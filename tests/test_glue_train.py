@@ -80,7 +80,7 @@ def test_prediction_on_raw_pairs_with_sentencepiece_matches_evaluation(tmp_path)
     correct = {r["task"]: r["correct"] for r in json.load(open(tmp_path / "dev.json"))["tasks"]}
 
     state = torch.load(ckpt)
-    assert isinstance(state["task_state"]["spm_model_proto"], bytes)
+    assert isinstance(state["task_state"]["tokenizer_files"]["spm.model"], bytes)
     state["cfg"]["task"]["data"] = str(tmp_path / "gone")
     torch.save(state, tmp_path / "alone.pt")
     m = MultiTaskClassifier.from_checkpoint(str(tmp_path / "alone.pt"), device="cpu")

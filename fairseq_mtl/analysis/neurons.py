@@ -54,7 +54,7 @@ class NeuronProbe:
                              f"and patterns need a one-direction LSTM (lstm, slstm)")
         self.scheme = scheme
         self.private = getattr(scheme, "private_encoders", None)
-        self.tokenize = raw_text_tokenizer(task.manifest.preparation)
+        self.tokenize = raw_text_tokenizer(task.manifest.preparation, task.tokenizer_files)
 
     @classmethod
     def load(cls, spec: str, data: Optional[str] = None) -> "NeuronProbe":

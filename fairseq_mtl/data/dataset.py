@@ -19,12 +19,24 @@ from fairseq_mtl.data.batching import pad_tokens
 logger = logging.getLogger(__name__)
 
 
-class TaskDataset(torch.utils.data.Dataset):
-    """One task's split: ``tokens[i]`` (1-D LongTensor) and ``labels[i]`` (or None)."""
+def keep_end(tokens, limit: int, end: int):
+    """The first ``limit`` tokens, except that the last ``end`` tokens (a pretrained layout's
+    closing [SEP] or </s>) stay the last ones."""
+    if not end:
+        return tokens[:limit]
+    return tokens[: limit - end] + tokens[-end:] if isinstance(tokens, list) else \
+        torch.cat([tokens[: limit - end], tokens[-end:]])
 
-    def __init__(self, tokens, labels: Optional[np.ndarray], truncate: Optional[int] = None):
+
+class TaskDataset(torch.utils.data.Dataset):
+    """One task's split: ``tokens[i]`` (1-D LongTensor) and ``labels[i]`` (or None). ``end``:
+    how many closing tokens a cut sentence keeps (see :func:`keep_end`)."""
+
+    def __init__(self, tokens, labels: Optional[np.ndarray], truncate: Optional[int] = None,
+                 end: int = 0):
         self.tokens = tokens
         self.labels = labels
+        self.end = end
         self.full_sizes = np.asarray(tokens.sizes, dtype=np.int64)
         if labels is not None and len(labels) != len(self.full_sizes):
             raise ValueError(f"{len(self.full_sizes)} sentences but {len(labels)} labels")
@@ -43,8 +55,8 @@ class TaskDataset(torch.utils.data.Dataset):
 
     def __getitem__(self, i: int):
         tokens = self.tokens[i].long()
-        if self.truncate:
-            tokens = tokens[: self.truncate]
+        if self.truncate and len(tokens) > self.truncate:
+            tokens = keep_end(tokens, self.truncate, self.end)
         # an int class id, or a float score (regression labels are stored as float32)
         label = None if self.labels is None else self.labels[i].item()
         return tokens, label

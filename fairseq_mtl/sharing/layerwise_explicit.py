@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from fairseq_mtl.sharing import register_scheme
-from fairseq_mtl.sharing.stack_base import StackScheme, task_vector_init_
+from fairseq_mtl.sharing.stack_base import StackScheme
 
 
 @register_scheme("layerwise_explicit")
@@ -21,7 +21,7 @@ class LayerwiseExplicit(StackScheme):
 
     def build_prefix(self):
         self.task_tokens = nn.Parameter(
-            task_vector_init_(torch.empty(len(self.task_names), self.dim))
+            self.init_prefix_(torch.empty(len(self.task_names), self.dim))
         )  # T x d
 
     def prefix(self, batch_size, task_id):

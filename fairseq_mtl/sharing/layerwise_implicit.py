@@ -6,7 +6,7 @@ through the shared weights: row t of the table gets gradient from task t's batch
 from torch import nn
 
 from fairseq_mtl.sharing import register_scheme
-from fairseq_mtl.sharing.stack_base import StackScheme, task_vector_init_
+from fairseq_mtl.sharing.stack_base import StackScheme
 
 
 @register_scheme("layerwise_implicit")
@@ -17,7 +17,7 @@ class LayerwiseImplicit(StackScheme):
 
     def build_prefix(self):
         self.task_embed = nn.Embedding(len(self.task_names), self.dim)  # T x d
-        task_vector_init_(self.task_embed.weight)
+        self.init_prefix_(self.task_embed.weight)
 
     def prefix(self, batch_size, task_id):
         token = self.task_embed.weight[task_id]  # d: only row task_id enters the graph

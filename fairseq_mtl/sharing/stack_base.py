@@ -2,6 +2,12 @@
 shared word embeddings, with scheme-specific vectors put before the words (nothing, a CLS vector,
 a task-id vector, all task vectors) and a scheme-specific way to read the top states.
 
+On a pretrained encoder (BERT, RoBERTa: fairseq_mtl/pretrained/) the prefix takes [CLS]'s place:
+every prefix vector starts as [CLS]'s input vector and sits at [CLS]'s position, the words keep
+the positions they had in pretraining (so L-E's T task tokens cost no positions), and S-P, which
+has no prefix from scratch, gets a CLS vector too (not read; pooling is over the words), because
+a pretrained encoder has never seen a sequence without [CLS].
+
 A subclass defines ``prefix_length``, ``prefix(batch_size, task_id)`` and ``read(...)``.
 
 Shared and task-specific vectors, for the adversarial and orthogonality terms (a choice of ours;
@@ -18,6 +24,7 @@ from typing import Optional
 
 import torch
 
+from fairseq_mtl.modules.embedding import segment_ids
 from fairseq_mtl.modules.init import seeded
 from fairseq_mtl.modules.transformer_encoder import masked_mean
 from fairseq_mtl.sharing.base import SharingScheme
@@ -42,16 +49,32 @@ class StackScheme(SharingScheme):
                              f"{type(encoder).__name__}")
         self.stack = encoder.stack  # the wrapper's pooling is not used: read() decides
         self.dim = self.stack.dim
+        # a pretrained encoder's [CLS] input vector: where CLS and task vectors start from
+        self._prefix_init = getattr(self.embed, "prefix_vector", lambda: None)()
         with seeded(self.seed, "shared/prefix"):
             self.build_prefix()
         self.segment = None
-        if self.sep_index is not None:
+        if self.sep_index is not None and self._prefix_init is None:
             with seeded(self.seed, "shared/segment"):
                 self.segment = torch.nn.Embedding(2, self.embed.embedding_dim)
                 task_vector_init_(self.segment.weight)
 
     def build_prefix(self) -> None:
         pass
+
+    @property
+    def pretrained(self) -> bool:
+        """Whether the stack is a pretrained encoder (its embedding gives a [CLS] vector)."""
+        return self._prefix_init is not None
+
+    def init_prefix_(self, weight: torch.Tensor) -> torch.Tensor:
+        """Fill CLS / task vectors (rows of ``weight``): a pretrained encoder's [CLS] vector in
+        every row (the task tokens then differ only through training; their heads differ from
+        the start), else N(0, 0.02) like the learned positions."""
+        if self._prefix_init is None:
+            return task_vector_init_(weight)
+        with torch.no_grad():
+            return weight.copy_(self._prefix_init.to(weight.dtype).expand_as(weight))
 
     def feature_dim(self):
         return self.dim
@@ -88,12 +111,6 @@ class StackScheme(SharingScheme):
         """Attention weights of every layer, each B x H x L x L (L = prefix + words)."""
         _, _, weights = self.run_stack(src_tokens, src_lengths, task_id, need_weights=True)
         return weights
-
-
-def segment_ids(tokens: torch.Tensor, sep_index: int) -> torch.Tensor:
-    """B x T: 0 for the first sentence and its <sep>, 1 after the first <sep>."""
-    is_sep = (tokens == sep_index).long()
-    return (is_sep.cumsum(dim=1) - is_sep).clamp(max=1)
 
 
 def task_vector_init_(weight: torch.Tensor) -> torch.Tensor:

@@ -4,7 +4,7 @@ import torch
 from torch import nn
 
 from fairseq_mtl.sharing import register_scheme
-from fairseq_mtl.sharing.stack_base import StackScheme, task_vector_init_
+from fairseq_mtl.sharing.stack_base import StackScheme
 
 
 @register_scheme("stack_cls")
@@ -13,7 +13,7 @@ class StackCls(StackScheme):
     prefix_length = 1
 
     def build_prefix(self):
-        self.cls = nn.Parameter(task_vector_init_(torch.empty(self.dim)))  # d
+        self.cls = nn.Parameter(self.init_prefix_(torch.empty(self.dim)))  # d
 
     def prefix(self, batch_size, task_id):
         return self.cls.view(1, 1, -1).expand(batch_size, 1, -1)  # B x 1 x d

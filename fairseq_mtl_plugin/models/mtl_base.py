@@ -76,8 +76,10 @@ class MtlModel(BaseFairseqModel):
         return {}
 
     @classmethod
-    def build_model(cls, cfg, task):
-        cfg = upgrade_config(cfg, getattr(cls, "__dataclass"))
+    def build_parts(cls, cfg, task):
+        """-> (embed_factory, encoder_factory, scheme kwargs): word embeddings over the task's
+        dictionary (initialised from the prepared vectors unless --no-pretrained-embeddings),
+        the family's encoders over them, and the family's extra scheme arguments."""
         emb = task.manifest.embeddings if not cfg.no_pretrained_embeddings else None
         pretrained, found = task.word_vectors() if emb else (None, None)
         embed_dim = cfg.embed_dim or (int(emb["dim"]) if emb else 200)
@@ -93,12 +95,19 @@ class MtlModel(BaseFairseqModel):
                                  found, cfg.embed_dropout, cfg.freeze_embeddings,
                                  cfg.embed_lr_scale)
 
+        return (embed_factory, cls.encoder_factory(cfg, embed_dim, task),
+                cls.scheme_kwargs(cfg, embed_dim, task))
+
+    @classmethod
+    def build_model(cls, cfg, task):
+        cfg = upgrade_config(cfg, getattr(cls, "__dataclass"))
+        embed_factory, encoder_factory, scheme_kwargs = cls.build_parts(cfg, task)
         scheme = build_scheme(
             cfg.sharing,
             task_names=task.task_names,
             num_classes=[t.num_classes for t in task.task_entries],
             embed_factory=embed_factory,
-            encoder_factory=cls.encoder_factory(cfg, embed_dim, task),
+            encoder_factory=encoder_factory,
             seed=getattr(cfg, "seed", 1),
             init_range=cfg.init_range,
             head_dropout=cfg.head_dropout,
@@ -106,11 +115,15 @@ class MtlModel(BaseFairseqModel):
             head_activation=cfg.head_activation,
             adversarial_weight=cfg.adversarial_weight,
             discriminator_bias=not cfg.no_discriminator_bias,
-            **cls.scheme_kwargs(cfg, embed_dim, task),
+            **scheme_kwargs,
         )
         model = cls(cfg, scheme)
+        model.after_build()
         log_parameter_counts(model)
         return model
+
+    def after_build(self) -> None:
+        """What a family does once its scheme is built (learning-rate scales, freezing)."""
 
     def forward(self, src_tokens, src_lengths, task_id: int):
         return self.scheme(src_tokens, src_lengths, task_id).as_dict()
@@ -128,7 +141,8 @@ FAIRSEQ_DEFAULTS = {"task": "translation", "criterion": "cross_entropy", "lr": [
 TASK, CRITERION = "multitask_classification", "multitask_adversarial"
 
 
-def training_defaults(args, lr: float, batch_size: int, warmup_updates: int = 0) -> None:
+def training_defaults(args, lr: float, batch_size: int, warmup_updates: int = 0,
+                      optimizer: str = "adam") -> None:
     """Make ``fairseq-train DATA --user-dir user_dir --arch ARCH`` train well by itself.
 
     fairseq's own defaults are a translation task, a token cross-entropy criterion, no
@@ -157,7 +171,7 @@ def training_defaults(args, lr: float, batch_size: int, warmup_updates: int = 0)
             sys.exit(f"fairseq-train: error: --arch {args.arch} needs --{name} {wanted} "
                      f"(got --{name} {given})")
     if getattr(args, "optimizer", None) is None:
-        fill("optimizer", "adam")
+        fill("optimizer", optimizer)
     if getattr(args, "lr", None) == FAIRSEQ_DEFAULTS["lr"]:
         fill("lr", [lr], lr)
         if warmup_updates and getattr(args, "lr_scheduler", None) == "fixed":

@@ -18,21 +18,38 @@ asp_transformer                 paper: ASP-MTL          sharing=sp, lambda=0.05,
 ==============================  =====================  ======================================
 
 Defaults are the thesis size (4 layers, d=300, 6 heads of 50, FFN 512, learned positions).
+
+``--pretrained PATH`` puts a pretrained encoder (a Hugging Face BERT-layout directory or a fairseq
+RoBERTa ``model.pt``; fairseq_mtl/pretrained/) in place of every stack the scheme builds: the
+shared stack of S-P, S-C, L-I and L-E, the shared and private stacks of sp/asp, each task's stack
+of single. Its shape comes from the checkpoint (the size options are then unused), the data must
+have been prepared with ``--pretrained`` and the same model (refused otherwise), and the CLS and
+task vectors start from [CLS]'s input vector, at [CLS]'s position (sharing/stack_base.py).
+New parameters may train at their own rate (``--new-params-lr-scale``), the pretrained layers
+with layer-wise decay (``--layer-lr-decay``), both through ``--optimizer torch_adamw``.
 ``--adversarial-weight`` works with every scheme that has a shared vector (all but single),
 ``--orthogonality-weight`` with those that also have a task-specific one (sp, layerwise_*);
 see fairseq_mtl/sharing/stack_base.py for what these vectors are in the thesis' schemes.
 """
 
+import argparse
+import logging
+import sys
 from dataclasses import dataclass, field
 
+import torch
 from fairseq.dataclass import ChoiceEnum
 from fairseq.models import register_model, register_model_architecture
 
 from fairseq_mtl.modules.transformer_encoder import TransformerSentenceEncoder, TransformerStack
+from fairseq_mtl.pretrained import EncoderSpec, load_pretrained
+from fairseq_mtl.pretrained import modules as pretrained
 from fairseq_mtl.sharing import SCHEMES, offered_with
 from fairseq_mtl.sharing.stack_base import StackScheme
 
 from .mtl_base import MtlModel, MtlModelConfig, adversarial_defaults, training_defaults
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -59,6 +76,21 @@ class MtlTransformerConfig(MtlModelConfig):
     init_range: float = field(
         default=0.0, metadata={"help": "0 = Xavier projections, unit LayerNorms, N(0, 0.02) "
                                "positions and task vectors; r > 0 = everything U[-r, r]"})
+    pretrained: str = field(
+        default="", metadata={"help": "start every stack from this pretrained encoder: a Hugging "
+                              "Face BERT-layout directory or a fairseq RoBERTa model.pt (the "
+                              "data must be prepared with --pretrained and the same model)"})
+    new_params_lr_scale: float = field(
+        default=1.0, metadata={"help": "with --pretrained: parameters that are not in the "
+                               "checkpoint (heads, CLS/task vectors, discriminator) train at lr "
+                               "times this (needs --optimizer torch_adamw)"})
+    layer_lr_decay: float = field(
+        default=1.0, metadata={"help": "with --pretrained: the top layer trains at lr, each layer "
+                               "below at this times the one above, the embeddings at "
+                               "decay^layers (needs --optimizer torch_adamw)"})
+    pretrained_spec: str = field(
+        default="", metadata={"help": "set by the model: the pretrained encoder's shape (JSON), "
+                              "so that a checkpoint is rebuilt without the pretrained files"})
 
 
 @register_model("mtl_transformer", dataclass=MtlTransformerConfig)
@@ -76,6 +108,58 @@ class MtlTransformerModel(MtlModel):
         return build
 
     @classmethod
+    def build_parts(cls, cfg, task):
+        if not cfg.pretrained:
+            return super().build_parts(cfg, task)
+        spec, weights = cls.pretrained_source(cfg, task)
+        dictionary = task.source_dictionary
+        cls_init = pretrained.cls_vector(weights, dictionary.bos())
+
+        def embed_factory(name):
+            return pretrained.token_embedding(spec, dictionary, weights, cfg.freeze_embeddings)
+
+        def encoder_factory(name):
+            stack = pretrained.stack(spec, weights, cfg.dropout, cfg.attention_dropout,
+                                     cfg.activation_dropout, cfg.freeze_embeddings)
+            return TransformerSentenceEncoder(stack, cfg.pooling,
+                                              cls_init if cls_init is not None
+                                              else torch.zeros(spec.dim))
+
+        return embed_factory, encoder_factory, {}  # token types are the embedding's
+
+    @staticmethod
+    def pretrained_source(cfg, task):
+        """(shape, weights) of ``--pretrained``: read from its files, after checking that the
+        data was prepared for it; from the saved shape alone (no weights) when a checkpoint's
+        weights are about to fill the model."""
+        if task.building_from_checkpoint:
+            if not cfg.pretrained_spec:
+                raise ValueError("the checkpoint was trained with --pretrained but does not "
+                                 "record the encoder's shape (pretrained_spec)")
+            return EncoderSpec.from_json(cfg.pretrained_spec), None
+        encoder = load_pretrained(cfg.pretrained)
+        pretrained.check_prepared_for(task.manifest.preparation, encoder, task.source_dictionary,
+                                      task.cfg.data)
+        cfg.pretrained_spec = encoder.spec.to_json()
+        logger.info(f"--pretrained {cfg.pretrained}: {encoder.format}, {encoder.spec.layers} "
+                    f"layers, d={encoder.spec.dim}, {encoder.spec.heads} heads, vocabulary "
+                    f"{len(encoder.symbols)}")
+        return encoder.spec, encoder.weights
+
+    def derived_config(self):
+        return {"pretrained_spec": self.cfg.pretrained_spec} if self.cfg.pretrained else {}
+
+    def after_build(self):
+        if not self.cfg.pretrained:
+            return
+        spec = EncoderSpec.from_json(self.cfg.pretrained_spec)
+        counts = pretrained.assign_lr_scales(self, spec.layers, self.cfg.new_params_lr_scale,
+                                             self.cfg.layer_lr_decay)
+        if len(counts) > 1:
+            logger.info("learning-rate scales (parameters): " + ", ".join(
+                f"x{k}: {n:,}" for k, n in sorted(counts.items(), key=lambda kv: -float(kv[0]))))
+
+    @classmethod
     def scheme_kwargs(cls, cfg, embed_dim, task):
         # sentence pairs ("A <sep> B", GLUE): the thesis' schemes add a segment embedding
         if issubclass(SCHEMES[cfg.sharing], StackScheme):
@@ -89,7 +173,10 @@ class MtlTransformerModel(MtlModel):
         return 1 if self.cfg.pooling == "cls" else 0
 
     def max_positions(self):
-        """The most WORDS a sentence may have (the task truncates longer ones)."""
+        """The most WORDS a sentence may have (the task truncates longer ones). On a pretrained
+        encoder every prefix vector sits at [CLS]'s position, so the scheme costs none."""
+        if self.cfg.pretrained:
+            return EncoderSpec.from_json(self.cfg.pretrained_spec).max_words
         return self.cfg.max_positions - self.num_prefix()
 
     def attention(self, src_tokens, src_lengths, task_id: int):
@@ -105,7 +192,30 @@ class MtlTransformerModel(MtlModel):
 # profile's Adam 1e-3 after 200 warm-up updates, batch 50: recipes/fdu_mtl/profiles/tf_cpu.sh).
 def _sharing(args, scheme):
     args.sharing = getattr(args, "sharing", scheme)
-    training_defaults(args, lr=0.001, batch_size=50, warmup_updates=200)
+    if getattr(args, "pretrained", ""):
+        _pretrained_defaults(args)
+    else:
+        training_defaults(args, lr=0.001, batch_size=50, warmup_updates=200)
+
+
+def _pretrained_defaults(args):
+    """Fine-tuning defaults (Devlin et al. 2019's range; the gpu profile of recipes/): fused
+    AdamW at lr 2e-5, 32 sentences a batch, dropout 0.1 on attention too, as BERT and RoBERTa
+    were pretrained. Options that need what the plugin cannot give stop here, in one line."""
+    if not isinstance(args, argparse.Namespace):  # the model's own config: nothing to do
+        return
+    training_defaults(args, lr=2e-5, batch_size=32, optimizer="torch_adamw")
+    if getattr(args, "attention_dropout", None) == 0.0:
+        args.attention_dropout = 0.1
+    scaled = [f"--{n.replace('_', '-')} {getattr(args, n)}"
+              for n in ("new_params_lr_scale", "layer_lr_decay")
+              if getattr(args, n, 1.0) != 1.0]
+    if scaled and getattr(args, "optimizer", None) != "torch_adamw":
+        sys.exit(f"fairseq-train: error: {' and '.join(scaled)} need --optimizer torch_adamw "
+                 f"(got --optimizer {args.optimizer})")
+    if getattr(args, "init_range", 0.0) > 0:
+        sys.exit("fairseq-train: error: --init-range would overwrite the pretrained weights; "
+                 "leave it at 0 with --pretrained")
 
 
 @register_model_architecture("mtl_transformer", "st_transformer")

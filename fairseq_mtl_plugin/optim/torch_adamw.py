@@ -13,6 +13,12 @@ instead and hands it to the kernel (its ``grad_scale``, the divisor PyTorch's AM
 scales each gradient as it reads it: the gradient norm is computed on the unscaled gradients
 and multiplied by the pending factor, so ``gnorm`` and the clipping are fairseq's.
 
+Parameters with an ``lr_scale`` attribute (set by ``--pretrained`` models: new parameters,
+layer-wise decay) go into one parameter group per scale, trained at fairseq's scheduled learning
+rate times their scale; the scheduler and the logged ``lr`` see the unscaled rate. (fairseq's
+``--fp16`` copies parameters into new fp32 tensors without the attribute: use ``--bf16
+--memory-efficient-bf16`` or fp32 with scales.)
+
 The arithmetic is fairseq's Adam except where epsilon sits: fairseq divides by
 ``sqrt(v) + eps``, PyTorch by ``sqrt(v) / sqrt(1 - beta2^t) + eps``, i.e. fairseq's update with
 epsilon scaled by ``sqrt(1 - beta2^t) <= 1``. Options have fairseq's names (``--adam-betas``,
@@ -44,7 +50,8 @@ class TorchAdamW(FairseqOptimizer):
         # the fused kernel wants every parameter on one device type with a float dtype
         self._fused = all(p.is_floating_point() for p in params) and len(
             {p.device.type for p in params}) <= 1
-        self._optimizer = torch.optim.AdamW(params, fused=self._fused, **self.optimizer_config)
+        self._optimizer = torch.optim.AdamW(scale_groups(params, self.cfg.lr[0]),
+                                            fused=self._fused, **self.optimizer_config)
         # the factor fairseq asked the gradients to be multiplied by, not applied yet
         # (fused kernel only; otherwise the gradients are multiplied when asked)
         self._pending = 1.0
@@ -56,6 +63,13 @@ class TorchAdamW(FairseqOptimizer):
             betas = ast.literal_eval(betas)
         return {"lr": self.cfg.lr[0], "betas": tuple(betas), "eps": self.cfg.adam_eps,
                 "weight_decay": self.cfg.weight_decay}
+
+    def get_lr(self):
+        return self.param_groups[0]["lr"] / self.param_groups[0]["lr_scale"]
+
+    def set_lr(self, lr):
+        for group in self.param_groups:
+            group["lr"] = lr * group["lr_scale"]
 
     def _grads(self) -> List[torch.Tensor]:
         return [p.grad for p in self.params if p.grad is not None]
@@ -110,3 +124,13 @@ class TorchAdamW(FairseqOptimizer):
         if self._has_pending():
             super().multiply_grads(self._pending)
         self._pending = 1.0
+
+
+def scale_groups(params: List[torch.Tensor], lr: float) -> List[dict]:
+    """One parameter group per ``lr_scale`` (1 when a parameter has none), largest scale first,
+    each with its scaled learning rate and the scale itself (for :meth:`TorchAdamW.set_lr`)."""
+    groups: dict = {}
+    for p in params:
+        groups.setdefault(float(getattr(p, "lr_scale", 1.0)), []).append(p)
+    return [{"params": ps, "lr": lr * scale, "lr_scale": scale}
+            for scale, ps in sorted(groups.items(), key=lambda kv: -kv[0])]

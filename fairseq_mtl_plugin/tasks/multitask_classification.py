@@ -38,6 +38,8 @@ from fairseq_mtl.data.dataset import (MultiTaskDataset, TaskDataset, attach_unla
 from fairseq_mtl.data.manifest import (Manifest, check_same_dictionary, manifest_from_dict,
                                        manifest_to_dict, split_prefix)
 from fairseq_mtl.data.samplers import SAMPLERS, build_sampler
+from fairseq_mtl.data.tokenizers import tokenizer_file_names
+from fairseq_mtl.data.vocabulary import dictionary_from_state, dictionary_state, load_dictionary
 from fairseq_mtl.modules.init import component_seed
 
 logger = logging.getLogger(__name__)
@@ -125,7 +127,7 @@ class MultitaskClassificationTask(FairseqTask):
         if not data:
             raise ValueError("give the prepared data directory: fairseq-train DATA ...")
         manifest = Manifest.load(data)
-        dictionary = Dictionary.load(os.path.join(data, manifest.dictionary))
+        dictionary = load_dictionary(data, manifest.dictionary)
         task = cls(cfg, dictionary, manifest)
         logger.info(
             f"{len(task.task_names)} tasks: {', '.join(task.task_names)}; dictionary "
@@ -147,7 +149,8 @@ class MultitaskClassificationTask(FairseqTask):
             return None
         tokens = make_dataset(prefix, impl="mmap")
         labels = np.load(prefix + ".label.npy") if labeled else None
-        return TaskDataset(tokens, labels, truncate=self.truncate_length)
+        end = len(self.manifest.preparation.get("layout", {}).get("end", []))
+        return TaskDataset(tokens, labels, truncate=self.truncate_length, end=end)
 
     @property
     def truncate_length(self) -> Optional[int]:
@@ -365,25 +368,25 @@ class MultitaskClassificationTask(FairseqTask):
         """Saved in every checkpoint (fairseq's ``task_state``): the dictionary and the manifest,
         so that a checkpoint predicts on raw text without the prepared data directory, and a
         data directory with another dictionary is recognised as such."""
-        state = {
-            "dictionary": {"symbols": list(self.dictionary.symbols),
-                           "count": [int(c) for c in self.dictionary.count]},
+        return {
+            "dictionary": dictionary_state(self.dictionary),
             "manifest": manifest_to_dict(self.manifest),
+            "tokenizer_files": dict(self.tokenizer_files),
         }
-        if self.spm_proto is not None:  # the sentencepiece model raw text needs (GLUE)
-            state["spm_model_proto"] = self.spm_proto
-        return state
 
     @property
-    def spm_proto(self) -> Optional[bytes]:
-        """The sentencepiece model of the data (bytes), if it was tokenised with one."""
-        if getattr(self, "_spm_proto", None) is None:
-            name = self.manifest.preparation.get("spm_model")
-            path = os.path.join(self.cfg.data or "", name) if name else None
-            if path and os.path.isfile(path):
-                with open(path, "rb") as f:
-                    self._spm_proto = f.read()
-        return getattr(self, "_spm_proto", None)
+    def tokenizer_files(self) -> Dict[str, bytes]:
+        """The files raw text is tokenised with (a sentencepiece model, a pretrained model's
+        tokenizer.json or GPT-2 BPE files): from the checkpoint, or the data directory."""
+        if getattr(self, "_tokenizer_files", None) is None:
+            files = {}
+            for name in tokenizer_file_names(self.manifest.preparation):
+                path = os.path.join(self.cfg.data or "", name)
+                if os.path.isfile(path):
+                    with open(path, "rb") as f:
+                        files[name] = f.read()
+            self._tokenizer_files = files
+        return self._tokenizer_files
 
     def load_state_dict(self, state_dict: Dict) -> None:
         saved = (state_dict or {}).get("dictionary")
@@ -398,16 +401,14 @@ class MultitaskClassificationTask(FairseqTask):
         if not state_dict or "dictionary" not in state_dict:
             raise ValueError("the checkpoint carries no dictionary (it was written before "
                              "fairseq-mtl saved one): give the prepared data directory")
-        dictionary = Dictionary()
-        dictionary.symbols = list(state_dict["dictionary"]["symbols"])
-        dictionary.count = list(state_dict["dictionary"]["count"])
-        dictionary.indices = {s: i for i, s in enumerate(dictionary.symbols)}
-        dictionary.bos_index = dictionary.indices[dictionary.bos_word]
-        dictionary.pad_index = dictionary.indices[dictionary.pad_word]
-        dictionary.eos_index = dictionary.indices[dictionary.eos_word]
-        dictionary.unk_index = dictionary.indices[dictionary.unk_word]
-        task = cls(cfg, dictionary, manifest_from_dict(state_dict["manifest"]))
-        task._spm_proto = state_dict.get("spm_model_proto")
+        dictionary = dictionary_from_state(state_dict["dictionary"])
+        manifest = manifest_from_dict(state_dict["manifest"])
+        task = cls(cfg, dictionary, manifest)
+        files = dict(state_dict.get("tokenizer_files") or {})
+        if state_dict.get("spm_model_proto") is not None:  # checkpoints before tokenizer_files
+            files[manifest.preparation.get("spm_model", "spm.model")] = \
+                state_dict["spm_model_proto"]
+        task._tokenizer_files = files
         return task
 
     # --- fairseq plumbing ---------------------------------------------------------------------

@@ -5,7 +5,9 @@ tokenises every split in preparation, and is rebuilt from a manifest's ``prepara
 model bytes a checkpoint carries) so that prediction on raw text sees the same tokens as
 training. ``--tokenizer``'s choices come from this registry: a new tokenizer is one new file.
 """
-from fairseq_mtl.data.tokenizers.base import Tokenizer
+from typing import Dict, List, Optional
+
+from fairseq_mtl.data.tokenizers.base import TextLayout, Tokenizer
 from fairseq_mtl.registry import Registry
 
 TOKENIZERS: Registry[Tokenizer] = Registry("tokenizer", __name__)
@@ -15,16 +17,31 @@ register_tokenizer = TOKENIZERS.register
 ALIASES = {"ptb": "words"}
 
 
-def raw_text_tokenizer(preparation: dict, model_bytes: bytes = None):
+def raw_text_tokenizer(preparation: dict, files: Optional[Dict[str, bytes]] = None):
     """The tokeniser that makes raw text look like a prepared benchmark's training text (from
     its manifest's ``preparation``; manifests older than the field are FDU-MTL: words). A
-    tokenizer with a trained model (sentencepiece) needs the model's bytes."""
+    tokenizer with model files (sentencepiece, a pretrained model's) needs their bytes, as the
+    task reads them from the data directory or a checkpoint carries them."""
     name = preparation.get("tokenizer", "ptb")
     name = ALIASES.get(name, name)
     if name not in TOKENIZERS:
         raise ValueError(f"unknown tokenizer {name!r} in the manifest; known: "
                          f"{', '.join(TOKENIZERS.names())}")
-    return TOKENIZERS[name].for_raw_text(preparation, model_bytes)
+    return TOKENIZERS[name].for_raw_text(preparation, files or {})
+
+
+def raw_text_layout(preparation: dict) -> TextLayout:
+    """The layout the data was prepared with (older manifests: ``A <sep> B``, nothing cut)."""
+    if "layout" in preparation:
+        return TextLayout(**preparation["layout"])
+    return TextLayout(pair_separator=[preparation.get("pair_separator", "<sep>")])
+
+
+def tokenizer_file_names(preparation: dict) -> List[str]:
+    """The files of the data directory that the tokenizer is rebuilt from."""
+    if "tokenizer_files" in preparation:
+        return list(preparation["tokenizer_files"])
+    return [preparation["spm_model"]] if preparation.get("spm_model") else []
 
 
 TOKENIZERS.load()

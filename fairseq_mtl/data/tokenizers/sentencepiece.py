@@ -39,10 +39,12 @@ class SentencepieceTokenizer(Tokenizer):
         return self._processor.encode(text, out_type=str)
 
     def preparation(self):
-        return {"tokenizer": self.name, "spm_model": SPM_MODEL, "spm_vocab": self.args.spm_vocab}
+        return {"tokenizer": self.name, "spm_model": SPM_MODEL, "spm_vocab": self.args.spm_vocab,
+                "tokenizer_files": [SPM_MODEL]}
 
     @classmethod
-    def for_raw_text(cls, preparation, model_bytes=None):
+    def for_raw_text(cls, preparation, files):
+        model_bytes = files.get(preparation.get("spm_model", SPM_MODEL))
         if model_bytes is None:
             raise ValueError("the data was tokenised with sentencepiece, but its model is "
                              "neither in the checkpoint nor in the data directory")

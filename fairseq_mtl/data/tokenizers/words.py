@@ -17,5 +17,5 @@ class WordTokenizer(Tokenizer):
         return {"tokenizer": self.name}
 
     @classmethod
-    def for_raw_text(cls, preparation, model_bytes=None):
+    def for_raw_text(cls, preparation, files):
         return ptb_tokenize
