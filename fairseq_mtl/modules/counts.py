@@ -4,17 +4,19 @@ from typing import Dict
 
 from torch import nn
 
-from fairseq_mtl.modules.embedding import WordEmbedding
+from fairseq_mtl.modules.embedding import PretrainedTokenEmbedding, WordEmbedding
 
 
 def parameter_counts(model: nn.Module) -> Dict[str, int]:
-    """{"total", "embeddings" (word vectors), "positions" (learned positions), "rest"}."""
+    """{"total", "embeddings" (word vectors, and a pretrained encoder's token-type vectors),
+    "positions" (learned positions), "rest"}."""
     total = embed = positions = 0
     modules = dict(model.named_modules())
     for name, p in model.named_parameters():
         total += p.numel()
         owner = modules.get(name.rpartition(".")[0])
-        if isinstance(owner, WordEmbedding):
+        parent = modules.get(name.rpartition(".")[0].rpartition(".")[0])
+        if isinstance(owner, WordEmbedding) or isinstance(parent, PretrainedTokenEmbedding):
             embed += p.numel()
         elif name.endswith("positions.weight"):
             positions += p.numel()

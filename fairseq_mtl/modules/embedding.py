@@ -70,7 +70,8 @@ class PretrainedTokenEmbedding(nn.Module):
 
     ``prefix_vector()`` is [CLS]'s vector here (its word vector + token type 0): the schemes'
     prefix vectors (S-C's CLS, L-I's and L-E's task tokens) start from it, so that at the start
-    of training a task token is read exactly as the pretrained model reads [CLS].
+    of training S-C's CLS and L-I's task token are read exactly as the pretrained model reads
+    [CLS] (L-E's T tokens start as T copies of it).
     """
 
     def __init__(self, vocab_size: int, dim: int, padding_idx: int, cls_index: int,
