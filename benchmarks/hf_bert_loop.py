@@ -1,0 +1,93 @@
+"""The yardstick for fine-tuning speed: Hugging Face ``transformers``' BertForSequenceClassification
+trained by a plain PyTorch loop on the SAME batches that ``fairseq-train`` makes for S-C on a
+pretrained BERT-layout encoder.
+
+    python benchmarks/hf_bert_loop.py DATA --user-dir user_dir --arch stack_cls_transformer \\
+        --pretrained pretrained/all-MiniLM-L6-v2 [fairseq-train options ...] --max-update 60
+
+It takes fairseq-train's options: the task loads the prepared data (one task) and makes the
+batches exactly as in training (length-bucketed by fairseq's ``batch_by_size``, same seed and
+order); from there on only PyTorch and transformers run. Each batch becomes BERT's own input:
+[CLS] + the prepared ids (``A [SEP] B [SEP]``), the attention mask, the token types. The model is
+``BertForSequenceClassification`` on the checkpoint (its pooler + a new linear layer; transformers'
+default ``sdpa`` attention), the optimizer the fused AdamW that ``--optimizer torch_adamw`` wraps,
+with fairseq's lr, betas, eps and weight decay; dropout is the checkpoint's (0.1). Lines in the
+layout of fairseq's ``train_inner`` (``wps=``, ``ups=``) every --log-interval updates. Needs
+``transformers`` (a test-only dependency of this project).
+"""
+import ast
+import sys
+import time
+
+import torch
+from fairseq import options, tasks
+from fairseq.dataclass.utils import convert_namespace_to_omegaconf
+
+from fairseq_mtl.modules.embedding import segment_ids
+
+
+def bert_inputs(src_tokens, dictionary):
+    """[CLS] + ids, mask, token types: what BertModel reads for the batch fairseq made."""
+    B = src_tokens.size(0)
+    cls = torch.full((B, 1), dictionary.bos(), dtype=src_tokens.dtype)
+    ids = torch.cat([cls, src_tokens], dim=1)
+    mask = (ids != dictionary.pad()).long()
+    types = torch.cat([torch.zeros_like(cls), segment_ids(src_tokens, dictionary.eos())], dim=1)
+    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": types * mask}
+
+
+def main(argv) -> None:
+    from transformers import BertForSequenceClassification
+
+    parser = options.get_training_parser()
+    args = options.parse_args_and_arch(parser, input_args=argv)
+    cfg = convert_namespace_to_omegaconf(args)
+    torch.manual_seed(cfg.common.seed)
+    task = tasks.setup_task(cfg.task)
+    if len(task.task_names) != 1:
+        sys.exit("the yardstick is single-task: give --tasks ONE")
+    task.load_dataset("train", combine=False, epoch=1)
+    model = BertForSequenceClassification.from_pretrained(
+        cfg.model.pretrained, num_labels=task.task_entries[0].num_classes).train()
+    opt = cfg.optimizer
+    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.optimization.lr[0], fused=True,
+                                  betas=tuple(ast.literal_eval(str(opt.adam_betas))),
+                                  eps=opt.adam_eps, weight_decay=opt.weight_decay)
+    max_update, interval = cfg.optimization.max_update, cfg.common.log_interval
+    dictionary = task.source_dictionary
+    update, epoch = 0, 1
+    window = {"sentences": 0, "tokens": 0, "start": time.perf_counter(), "loss": 0.0}
+    while update < max_update:
+        batches = task.get_batch_iterator(
+            task.dataset("train"), max_tokens=cfg.dataset.max_tokens,
+            max_sentences=cfg.dataset.batch_size, seed=cfg.common.seed, epoch=epoch,
+            required_batch_size_multiple=cfg.dataset.required_batch_size_multiple,
+            disable_iterator_cache=True,
+        ).next_epoch_itr(shuffle=True)
+        for sample in batches:
+            optimizer.zero_grad(set_to_none=True)
+            out = model(**bert_inputs(sample["net_input"]["src_tokens"], dictionary),
+                        labels=sample["target"])
+            out.loss.backward()
+            optimizer.step()
+            update += 1
+            n = sample["target"].numel()
+            window["sentences"] += n
+            window["tokens"] += int(sample["ntokens"])
+            window["loss"] += float(out.loss.detach()) * n
+            if update % interval == 0:
+                took = time.perf_counter() - window["start"]
+                print(f"hf_bert_loop | epoch {epoch:03d} | "
+                      f"loss={window['loss'] / window['sentences']:.3f}, "
+                      f"wps={window['tokens'] / took:.1f}, ups={interval / took:.2f}, "
+                      f"bsz={window['sentences'] / interval:.1f}, num_updates={update}",
+                      flush=True)
+                window = {"sentences": 0, "tokens": 0, "start": time.perf_counter(), "loss": 0.0}
+            if update >= max_update:
+                break
+        epoch += 1
+    print(f"hf_bert_loop | done training, {update} updates", flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
