@@ -17,13 +17,13 @@ layout of fairseq's ``train_inner`` (``wps=``, ``ups=``) every --log-interval up
 """
 import ast
 import sys
-import time
 
 import torch
 from fairseq import options, tasks
 from fairseq.dataclass.utils import convert_namespace_to_omegaconf
 
 from fairseq_mtl.modules.embedding import segment_ids
+from interval_log import IntervalLog
 
 
 def bert_inputs(src_tokens, dictionary):
@@ -56,7 +56,7 @@ def main(argv) -> None:
     max_update, interval = cfg.optimization.max_update, cfg.common.log_interval
     dictionary = task.source_dictionary
     update, epoch = 0, 1
-    window = {"sentences": 0, "tokens": 0, "start": time.perf_counter(), "loss": 0.0}
+    log = IntervalLog("hf_bert_loop", interval)
     while update < max_update:
         batches = task.get_batch_iterator(
             task.dataset("train"), max_tokens=cfg.dataset.max_tokens,
@@ -72,17 +72,7 @@ def main(argv) -> None:
             optimizer.step()
             update += 1
             n = sample["target"].numel()
-            window["sentences"] += n
-            window["tokens"] += int(sample["ntokens"])
-            window["loss"] += float(out.loss.detach()) * n
-            if update % interval == 0:
-                took = time.perf_counter() - window["start"]
-                print(f"hf_bert_loop | epoch {epoch:03d} | "
-                      f"loss={window['loss'] / window['sentences']:.3f}, "
-                      f"wps={window['tokens'] / took:.1f}, ups={interval / took:.2f}, "
-                      f"bsz={window['sentences'] / interval:.1f}, num_updates={update}",
-                      flush=True)
-                window = {"sentences": 0, "tokens": 0, "start": time.perf_counter(), "loss": 0.0}
+            log.add(update, epoch, n, int(sample["ntokens"]), float(out.loss.detach()) * n)
             if update >= max_update:
                 break
         epoch += 1

@@ -19,7 +19,6 @@ Every --log-interval updates it prints one line in the layout of fairseq's ``tra
 
 import ast
 import sys
-import time
 
 import torch
 import torch.nn.functional as F
@@ -27,6 +26,7 @@ from fairseq import options, tasks
 from fairseq.dataclass.utils import convert_namespace_to_omegaconf
 
 from fairseq_mtl.losses import adversarial_loss, orthogonality_loss
+from interval_log import IntervalLog
 
 
 def objective(model, sample, criterion_cfg) -> torch.Tensor:
@@ -79,7 +79,8 @@ def main(argv) -> None:
         sys.exit("give --max-update: the plain loop runs a fixed number of updates")
 
     update, epoch = 0, 1
-    window = {"sentences": 0, "tokens": 0, "start": time.perf_counter(), "loss": 0.0}
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    log = IntervalLog("plain_loop", interval, sync)
     while update < max_update:
         batches = task.get_batch_iterator(
             task.dataset("train"), max_tokens=cfg.dataset.max_tokens,
@@ -97,19 +98,7 @@ def main(argv) -> None:
                 torch.nn.utils.clip_grad_norm_(params, clip)
             optimizer.step()
             update += 1
-            window["sentences"] += n
-            window["tokens"] += int(sample["ntokens"])
-            window["loss"] += float(loss.detach())
-            if update % interval == 0:  # whole intervals only, as fairseq logs them
-                if device.type == "cuda":
-                    torch.cuda.synchronize()
-                took = time.perf_counter() - window["start"]
-                print(f"plain_loop | epoch {epoch:03d} | "
-                      f"loss={window['loss'] / window['sentences']:.3f}, "
-                      f"wps={window['tokens'] / took:.1f}, ups={interval / took:.2f}, "
-                      f"bsz={window['sentences'] / interval:.1f}, num_updates={update}",
-                      flush=True)
-                window = {"sentences": 0, "tokens": 0, "start": time.perf_counter(), "loss": 0.0}
+            log.add(update, epoch, n, int(sample["ntokens"]), float(loss.detach()))
             if update >= max_update:
                 break
         epoch += 1

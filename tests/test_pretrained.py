@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from conftest import ROOT, run_cli, run_main, train_args
+from fairseq_mtl.data.prepare import cli_main as prepare_main
 from fairseq_mtl.data.vocabulary import fixed_dictionary
 from fairseq_mtl.pretrained import PRETRAINED_FORMATS, PretrainedError, load_pretrained
 from fairseq_mtl.pretrained import modules as pm
@@ -328,3 +329,25 @@ def test_roberta_prepare_train_predict(tmp_path, raw_dir, tiny_roberta):
     predictions = m.predict("alpha", [line.split("\t")[1] for line in lines])
     assert sum(p.label == line.split("\t")[0] for p, line in zip(predictions, lines)) == \
         correct["alpha"]
+
+
+@pytest.mark.fast
+def test_train_subsample_is_seeded_and_recorded(tmp_path, glue_bert, tiny_bert):
+    raw, _ = glue_bert
+    outs = []
+    for name in ("a", "b"):
+        out = tmp_path / name
+        run_main(prepare_main,
+                 ["glue", "--raw-dir", raw, "--out", out, "--tasks", "CoLA,MRPC",
+                  "--pretrained", tiny_bert, "--train-subsample", "MRPC:7"])
+        outs.append(out)
+    manifest = json.load(open(outs[0] / "manifest.json"))
+    assert manifest["preparation"]["train_subsample"] == {"MRPC": {"kept": 7, "of": 24}}
+    mrpc = next(t for t in manifest["tasks"] if t["name"] == "MRPC")
+    assert mrpc["splits"]["train"] == 7 and mrpc["splits"]["valid"] == 12
+    assert (outs[0] / "MRPC" / "train.bin").read_bytes() == \
+        (outs[1] / "MRPC" / "train.bin").read_bytes()
+    bad = run_main(prepare_main,
+                   ["glue", "--raw-dir", raw, "--out", tmp_path / "c", "--tasks", "CoLA",
+                    "--pretrained", tiny_bert, "--train-subsample", "SST-2:5"], check=False)
+    assert bad.returncode == 1 and "--train-subsample: bad item 'SST-2:5'" in bad.stderr

@@ -81,3 +81,17 @@ def test_every_sampler_orders_only_the_given_batches(name):
     assert order and all(int(b[0]) in given for b in order)
     if sampler.uses_every_batch_once:
         assert sorted(int(b[0]) for b in order) == sorted(given)
+
+
+def test_shuffled_uses_every_batch_once_in_one_mixed_order():
+    import numpy as np
+
+    sampler = build_sampler("shuffled", task_sizes=[30, 3])
+    batches = [[np.array([i]) for i in range(10)], [np.array([100 + i]) for i in range(2)]]
+    orders = [[int(b[0]) for b in sampler.order(batches, np.random.RandomState(s))]
+              for s in range(20)]
+    for order in orders:
+        assert sorted(order) == list(range(10)) + [100, 101]
+    # the small task is not always first or last: the batches are mixed
+    positions = {order.index(100) for order in orders}
+    assert len(positions) > 3

@@ -98,3 +98,29 @@ def check_same_dictionary(expected: List[str], found: List[str], where: str) -> 
 def split_prefix(directory: str, task: str, split: str) -> str:
     """Path prefix of one binarised split: ``{dir}/{task}/{split}`` (+ .bin/.idx/.label.npy)."""
     return os.path.join(directory, task, split)
+
+
+def updates_per_epoch(manifest: Manifest, batch_size: int, tasks: Optional[List[str]] = None
+                      ) -> int:
+    """Updates in one epoch of a sampler that uses every batch once (round_robin, shuffled):
+    each task's training set in batches of ``batch_size`` sentences, the last one smaller.
+    Recipes use it for ``--total-num-update`` of a linear learning-rate decay."""
+    names = tasks or manifest.task_names
+    return sum(-(-manifest.task(n).splits.get("train", 0) // batch_size) for n in names)
+
+
+def main(argv=None) -> None:
+    """``python -m fairseq_mtl.data.manifest updates DATA BATCH_SIZE EPOCHS [TASKS]``: the
+    number of updates of EPOCHS epochs (see :func:`updates_per_epoch`)."""
+    import sys
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) not in (4, 5) or args[0] != "updates":
+        sys.exit("usage: python -m fairseq_mtl.data.manifest updates DATA BATCH_SIZE EPOCHS "
+                 "[TASK,TASK...]")
+    tasks = args[4].split(",") if len(args) == 5 and args[4] else None
+    print(int(args[3]) * updates_per_epoch(Manifest.load(args[1]), int(args[2]), tasks))
+
+
+if __name__ == "__main__":
+    main()

@@ -156,6 +156,7 @@ def prepare(args) -> Manifest:
     raw_dir = args.raw_dir or default_raw_dir(benchmark.data_dir)
     problems = Problems(skip=args.skip_bad_input)
     tasks = benchmark.read(raw_dir, args.tasks.split(",") if args.tasks else None, problems)
+    subsampled = subsample_train(tasks, getattr(args, "train_subsample", None))
     os.makedirs(args.out, exist_ok=True)
 
     tokenizer.fit((text for task in tasks for e in task.splits.get("train", [])
@@ -196,6 +197,7 @@ def prepare(args) -> Manifest:
             **tokenizer.preparation(),
             **benchmark.preparation(tasks),
             "layout": layout.to_dict(),
+            "train_subsample": subsampled,
             "min_count": args.min_count,
             "dictionary_size": len(dictionary),
             "skip_bad_input": args.skip_bad_input,
@@ -209,11 +211,37 @@ def prepare(args) -> Manifest:
     summary = benchmark.summary(manifest, problems)
     if layout.max_length is not None:
         summary += "\n\n" + cut_summary(cut, layout, args)
+    if subsampled:
+        summary += "\n\nTraining sets subsampled (--train-subsample, seeded): " + ", ".join(
+            f"{t} {v['kept']} of {v['of']}" for t, v in subsampled.items()) + "."
     with open(os.path.join(args.out, "summary.md"), "w") as f:
         f.write(summary + "\n")
     print(summary)
     print(f"wrote {args.out} in {time.time() - started:.1f}s")
     return manifest
+
+
+def subsample_train(tasks: List[TaskData], spec) -> Dict[str, Dict[str, int]]:
+    """Keep ``N`` training examples of the tasks named in ``spec`` ("SST-2:4000,QQP:8000"): a
+    random choice (seeded by the task name, so the same every time), kept in file order.
+    Returns task -> {"kept", "of"} for the manifest and the summary."""
+    import random
+
+    done: Dict[str, Dict[str, int]] = {}
+    names = {t.name: t for t in tasks}
+    for item in (spec or "").split(","):
+        if not item.strip():
+            continue
+        name, sep, n = item.partition(":")
+        if not sep or name not in names or not n.isdigit() or int(n) < 1:
+            raise ValueError(f"--train-subsample: bad item {item!r}; expected TASK:N with TASK "
+                             f"in {sorted(names)}")
+        train = names[name].splits.get("train", [])
+        if int(n) < len(train):
+            keep = sorted(random.Random(f"subsample-{name}").sample(range(len(train)), int(n)))
+            names[name].splits["train"] = [train[i] for i in keep]
+        done[name] = {"kept": len(names[name].splits["train"]), "of": len(train)}
+    return done
 
 
 def cut_summary(cut: Dict[str, Dict[str, int]], layout, args) -> str:
@@ -245,6 +273,9 @@ def get_parser() -> argparse.ArgumentParser:
                        f"{benchmark.default_embeddings}; none with --pretrained)")
         p.add_argument("--min-count", type=int, default=1,
                        help="keep words seen at least this often in the training text")
+        p.add_argument("--train-subsample", metavar="TASK:N[,TASK:N]",
+                       help="keep a seeded random N of a task's training examples (e.g. "
+                       "SST-2:4000 for a CPU profile); recorded in the manifest and summary")
         p.add_argument("--skip-bad-input", action="store_true",
                        help="skip (and count) bad lines and missing .unlabel files instead of "
                        "stopping at the first one")

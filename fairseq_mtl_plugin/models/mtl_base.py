@@ -180,7 +180,8 @@ def training_defaults(args, lr: float, batch_size: int, warmup_updates: int = 0,
     if getattr(args, "batch_size", None) is None and getattr(args, "max_tokens", None) is None:
         fill("batch_size", batch_size)
     if getattr(args, "best_checkpoint_metric", None) == FAIRSEQ_DEFAULTS["best_checkpoint_metric"]:
-        fill("best_checkpoint_metric", _selection_metric(getattr(args, "data", "")))
+        fill("best_checkpoint_metric", _selection_metric(getattr(args, "data", ""),
+                                                         getattr(args, "tasks", None)))
         args.maximize_best_checkpoint_metric = True
         filled.append("--maximize-best-checkpoint-metric")
     if filled:
@@ -188,13 +189,16 @@ def training_defaults(args, lr: float, batch_size: int, warmup_updates: int = 0,
                     f"{' '.join(filled)} (give any of them to override)")
 
 
-def _selection_metric(data: str) -> str:
-    """avg_score when a prepared task's metric is not accuracy (GLUE), else avg_acc."""
+def _selection_metric(data: str, names: str = None) -> str:
+    """avg_score when a task trained (all prepared ones, or ``--tasks``) has a metric other
+    than accuracy (GLUE), else avg_acc."""
     path = os.path.join(data or "", "manifest.json")
     if os.path.isfile(path):
         with open(path) as f:
             tasks = json.load(f).get("tasks", [])
-        if any(t.get("metric", "accuracy") != "accuracy" for t in tasks):
+        chosen = set(names.split(",")) if names else None
+        if any(t.get("metric", "accuracy") != "accuracy" for t in tasks
+               if chosen is None or t["name"] in chosen):
             return "avg_score"
     return "avg_acc"
 

@@ -12,10 +12,14 @@ set -euo pipefail
 if [[ $# -lt 1 ]]; then sed -n '2,10p' "$0"; exit 2; fi
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 ARCH="$1"; SEED="${2:-1}"; PROFILE="${3:-cpu}"; shift $(( $# < 3 ? $# : 3 ))
-DATA="${DATA:-$ROOT/data-bin/fdu-mtl}"
 BIN="${BIN:-$ROOT/.venv/bin}"
 RUN_DIR="${RUN_DIR:-$ROOT/runs/fdu_mtl/$PROFILE/$ARCH/seed$SEED}"
 source "$ROOT/recipes/fdu_mtl/profiles/$PROFILE.sh"
+# a profile may name its own prepared data (PROFILE_DATA: the pretrained profiles)
+DATA="${DATA:-${PROFILE_DATA:-$ROOT/data-bin/fdu-mtl}}"
+if [[ "${ARCH_FAMILY:-}" == transformer && "$ARCH" != *transformer ]]; then
+  echo "profile $PROFILE trains Transformer archs only (*_transformer), not $ARCH" >&2; exit 2
+fi
 
 mkdir -p "$RUN_DIR"
 CMD=("$BIN/fairseq-train" "$DATA" --user-dir "$ROOT/user_dir"

@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# Prepare the GLUE tasks present in RAW (default: the five of ../shared/data/glue) with a
-# sentencepiece model of 8000 pieces trained on their training text.
+# Prepare the GLUE tasks present in RAW (default: the six of ../shared/data/glue) with a
+# sentencepiece model of 8000 pieces trained on their training text; or, with PROFILE set to a
+# pretrained profile (minilm_cpu, minilm_gpu), with that profile's model and options.
 # usage: recipes/glue/prepare.sh [RAW_DIR] [OUT_DIR]     TASKS=CoLA,RTE recipes/glue/prepare.sh
+#        PROFILE=minilm_cpu recipes/glue/prepare.sh      (OUT_DIR: the profile's PROFILE_DATA)
 set -euo pipefail
+if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then sed -n '2,6p' "$0"; exit 0; fi
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 RAW_DIR="${1:-${FAIRSEQ_MTL_DATA:-$ROOT/../shared/data}/glue}"
-OUT_DIR="${2:-$ROOT/data-bin/glue}"
+PREPARE_ARGS=(--tokenizer sentencepiece --spm-vocab "${SPM_VOCAB:-8000}")
+if [[ -n "${PROFILE:-}" ]]; then source "$ROOT/recipes/glue/profiles/$PROFILE.sh"; fi
+OUT_DIR="${2:-${PROFILE_DATA:-$ROOT/data-bin/glue}}"
 TASK_ARGS=()
 if [[ -n "${TASKS:-}" ]]; then TASK_ARGS=(--tasks "$TASKS"); fi
 "$ROOT/.venv/bin/fairseq-mtl-prepare" glue --raw-dir "$RAW_DIR" --out "$OUT_DIR" \
-  --tokenizer sentencepiece --spm-vocab "${SPM_VOCAB:-8000}" "${TASK_ARGS[@]}"
+  "${PREPARE_ARGS[@]}" "${TASK_ARGS[@]}"

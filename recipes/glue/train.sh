@@ -11,10 +11,14 @@ set -euo pipefail
 if [[ $# -lt 1 ]]; then sed -n '2,9p' "$0"; exit 2; fi
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 ARCH="$1"; SEED="${2:-1}"; PROFILE="${3:-cpu}"; shift $(( $# < 3 ? $# : 3 ))
-DATA="${DATA:-$ROOT/data-bin/glue}"
 BIN="${BIN:-$ROOT/.venv/bin}"
 RUN_DIR="${RUN_DIR:-$ROOT/runs/glue/$PROFILE/$ARCH/seed$SEED}"
 source "$ROOT/recipes/glue/profiles/$PROFILE.sh"
+# a profile may name its own prepared data (PROFILE_DATA: the pretrained profiles)
+DATA="${DATA:-${PROFILE_DATA:-$ROOT/data-bin/glue}}"
+if [[ "${ARCH_FAMILY:-}" == transformer && "$ARCH" != *transformer ]]; then
+  echo "profile $PROFILE trains Transformer archs only (*_transformer), not $ARCH" >&2; exit 2
+fi
 case "$ARCH" in *transformer) FAMILY_ARGS=("${TRANSFORMER_ARGS[@]}") ;;
                 *) FAMILY_ARGS=("${LSTM_ARGS[@]}") ;; esac
 TASK_ARGS=()
