@@ -19,11 +19,9 @@ import ast
 import sys
 
 import torch
-from fairseq import options, tasks
-from fairseq.dataclass.utils import convert_namespace_to_omegaconf
 
 from fairseq_mtl.modules.embedding import segment_ids
-from interval_log import IntervalLog
+from loop_common import IntervalLog, epoch_batches, setup
 
 
 def bert_inputs(src_tokens, dictionary):
@@ -39,14 +37,9 @@ def bert_inputs(src_tokens, dictionary):
 def main(argv) -> None:
     from transformers import BertForSequenceClassification
 
-    parser = options.get_training_parser()
-    args = options.parse_args_and_arch(parser, input_args=argv)
-    cfg = convert_namespace_to_omegaconf(args)
-    torch.manual_seed(cfg.common.seed)
-    task = tasks.setup_task(cfg.task)
+    cfg, task = setup(argv)
     if len(task.task_names) != 1:
         sys.exit("the yardstick is single-task: give --tasks ONE")
-    task.load_dataset("train", combine=False, epoch=1)
     model = BertForSequenceClassification.from_pretrained(
         cfg.model.pretrained, num_labels=task.task_entries[0].num_classes).train()
     opt = cfg.optimizer
@@ -58,13 +51,7 @@ def main(argv) -> None:
     update, epoch = 0, 1
     log = IntervalLog("hf_bert_loop", interval)
     while update < max_update:
-        batches = task.get_batch_iterator(
-            task.dataset("train"), max_tokens=cfg.dataset.max_tokens,
-            max_sentences=cfg.dataset.batch_size, seed=cfg.common.seed, epoch=epoch,
-            required_batch_size_multiple=cfg.dataset.required_batch_size_multiple,
-            disable_iterator_cache=True,
-        ).next_epoch_itr(shuffle=True)
-        for sample in batches:
+        for sample in epoch_batches(task, cfg, epoch):
             optimizer.zero_grad(set_to_none=True)
             out = model(**bert_inputs(sample["net_input"]["src_tokens"], dictionary),
                         labels=sample["target"])

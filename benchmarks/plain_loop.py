@@ -22,11 +22,9 @@ import sys
 
 import torch
 import torch.nn.functional as F
-from fairseq import options, tasks
-from fairseq.dataclass.utils import convert_namespace_to_omegaconf
 
 from fairseq_mtl.losses import adversarial_loss, orthogonality_loss
-from interval_log import IntervalLog
+from loop_common import IntervalLog, epoch_batches, setup
 
 
 def objective(model, sample, criterion_cfg) -> torch.Tensor:
@@ -36,7 +34,7 @@ def objective(model, sample, criterion_cfg) -> torch.Tensor:
     loss = F.cross_entropy(out["logits"].float(), sample["target"], reduction="sum")
     if "task_logits" in out:
         loss = loss + adversarial_loss(out["task_logits"].float(), task_id)
-    gamma = getattr(criterion_cfg, "orthogonality_weight", 0.0)
+    gamma = getattr(criterion_cfg, "orthogonality_weight", None) or 0.0  # None: no gamma
     if gamma > 0 and "private" in out:
         raw = getattr(criterion_cfg, "raw_orthogonality", False)
         diff = orthogonality_loss(out["shared"].float(), out["private"].float(), normalize=not raw)
@@ -62,12 +60,7 @@ def build_optimizer(cfg, params) -> torch.optim.Optimizer:
 
 
 def main(argv) -> None:
-    parser = options.get_training_parser()
-    args = options.parse_args_and_arch(parser, input_args=argv)
-    cfg = convert_namespace_to_omegaconf(args)
-    torch.manual_seed(cfg.common.seed)
-    task = tasks.setup_task(cfg.task)
-    task.load_dataset("train", combine=False, epoch=1)
+    cfg, task = setup(argv)
     model = task.build_model(cfg.model)
     device = torch.device("cuda" if torch.cuda.is_available() and not cfg.common.cpu else "cpu")
     model.to(device).train()
@@ -82,12 +75,7 @@ def main(argv) -> None:
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     log = IntervalLog("plain_loop", interval, sync)
     while update < max_update:
-        batches = task.get_batch_iterator(
-            task.dataset("train"), max_tokens=cfg.dataset.max_tokens,
-            max_sentences=cfg.dataset.batch_size, seed=cfg.common.seed, epoch=epoch,
-            disable_iterator_cache=True,
-        ).next_epoch_itr(shuffle=True)
-        for sample in batches:
+        for sample in epoch_batches(task, cfg, epoch):
             if device.type == "cuda":
                 sample = _to(sample, device)
             optimizer.zero_grad(set_to_none=True)

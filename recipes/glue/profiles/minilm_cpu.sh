@@ -6,9 +6,9 @@
 #     57 % of GLUE's training tokens here, and 8,000 sentences are past the knee of its curve;
 #   - at most 128 tokens per example (pairs cut longest-first): cuts 12 % of RTE's pairs, none
 #     of the other tasks' examples;
-#   - 3 epochs (the standard), batch 32, fused AdamW, lr 5e-5 (the top of Devlin et al.'s range:
-#     few updates), linear decay to 0 after a 6 % warm-up, weight decay 0.01, clipping at 1.0
-#     (Hugging Face's Trainer default), dropout 0.1 (the checkpoint's);
+#   - 3 epochs (the standard), batch 32, lr 5e-5 (the top of Devlin et al.'s range: few
+#     updates); the rest in recipes/pretrained.sh (fused AdamW, linear decay after 6 % warm-up,
+#     weight decay 0.01, clipping 1.0), dropout 0.1 (the checkpoint's);
 #   - every batch of every task once per epoch, in one shuffled order (MT-DNN's sampler);
 #   - the LAST checkpoint is reported (GLUE's dev set is the only labelled evaluation set, so
 #     it selects nothing).
@@ -16,19 +16,7 @@ PROFILE_NOTE="minilm_cpu: all-MiniLM-L6-v2, <=128 tokens, SST-2 8000 of 67349, A
 MODEL="${PRETRAINED:-$ROOT/pretrained/all-MiniLM-L6-v2}"
 PROFILE_DATA="$ROOT/data-bin/glue-minilm-cpu"
 PREPARE_ARGS=(--pretrained "$MODEL" --max-length 128 --train-subsample SST-2:8000)
-EPOCHS=3; BATCH=32
-TOTAL=0
-if [[ -f "${DATA:-$PROFILE_DATA}/manifest.json" ]]; then
-  TOTAL=$("$ROOT/.venv/bin/python" -m fairseq_mtl.data.manifest updates "${DATA:-$PROFILE_DATA}" \
-          $BATCH $EPOCHS "${TASKS:-}")
-fi
-TRAIN_ARGS=(
-  --pretrained "$MODEL"
-  --optimizer torch_adamw --lr 5e-5 --weight-decay 0.01 --clip-norm 1.0
-  --lr-scheduler polynomial_decay --total-num-update "$TOTAL" --warmup-updates $((TOTAL * 6 / 100))
-  --batch-size $BATCH --max-epoch $EPOCHS
-  --sampler shuffled
-  --no-epoch-checkpoints
-)
+LR=5e-5; EPOCHS=3; BATCH=32; COUNT_TASKS="${TASKS:-}"
+source "$ROOT/recipes/pretrained.sh"
+pretrained_train_args --sampler shuffled
 TRANSFORMER_ARGS=()
-ARCH_FAMILY=transformer   # --pretrained is an option of the Transformer models only
