@@ -20,18 +20,8 @@ import sys
 
 import torch
 
-from fairseq_mtl.modules.embedding import segment_ids
+from fairseq_mtl.pretrained.bert import bert_model_inputs
 from loop_common import IntervalLog, epoch_batches, setup
-
-
-def bert_inputs(src_tokens, dictionary):
-    """[CLS] + ids, mask, token types: what BertModel reads for the batch fairseq made."""
-    B = src_tokens.size(0)
-    cls = torch.full((B, 1), dictionary.bos(), dtype=src_tokens.dtype)
-    ids = torch.cat([cls, src_tokens], dim=1)
-    mask = (ids != dictionary.pad()).long()
-    types = torch.cat([torch.zeros_like(cls), segment_ids(src_tokens, dictionary.eos())], dim=1)
-    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": types * mask}
 
 
 def main(argv) -> None:
@@ -53,7 +43,7 @@ def main(argv) -> None:
     while update < max_update:
         for sample in epoch_batches(task, cfg, epoch):
             optimizer.zero_grad(set_to_none=True)
-            out = model(**bert_inputs(sample["net_input"]["src_tokens"], dictionary),
+            out = model(**bert_model_inputs(sample["net_input"]["src_tokens"], dictionary),
                         labels=sample["target"])
             out.loss.backward()
             optimizer.step()

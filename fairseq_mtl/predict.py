@@ -343,7 +343,8 @@ def get_parser() -> argparse.ArgumentParser:
                         "--text-column, other columns copied to JSON-lines output")
     parser.add_argument("--text-column", default="text",
                         help="tsv: the text column, or two for a sentence pair "
-                        "(e.g. sentence1,sentence2: the model reads 'A <sep> B')")
+                        "(e.g. sentence1,sentence2: laid out as in preparation, 'A <sep> B' or "
+                        "a pretrained model's 'A [SEP] B [SEP]')")
     parser.add_argument("--task-column", help="tsv column naming each row's task")
     parser.add_argument("--output", help="output file (default: stdout); .jsonl -> JSON lines")
     parser.add_argument("--output-format", choices=["tsv", "jsonl"],

@@ -226,6 +226,7 @@ SCHEMES = ["st_transformer", "stack_pool_transformer", "stack_cls_transformer",
 def test_every_scheme_trains_on_a_pretrained_encoder(tmp_path, glue_bert, tiny_bert, arch):
     """Two updates; then the checkpoint alone (no data directory, no pretrained files) predicts
     raw pairs exactly as evaluation scored the prepared dev set."""
+    from fairseq.data.indexed_dataset import make_dataset
     from fairseq_mtl import evaluate
     from fairseq_mtl.predict import MultiTaskClassifier
 
@@ -244,6 +245,9 @@ def test_every_scheme_trains_on_a_pretrained_encoder(tmp_path, glue_bert, tiny_b
     rows = [line.split("\t") for line in
             open(os.path.join(raw, "MRPC", "dev.tsv"), encoding="utf-8-sig").read()
             .splitlines()[1:]]
+    prepared = make_dataset(os.path.join(out, "MRPC", "valid"), impl="mmap")
+    for i, r in enumerate(rows):  # prediction lays out and cuts pairs as preparation did
+        assert m.encode((r[3], r[4]))[0] == prepared[i].tolist()
     predictions = m.predict("MRPC", [(r[3], r[4]) for r in rows])
     assert sum(p.label == r[0] for p, r in zip(predictions, rows)) == scores["MRPC"]["correct"]
 
@@ -326,6 +330,8 @@ def test_roberta_prepare_train_predict(tmp_path, raw_dir, tiny_roberta):
     run_main(evaluate.cli_main, [ckpt, "--split", "test", "--out", tmp_path / "test"])
     correct = {r["task"]: r["correct"] for r in json.load(open(tmp_path / "test.json"))["tasks"]}
     m = MultiTaskClassifier.from_checkpoint(str(ckpt), device="cpu")
+    for i, line in enumerate(lines):  # prediction tokenises raw text as preparation did
+        assert m.encode(line.split("\t")[1])[0] == data[i].tolist()
     predictions = m.predict("alpha", [line.split("\t")[1] for line in lines])
     assert sum(p.label == line.split("\t")[0] for p, line in zip(predictions, lines)) == \
         correct["alpha"]
@@ -351,3 +357,15 @@ def test_train_subsample_is_seeded_and_recorded(tmp_path, glue_bert, tiny_bert):
                    ["glue", "--raw-dir", raw, "--out", tmp_path / "c", "--tasks", "CoLA",
                     "--pretrained", tiny_bert, "--train-subsample", "SST-2:5"], check=False)
     assert bad.returncode == 1 and "--train-subsample: bad item 'SST-2:5'" in bad.stderr
+
+
+@pytest.mark.fast
+def test_freeze_embeddings_freezes_the_whole_input_block(tiny_bert):
+    encoder = load_pretrained(tiny_bert)
+    d = fixed_dictionary(encoder.symbols, vars(encoder.specials))
+    emb = pm.token_embedding(encoder.spec, d, encoder.weights, freeze=True)
+    stack = pm.stack(encoder.spec, encoder.weights, 0.0, 0.0, freeze_embeddings=True)
+    frozen = [p for p in list(emb.parameters()) + list(stack.positions.parameters())
+              + list(stack.embed_norm.parameters())]
+    assert frozen and not any(p.requires_grad for p in frozen)
+    assert all(p.requires_grad for p in stack.layers.parameters())
