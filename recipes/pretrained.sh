@@ -10,7 +10,7 @@
 pretrained_train_args() {
   local data="${DATA:-$PROFILE_DATA}" total=0
   if [[ -f "$data/manifest.json" ]]; then
-    total=$("$ROOT/.venv/bin/python" -m fairseq_mtl.data.manifest updates "$data" "$BATCH" \
+    total=$("${BIN:-$ROOT/.venv/bin}/python" -m fairseq_mtl.data.manifest updates "$data" "$BATCH" \
             "$EPOCHS" "${COUNT_TASKS:-}")
   fi
   TRAIN_ARGS=(
