@@ -187,6 +187,41 @@ def test_glue_table_scores_average_and_small_task_comparison(tmp_path):
     assert "| QNLI | not run | not run |" in text and text.count("| RTE (acc) |") == 1
 
 
+def test_glue_table_with_a_per_task_yardstick_and_published_scores(tmp_path):
+    """hf_reference.py runs one task at a time: each seed's tasks become one row set; the
+    published scores come as a separate, cited table."""
+    from fairseq_mtl.analysis import glue_table
+
+    runs, ref = tmp_path / "runs", tmp_path / "ref"
+
+    def record(d, seed, rows, average=None):
+        os.makedirs(d)
+        valid = {"split": "valid", "tasks": rows}
+        if average is not None:
+            valid["average"] = {"score": average}
+        json.dump(valid, open(d / "eval_valid.json", "w"))
+        json.dump({"seed": seed, "hardware": "2 CPU cores", "train_seconds": 60, "commit": "c",
+                   "profile_note": "minilm_cpu", "command": f"x --seed {seed}"},
+                  open(d / "run.json", "w"))
+
+    for seed, rte in ((1, 60.0), (2, 62.0)):
+        record(runs / "st_transformer" / f"seed{seed}", seed,
+               [{"task": "RTE", "accuracy": rte, "score": rte},
+                {"task": "CoLA", "mcc": 40.0, "score": 40.0}], (rte + 40.0) / 2)
+        record(ref / "RTE" / f"seed{seed}", seed, [{"task": "RTE", "accuracy": rte - 2,
+                                                      "score": rte - 2}])
+        record(ref / "CoLA" / f"seed{seed}", seed, [{"task": "CoLA", "mcc": 38.0,
+                                                       "score": 38.0}])
+    out = tmp_path / "t.md"
+    glue_table.main(["--runs", str(runs), "--reference", str(ref), "--published", "minilm",
+                     "--out", str(out)])
+    text = out.read_text()
+    assert "| RTE (acc) | 61.00 ±1.41 | 59.00 ±1.41 |" in text
+    assert "| **GLUE-style average** | **50.50 ±0.71** | **48.50 ±0.71** |" in text
+    assert "- RTE, transformer: single 61.00; schemes: transformers fine-tuning -2.00" in text
+    assert "| MiniLM-L6-H384 | 47.5 | 88.9 | 68.8 | 91.5 | - | - |" in text
+
+
 def test_comparison_of_one_arch_trained_two_ways(tmp_path):
     from fairseq_mtl.analysis import compare_runs
 

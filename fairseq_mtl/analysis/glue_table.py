@@ -4,6 +4,11 @@ Reads ``RUNS/ARCH/seedS/{eval_valid.json,run.json}``; one column per model (mean
 deviation over seeds of each task's score: the official metric, or the mean of a task's two
 metrics as the leaderboard does), the GLUE-style average, and whether a multi-task scheme beats
 the single-task model of its family on the small tasks.
+
+``--reference DIR`` adds the column of a yardstick trained one task at a time
+(``recipes/glue/hf_reference.py``: ``DIR/TASK/seedS/{eval_valid.json,run.json}``), whose runs of
+one seed are put together into one row set; ``--published NAME`` adds published dev scores of
+other encoders (cited) for context.
 """
 from __future__ import annotations
 
@@ -25,7 +30,15 @@ NAMES = {"st_lstm": "LSTM single", "fs_lstm": "FS-MTL", "sp_lstm": "SP-MTL",
          "layerwise_implicit_transformer": "L-I", "layerwise_explicit_transformer": "L-E",
          "asp_transformer": "ASP-Transformer"}
 ORDER = list(NAMES)
+NAMES["hf_reference"] = "transformers fine-tuning"
 SMALL_TASKS = ("RTE", "MRPC", "CoLA")
+#: published GLUE dev scores of small encoders, for context (not comparable runs of ours)
+PUBLISHED = {
+    "minilm": ("MiniLM-L6-H384 (unilm MiniLM README) and BERT-base (DistilBERT paper, Table 1)",
+               {"MiniLM-L6-H384": {"CoLA": 47.5, "SST-2": 91.5, "MRPC": 88.9, "RTE": 68.8},
+                "BERT-base": {"CoLA": 56.3, "SST-2": 92.7, "MRPC": 88.6, "STS-B": 89.0,
+                              "RTE": 69.3, "WNLI": 53.5}}),
+}
 
 
 def load(runs_dir: str) -> Dict[str, List[Dict]]:
@@ -36,6 +49,43 @@ def load(runs_dir: str) -> Dict[str, List[Dict]]:
         runs[arch].append({"info": json.load(open(path)),
                            "valid": json.load(open(os.path.join(run_dir, "eval_valid.json")))})
     return runs
+
+
+def load_reference(reference_dir: str) -> List[Dict]:
+    """Per-task yardstick runs (``TASK/seedS``) put together per seed: one record per seed
+    with every task's row, and the GLUE-style average when the seed has every task."""
+    from fairseq_mtl.metrics import glue_average
+
+    by_seed = defaultdict(list)
+    for path in sorted(glob.glob(os.path.join(reference_dir, "*", "seed*", "run.json"))):
+        run_dir = os.path.dirname(path)
+        valid = json.load(open(os.path.join(run_dir, "eval_valid.json")))
+        info = json.load(open(path))
+        by_seed[info["seed"]].append((info, valid["tasks"]))
+    tasks = {row["task"] for runs in by_seed.values() for _, rows in runs for row in rows}
+    out = []
+    for seed, runs in sorted(by_seed.items()):
+        rows = [row for _, task_rows in runs for row in task_rows]
+        record = {"info": dict(runs[0][0], train_seconds=sum(i["train_seconds"]
+                                                            for i, _ in runs)),
+                  "valid": {"tasks": rows}}
+        if {row["task"] for row in rows} == tasks:
+            record["valid"]["average"] = {
+                "score": glue_average({row["task"]: row["score"] for row in rows})}
+        out.append(record)
+    return out
+
+
+def published_table(key: str) -> List[str]:
+    source, rows = PUBLISHED[key]
+    tasks = sorted({t for scores in rows.values() for t in scores})
+    lines = ["", f"Published dev scores for context ({source}); other checkpoints, not runs of "
+             "this project:", "", "| encoder | " + " | ".join(tasks) + " |",
+             "|---|" + "---|" * len(tasks)]
+    for name, scores in rows.items():
+        lines.append(f"| {name} | " + " | ".join(f"{scores[t]:.1f}" if t in scores else "-"
+                                                 for t in tasks) + " |")
+    return lines
 
 
 def fmt(values: List[float]) -> str:
@@ -62,7 +112,8 @@ def build(runs: Dict[str, List[Dict]], title: str, expected: Sequence[str] = ())
                     tasks.append(row["task"])
                 labels[row["task"]] = metric_of_row(row).label
                 scores[arch][row["task"]].append(row["score"])
-            scores[arch]["_avg"].append(run["valid"]["average"]["score"])
+            if "average" in run["valid"]:
+                scores[arch]["_avg"].append(run["valid"]["average"]["score"])
     header = ["task (metric)"] + [f"{NAMES.get(a, a)} ({len(runs[a])} seeds)" for a in archs]
     lines = [f"# {title}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for task in tasks:
@@ -80,6 +131,8 @@ def build(runs: Dict[str, List[Dict]], title: str, expected: Sequence[str] = ())
             continue
         schemes = [a for a in archs if a != single and (a.endswith("transformer")
                                                         == (family == "transformer"))]
+        if "hf_reference" in scores and family == "transformer":
+            schemes.append("hf_reference")
         for task in SMALL_TASKS:
             if not scores[single].get(task):
                 continue
@@ -108,8 +161,12 @@ def build(runs: Dict[str, List[Dict]], title: str, expected: Sequence[str] = ())
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", required=True)
+    parser.add_argument("--reference", help="per-task yardstick runs (hf_reference.py)")
+    parser.add_argument("--published", choices=sorted(PUBLISHED),
+                        help="add published dev scores of other encoders for context")
     parser.add_argument("--out", required=True)
     parser.add_argument("--title", default="GLUE dev-set scores, single-task vs each scheme")
     parser.add_argument("--preamble", help="a markdown file put under the title")
@@ -117,7 +174,13 @@ def main(argv=None):
                         help="comma-separated tasks that get a row even when no run has them")
     args = parser.parse_args(argv)
     expected = [t for t in args.expect_tasks.split(",") if t]
-    write_table(build(load(args.runs), args.title, expected), args.out, args.preamble)
+    runs = load(args.runs)
+    if args.reference:
+        runs["hf_reference"] = load_reference(args.reference)
+    text = build(runs, args.title, expected)
+    if args.published:
+        text += "\n".join(published_table(args.published)) + "\n"
+    write_table(text, args.out, args.preamble)
 
 
 if __name__ == "__main__":
