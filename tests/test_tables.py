@@ -36,6 +36,19 @@ def test_transformer_table_shows_accuracy_beside_the_thesis(tmp_path):
     assert "--arch ARCH --seed SEED" in text
 
 
+def test_pretrained_table_shows_the_from_scratch_runs_beside(tmp_path):
+    write_run(tmp_path / "mini" / "layerwise_implicit_transformer" / "seed1",
+              "layerwise_implicit_transformer", 1, 91.0)
+    write_run(tmp_path / "scratch" / "layerwise_implicit_transformer" / "seed1",
+              "layerwise_implicit_transformer", 1, 80.0)
+    out = tmp_path / "t.md"
+    fdu_table.main(["--family", "transformer", "--runs", str(tmp_path / "mini"), "--out", str(out),
+                    "--beside", str(tmp_path / "scratch"), "--beside-label", "from scratch"])
+    text = out.read_text()
+    assert "| **avg test accuracy** | **91.00** | 85.94 |" in text
+    assert "| avg test accuracy, from scratch | 80.00 | - |" in text
+
+
 def test_layer_sweep_table_and_plot(tmp_path):
     for n, acc in ((2, 84.0), (4, 85.0)):
         write_run(tmp_path / f"L{n}" / "stack_cls_transformer" / "seed1",

@@ -113,7 +113,9 @@ def command_template(command: str) -> str:
     return re.sub(r"--tensorboard-logdir \S+", "--tensorboard-logdir RUN_DIR/tb", command)
 
 
-def build_table(runs, title, family="lstm"):
+def build_table(runs, title, family="lstm", beside=None, beside_label=""):
+    """``beside``: the runs of the same archs trained another way (e.g. from scratch, beside a
+    pretrained table), shown as one more average row."""
     key, label, reference, reference_avg, source = FAMILIES[family]
     digits = 2 if family == "transformer" else 1  # the thesis reports 2 decimals
     archs = [a for a in ORDER if a in runs] + sorted(a for a in runs if a not in ORDER)
@@ -139,6 +141,11 @@ def build_table(runs, title, family="lstm"):
         row += ["**" + fmt([run["test"]["average"][key] for run in runs[a]], digits) + "**",
                 f"{reference_avg[a]:.{digits}f}" if a in reference_avg else "-"]
     lines.append("| " + " | ".join(row) + " |")
+    if beside:
+        row = [f"avg test {label}, {beside_label}"]
+        for a in archs:
+            row += [fmt([run["test"]["average"][key] for run in beside.get(a, [])], digits), "-"]
+        lines.append("| " + " | ".join(row) + " |")
     row = [f"avg dev {label} (selection)"]
     for a in archs:
         row += [fmt([run["valid"]["average"][key] for run in runs[a]], digits), "-"]
@@ -169,6 +176,10 @@ def main(argv=None):
     p.add_argument("--family", choices=sorted(FAMILIES), default="lstm")
     p.add_argument("--title", default=None)
     p.add_argument("--preamble", default=None, help="markdown file inserted after the title")
+    p.add_argument("--beside", default=None,
+                   help="runs of the same archs trained another way (e.g. from scratch): one "
+                   "more average row")
+    p.add_argument("--beside-label", default="another profile")
     args = p.parse_args(argv)
     runs = load_runs(args.runs)
     if not runs:
@@ -177,7 +188,8 @@ def main(argv=None):
         "lstm": "FDU-MTL, LSTM models (paper Table 2): test error %",
         "transformer": "FDU-MTL, Transformer schemes (thesis Table 4.2): test accuracy %",
     }[args.family]
-    text = build_table(runs, title, args.family)
+    beside = load_runs(args.beside) if args.beside else None
+    text = build_table(runs, title, args.family, beside, args.beside_label)
     write_table(text, args.out, args.preamble)
 
 

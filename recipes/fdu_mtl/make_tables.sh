@@ -4,22 +4,28 @@
 # usage: recipes/fdu_mtl/make_tables.sh [PROFILE]
 #   cpu (default) -> fdu_mtl_lstm.md          tf_cpu -> fdu_mtl_transformer.md
 #   paper -> fdu_mtl_lstm_paper.md            thesis -> fdu_mtl_transformer_thesis.md
+#   minilm_cpu, minilm_gpu -> fdu_mtl_pretrained.md (MiniLM runs; the tf_cpu from-scratch
+#     averages beside them)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 PROFILE="${1:-cpu}"
 PY="$ROOT/.venv/bin/python"
 RESULTS="$ROOT/thesis_results"
+BESIDE=(); TITLE=()
 case "$PROFILE" in
   cpu) FAMILY=lstm; NAME=fdu_mtl_lstm ;;
   tf_cpu) FAMILY=transformer; NAME=fdu_mtl_transformer ;;
   thesis) FAMILY=transformer; NAME=fdu_mtl_transformer_thesis ;;
+  minilm_*) FAMILY=transformer; NAME=fdu_mtl_pretrained
+            BESIDE=(--beside "$RESULTS/runs/tf_cpu" --beside-label "from scratch (tf_cpu profile)")
+            TITLE=(--title "FDU-MTL on a pretrained encoder (all-MiniLM-L6-v2, profile $PROFILE): test accuracy %") ;;
   *) FAMILY=lstm; NAME="fdu_mtl_lstm_$PROFILE" ;;
 esac
 OUT="$RESULTS/$NAME.md"
 PREAMBLE=()
 if [[ -f "$RESULTS/notes/$NAME.md" ]]; then PREAMBLE=(--preamble "$RESULTS/notes/$NAME.md"); fi
 "$PY" -m fairseq_mtl.analysis.fdu_table --family "$FAMILY" --runs "$RESULTS/runs/$PROFILE" \
-  --out "$OUT" "${PREAMBLE[@]}" > /dev/null
+  --out "$OUT" "${PREAMBLE[@]}" "${BESIDE[@]}" "${TITLE[@]}" > /dev/null
 if [[ "$PROFILE" == cpu && -d "$RESULTS/runs/fdu_mtl_diag" ]]; then
   DIAG="$(mktemp)"
   "$PY" -m fairseq_mtl.analysis.fdu_table --runs "$RESULTS/runs/fdu_mtl_diag" --out "$DIAG" \
