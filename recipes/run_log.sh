@@ -18,6 +18,15 @@ run_commit() {
 # the dev lines and the end; sets PART_START for train_seconds
 train_logged() {
   local run_dir="$1" commit="$2"; shift 2
+  # one training per run directory: a second start (another recipe call, a duplicate job)
+  # would truncate the log and write into the same checkpoints
+  local lock="$run_dir/.training.pid"
+  if [[ -f "$lock" ]] && kill -0 "$(cat "$lock")" 2>/dev/null; then
+    echo "$run_dir is being trained by process $(cat "$lock"); not starting it twice" >&2
+    return 1
+  fi
+  echo $$ > "$lock"
+  trap 'rm -f "'"$lock"'"' EXIT
   if [[ -f "$run_dir/checkpoint_last.pt" ]]; then
     echo "# $(date -u +%FT%TZ) resumed from checkpoint_last.pt, commit $commit" \
       >> "$run_dir/train.log"

@@ -59,3 +59,27 @@ def test_a_resumed_run_keeps_its_log_and_adds_up_its_wall_time(tmp_path, recipe)
     log = train()
     assert [line for line in log if line.startswith("part ")] == log[:1]
     assert len((run_dir / "train_seconds.parts").read_text().split()) == 1
+
+
+def test_a_run_directory_being_trained_is_not_started_twice(tmp_path):
+    """A second start of the same run (a recipe called twice, a duplicate job) while the first
+    trains is refused, and leaves the first one's log alone."""
+    run_dir = tmp_path / "run"
+    env = dict(os.environ, BIN=str(_stub_bin(tmp_path)), RUN_DIR=str(run_dir),
+               FAIRSEQ_MTL_COMMIT="abc1234")
+    recipe = [str(ROOT / "recipes/fdu_mtl/train.sh"), "asp_lstm", "1", "cpu"]
+    first = subprocess.Popen(recipe, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):  # until the first run has started its log
+            if (run_dir / "train.log").exists() and (run_dir / "train.log").read_text():
+                break
+            import time
+
+            time.sleep(0.05)
+        second = subprocess.run(recipe, env=env, cwd=ROOT, capture_output=True, text=True)
+        assert second.returncode != 0 and "not starting it twice" in second.stderr
+        assert "part " in (run_dir / "train.log").read_text()
+    finally:
+        first.wait(timeout=60)
+    assert first.returncode == 0 and not (run_dir / ".training.pid").exists()
