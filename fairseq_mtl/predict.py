@@ -47,10 +47,13 @@ CHUNK = 4096  # lines read, sorted by length and predicted together
 
 @dataclass
 class Prediction:
-    """One text's prediction: ``label`` and ``probabilities`` (classification) or ``score``
-    (regression); ``label``/``score`` are None for an empty text (``note`` says so)."""
+    """One text's prediction: ``label`` (the benchmark's own value, as in its files), ``name``
+    (what the label means: the manifest's label name, else the label) and ``probabilities``
+    (per label) for a classification task, or ``score`` (regression); ``label``/``score`` are
+    None for an empty text (``note`` says so)."""
 
     label: Optional[str] = None
+    name: Optional[str] = None
     probabilities: Optional[Dict[str, float]] = None
     score: Optional[float] = None
     truncated: bool = False
@@ -121,6 +124,11 @@ class MultiTaskClassifier:
         self.check_task(task)
         return list(self._entries[task].labels)
 
+    def label_names(self, task: str) -> List[str]:
+        """What the labels mean, in the order of :meth:`labels`."""
+        self.check_task(task)
+        return [self._entries[task].label_name(label) for label in self._entries[task].labels]
+
     def is_regression(self, task: str) -> bool:
         self.check_task(task)
         return self._entries[task].type == "regression"
@@ -152,11 +160,56 @@ class MultiTaskClassifier:
         return ids, cut
 
     # --- prediction ---------------------------------------------------------------------------
+    def __call__(self, inputs, task=None, batch_size: int = 64):
+        """Predict in the manner of a Hugging Face pipeline.
+
+        ``inputs``: one text, one sentence pair (a tuple of two texts), or a list of them;
+        ``task``: a task name for all of them, a list with one task per input, or None when
+        the model has one task. Returns for each input ``{"task", "label", "score"}`` (the
+        label's name and its probability) for a classification task, ``{"task", "score"}``
+        for a regression task, plus ``"truncated": True`` when the text was cut and ``"note"``
+        for an empty one; a dict for one input, a list for a list::
+
+            clf("a gripping book", task="books")
+            # {'task': 'books', 'label': 'positive', 'score': 0.97}
+            clf([("A man plays.", "Someone plays.")] * 2, task=["RTE", "MRPC"])
+        """
+        single = isinstance(inputs, (str, tuple))
+        items = [inputs] if single else list(inputs)
+        if task is None:
+            if len(self.tasks) != 1:
+                raise ValueError(f"give task=...: this model has {len(self.tasks)} tasks "
+                                 f"({', '.join(self.tasks)})")
+            task = self.tasks[0]
+        tasks = [task] * len(items) if isinstance(task, str) else list(task)
+        if len(tasks) != len(items):
+            raise ValueError(f"{len(tasks)} tasks for {len(items)} inputs: give one task, or "
+                             "one per input")
+        out = [self._as_dict(t, p) for t, p in zip(
+            tasks, self.predict_iter(zip(tasks, items), batch_size))]
+        return out[0] if single else out
+
+    @staticmethod
+    def _as_dict(task: str, p: Prediction) -> Dict:
+        if p.score is not None:
+            record = {"task": task, "score": p.score}
+        elif p.label is None:
+            record = {"task": task, "label": None, "score": None}
+        else:
+            record = {"task": task, "label": p.name,
+                      "score": p.probabilities[p.label]}
+        if p.truncated:
+            record["truncated"] = True
+        if p.note:
+            record["note"] = p.note
+        return record
+
     def predict(self, task: str, texts: Sequence[str], batch_size: int = 64,
                 progress: bool = False) -> List[Prediction]:
         """Predictions for ``texts`` (in order) on ``task``."""
-        if isinstance(texts, str):
-            raise TypeError("predict() takes a list of texts; wrap a single text in [...]")
+        if isinstance(texts, (str, tuple)):
+            raise TypeError("predict() takes a list of texts (or pairs); for one text call "
+                            "the classifier itself: clf(text, task=...)")
         return list(self.predict_iter(((task, t) for t in texts), batch_size,
                                       total=len(texts) if progress else None,
                                       progress=progress))
@@ -228,10 +281,11 @@ class MultiTaskClassifier:
         logits = logits.float().cpu()
         if self.is_regression(task):
             return [Prediction(score=float(v)) for v in logits.view(-1)]
-        labels = self._entries[task].labels
+        entry = self._entries[task]
+        labels = entry.labels
         probs = torch.softmax(logits, dim=-1)
         best = probs.argmax(-1)
-        return [Prediction(label=labels[int(b)],
+        return [Prediction(label=labels[int(b)], name=entry.label_name(labels[int(b)]),
                            probabilities={label: round(float(p), 6)
                                           for label, p in zip(labels, row)})
                 for b, row in zip(best, probs)]
@@ -306,11 +360,13 @@ class Writer:
             self.out.write("\t".join(columns) + "\n")
 
     def write(self, number: int, task: str, p: Prediction, row: Dict[str, str]) -> None:
-        value = p.label if p.score is None else f"{p.score:.6g}"
+        value = p.name if p.score is None else f"{p.score:.6g}"
         if self.fmt == "jsonl":
             record = {"line": number, "task": task}
             record.update({k: v for k, v in row.items() if k not in record})
             record["label"] = value
+            if p.score is None and p.label is not None and p.label != p.name:
+                record["label_id"] = p.label
             if self.probabilities:
                 record["probabilities"] = p.probabilities
             if p.truncated:
@@ -388,7 +444,9 @@ def cli_main(argv: Optional[List[str]] = None) -> int:
         return fail(str(e))
     if args.list_tasks:
         for name in model.tasks:
-            kind = "regression" if model.is_regression(name) else ", ".join(model.labels(name))
+            kind = "regression" if model.is_regression(name) else ", ".join(
+                label if label == shown else f"{label} ({shown})"
+                for label, shown in zip(model.labels(name), model.label_names(name)))
             print(f"{name}\t{kind}")
         return 0
     if not args.task and not args.task_column:

@@ -116,6 +116,10 @@ def test_all_nine_tasks_in_their_official_layouts(glue_raw, tmp_path):
                            "WNLI"]
     assert tasks["STS-B"]["type"] == "regression" and tasks["STS-B"]["labels"] == []
     assert tasks["MNLI"]["labels"] == ["contradiction", "entailment", "neutral"]
+    # digit labels get what they mean (prediction shows these); named labels need none
+    assert tasks["CoLA"]["label_names"] == {"0": "unacceptable", "1": "acceptable"}
+    assert tasks["MRPC"]["label_names"] == {"0": "not_equivalent", "1": "equivalent"}
+    assert tasks["RTE"]["label_names"] == {}
     assert tasks["MNLI"]["splits"] == {"train": 12, "valid": 6, "valid_mismatched": 6,
                                        "test": 4, "test_mismatched": 3, "test_ax": 5}
     assert tasks["CoLA"]["splits"] == {"train": 12, "valid": 6, "test": 3}

@@ -235,3 +235,39 @@ def test_checkpoints_that_are_not_ours_or_broken(lstm_ckpt, tmp_path):
                                check=False, stdin=b"a1\n")
     assert code == 1 and "evil.pt: cannot load checkpoint" in err
     assert not (tmp_path / "pwned").exists()
+
+
+def test_pipeline_call_with_label_names(raw_dir, tmp_path):
+    """The classifier is callable like a Hugging Face pipeline: one text or a list, one task
+    or one per text; labels come out as the names given at preparation."""
+    from fairseq_mtl import MultiTaskClassifier
+    from fairseq_mtl.data.prepare import cli_main as prepare
+
+    data = tmp_path / "bin"
+    run_main(prepare, ["fdu-mtl", "--raw-dir", raw_dir, "--out", data, "--embeddings", "none",
+                       "--dev-size", "8", "--label-names", "0:negative,1:positive"])
+    run_cli(train_args(data, tmp_path / "ck", "fs_lstm", "--max-update", "30"))
+    m = MultiTaskClassifier.from_checkpoint(str(tmp_path / "ck" / "checkpoint_last.pt"),
+                                            device="cpu")
+    assert m.label_names("alpha") == ["negative", "positive"]
+    one = m("a1 a2 good a3", task="alpha")
+    assert set(one) == {"task", "label", "score"} and one["task"] == "alpha"
+    assert one["label"] in ("negative", "positive") and 0.5 <= one["score"] <= 1
+    both = m(["a1 a2 good a3", "b4 bad b5"], task=["alpha", "beta"])
+    assert [r["task"] for r in both] == ["alpha", "beta"]
+    assert both[0] == one  # the same text and task, alone or in a list
+    objects = m.predict("beta", ["b4 bad b5"])
+    assert objects[0].name == both[1]["label"] and objects[0].label in ("0", "1")
+    assert m("   ", task="alpha") == {"task": "alpha", "label": None, "score": None,
+                                     "note": "empty text"}
+    with pytest.raises(ValueError, match="give task=...: this model has 3 tasks"):
+        m("a1 good")
+    with pytest.raises(ValueError, match="2 tasks for 3 inputs"):
+        m(["a", "b", "c"], task=["alpha", "beta"])
+    _, out, _ = predict_cli("--checkpoint", tmp_path / "ck" / "checkpoint_last.pt", "--task",
+                            "alpha", stdin=b"a1 good a2\n", subprocess=True)
+    assert out.splitlines()[1].split("\t")[2] in ("negative", "positive")
+    bad = run_main(prepare, ["fdu-mtl", "--raw-dir", raw_dir, "--out", tmp_path / "x",
+                             "--embeddings", "none", "--dev-size", "8", "--label-names",
+                             "2:neutral"], check=False)
+    assert bad.returncode == 1 and "task alpha has no label '2'" in bad.stderr

@@ -251,6 +251,8 @@ def test_every_scheme_trains_on_a_pretrained_encoder(tmp_path, glue_bert, tiny_b
         assert m.encode((r[3], r[4]))[0] == prepared[i].tolist()
     predictions = m.predict("MRPC", [(r[3], r[4]) for r in rows])
     assert sum(p.label == r[0] for p, r in zip(predictions, rows)) == scores["MRPC"]["correct"]
+    pair = m((rows[0][3], rows[0][4]), task="MRPC")  # the pipeline call takes a pair as a tuple
+    assert pair["label"] == predictions[0].name in ("equivalent", "not_equivalent")
 
 
 @pytest.mark.fast

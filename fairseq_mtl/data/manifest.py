@@ -22,10 +22,16 @@ class TaskEntry:
     metric: str = "accuracy"  # see fairseq_mtl/metrics.py: accuracy, mcc, f1_acc, ...
     splits: Dict[str, int] = field(default_factory=dict)
     stats: Dict[str, float] = field(default_factory=dict)
+    #: what a label means, where the label itself does not say it (GLUE's "0"/"1", FDU-MTL's
+    #: 0/1 given with --label-names); prediction shows these names
+    label_names: Dict[str, str] = field(default_factory=dict)
 
     @property
     def num_classes(self) -> int:
         return 1 if self.type == "regression" else len(self.labels)
+
+    def label_name(self, label: str) -> str:
+        return self.label_names.get(label, label)
 
 
 @dataclass

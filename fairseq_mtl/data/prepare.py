@@ -157,6 +157,7 @@ def prepare(args) -> Manifest:
     problems = Problems(skip=args.skip_bad_input)
     tasks = benchmark.read(raw_dir, args.tasks.split(",") if args.tasks else None, problems)
     subsampled = subsample_train(tasks, getattr(args, "train_subsample", None))
+    name_labels(tasks, getattr(args, "label_names", None))
     os.makedirs(args.out, exist_ok=True)
 
     tokenizer.fit((text for task in tasks for e in task.splits.get("train", [])
@@ -186,7 +187,8 @@ def prepare(args) -> Manifest:
         entries.append(TaskEntry(
             name=task.name, labels=list(task.labels),
             type="regression" if task.regression else "classification", metric=task.metric,
-            splits={s: len(e) for s, e in task.splits.items()}, stats=stats))
+            splits={s: len(e) for s, e in task.splits.items()}, stats=stats,
+            label_names=dict(task.label_names)))
     manifest = Manifest(
         benchmark=benchmark.benchmark,
         tasks=entries,
@@ -219,6 +221,25 @@ def prepare(args) -> Manifest:
     print(summary)
     print(f"wrote {args.out} in {time.time() - started:.1f}s")
     return manifest
+
+
+def name_labels(tasks: List[TaskData], spec) -> None:
+    """``--label-names 0:negative,1:positive``: what each label means, for every task (they
+    replace a format's own names); a label no task has is an error."""
+    if not spec:
+        return
+    names = {}
+    for item in spec.split(","):
+        label, sep, name = item.partition(":")
+        if not sep or not label or not name:
+            raise ValueError(f"--label-names: bad item {item!r}; expected LABEL:NAME")
+        names[label] = name
+    for task in tasks:
+        unknown = sorted(set(names) - set(task.labels))
+        if unknown:
+            raise ValueError(f"--label-names: task {task.name} has no label {unknown[0]!r} "
+                             f"(its labels: {', '.join(task.labels) or 'none, a regression'})")
+        task.label_names = dict(names)
 
 
 def subsample_train(tasks: List[TaskData], spec) -> Dict[str, Dict[str, int]]:
@@ -273,6 +294,9 @@ def get_parser() -> argparse.ArgumentParser:
                        f"{benchmark.default_embeddings}; none with --pretrained)")
         p.add_argument("--min-count", type=int, default=1,
                        help="keep words seen at least this often in the training text")
+        p.add_argument("--label-names", metavar="LABEL:NAME[,LABEL:NAME]",
+                       help="what the labels mean, for prediction's output (FDU-MTL: "
+                       "0:negative,1:positive); GLUE's digit labels have their names already")
         p.add_argument("--train-subsample", metavar="TASK:N[,TASK:N]",
                        help="keep a seeded random N of a task's training examples (e.g. "
                        "SST-2:4000 for a CPU profile); recorded in the manifest and summary")

@@ -24,6 +24,7 @@ class TaskData:
     decode: Dict[str, DecodeStats] = field(default_factory=dict)
     files: Dict[str, str] = field(default_factory=dict)
     metric: str = "accuracy"  # a name of fairseq_mtl.metrics.METRICS
+    label_names: Dict[str, str] = field(default_factory=dict)  # label -> what it means
 
     @property
     def regression(self) -> bool:

@@ -63,6 +63,8 @@ class GlueSpec:
     score_range: Optional[Tuple[float, float]] = None
     #: the split that holds GLUE's diagnostic set (AX) when this task's model scores it
     diagnostic_split: Optional[str] = None
+    #: what the labels mean, where they are digits (GLUE's task descriptions)
+    label_names: Dict[str, str] = field(default_factory=dict)
 
     @property
     def regression(self) -> bool:
@@ -76,14 +78,15 @@ class GlueSpec:
 _STANDARD = (("train", "train.tsv"), ("valid", "dev.tsv"), ("test", "test.tsv"))
 SPECS: Dict[str, GlueSpec] = {
     "CoLA": GlueSpec(("0", "1"), ("sentence",), "label", _STANDARD, no_header_train=True,
-                     metric="mcc"),
-    "SST-2": GlueSpec(("0", "1"), ("sentence",), "label", _STANDARD),
+                     metric="mcc", label_names={"0": "unacceptable", "1": "acceptable"}),
+    "SST-2": GlueSpec(("0", "1"), ("sentence",), "label", _STANDARD,
+                      label_names={"0": "negative", "1": "positive"}),
     "MRPC": GlueSpec(("0", "1"), ("#1 String", "#2 String"), "Quality", _STANDARD,
-                     metric="f1_acc"),
+                     metric="f1_acc", label_names={"0": "not_equivalent", "1": "equivalent"}),
     "STS-B": GlueSpec((), ("sentence1", "sentence2"), "score", _STANDARD,
                       metric="pearson_spearman", score_range=(0.0, 5.0)),
     "QQP": GlueSpec(("0", "1"), ("question1", "question2"), "is_duplicate", _STANDARD,
-                    metric="f1_acc"),
+                    metric="f1_acc", label_names={"0": "not_duplicate", "1": "duplicate"}),
     "MNLI": GlueSpec(("contradiction", "entailment", "neutral"), ("sentence1", "sentence2"),
                      "gold_label",
                      (("train", "train.tsv"), ("valid", "dev_matched.tsv"),
@@ -94,7 +97,8 @@ SPECS: Dict[str, GlueSpec] = {
                      _STANDARD),
     "RTE": GlueSpec(("entailment", "not_entailment"), ("sentence1", "sentence2"), "label",
                     _STANDARD),
-    "WNLI": GlueSpec(("0", "1"), ("sentence1", "sentence2"), "label", _STANDARD),
+    "WNLI": GlueSpec(("0", "1"), ("sentence1", "sentence2"), "label", _STANDARD,
+                     label_names={"0": "not_entailment", "1": "entailment"}),
 }
 # CoLA's train/dev columns (no header): source, label, original mark, sentence
 _COLA_COLUMNS = ("source", "label", "mark", "sentence")
@@ -192,7 +196,7 @@ def read_glue_task(raw_dir: str, name: str, problems: Problems) -> TaskData:
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"{directory}: no such directory (the GLUE layout has one "
                                 f"directory per task)")
-    task = TaskData(name, spec.labels, metric=spec.metric)
+    task = TaskData(name, spec.labels, metric=spec.metric, label_names=dict(spec.label_names))
     for split, filename in spec.splits:
         path = os.path.join(directory, filename)
         if not os.path.exists(path):
