@@ -17,7 +17,9 @@ from fairseq_mtl_plugin.patches import (check_fairseq, install_atomic_checkpoint
                                         install_bf16_without_xla, install_checkpoint_allowlist,
                                         install_ddp_for_one_task_batches,
                                         install_one_line_checkpoint_errors,
-                                        install_peer_broadcast)
+                                        install_peer_broadcast,
+                                        install_plugin_defaults_for_help,
+                                        install_quiet_start)
 
 check_fairseq()
 install_checkpoint_allowlist()
@@ -26,6 +28,8 @@ install_bf16_without_xla()
 install_ddp_for_one_task_batches()
 install_peer_broadcast()
 install_one_line_checkpoint_errors()
+install_quiet_start()
+install_plugin_defaults_for_help()
 
 from . import criterions, models, optim, tasks  # noqa: E402,F401
 

@@ -34,6 +34,15 @@
   config that rank 0's loading put into it, so a distributed run could not resume. Those bytes
   come from the sibling process of the same job a moment earlier, not from a file, so the
   receivers load them in full; checkpoint files are still only read by the safe loader.
+* ``install_quiet_start``: fairseq 0.12 composes its config through Hydra's deprecated
+  experimental API (six deprecation warnings on every start), asks for pinned memory on CPU
+  and calls ``torch.cuda.amp.autocast`` in the deprecated way: warnings about fairseq's and
+  Hydra's code, not the user's run. Exactly those are filtered (by the module that warns and
+  their text); every other warning, the project's own included, still shows.
+* ``install_plugin_defaults_for_help``: an arch of this plugin (``--arch asp_transformer``)
+  makes our task and criterion fairseq's defaults before fairseq reads the command line, so
+  ``-h`` lists their options (sampler, adversarial and orthogonality weights) and the run
+  needs neither flag; ``--task``/``--criterion`` given on the command line still win.
 """
 from __future__ import annotations
 
@@ -44,6 +53,7 @@ import logging
 import os
 import shutil
 import sys
+import warnings
 
 logger = logging.getLogger("fairseq_mtl_plugin.patches")
 
@@ -249,3 +259,71 @@ def install_one_line_checkpoint_errors() -> None:
             checkpoint_utils.load_checkpoint_to_cpu)
     if not getattr(sys.excepthook, "fairseq_mtl_errors", False):
         sys.excepthook = _excepthook(sys.excepthook)
+
+
+#: (module regex, message regex) of the warnings install_quiet_start filters
+FOREIGN_WARNINGS = (
+    (r"hydra(\..*)?$", ""),  # fairseq's use of Hydra's experimental initialize/compose
+    ("", r"\s*'config' is validated against ConfigStore schema"),  # Hydra, reported as sys:1
+    (r"torch\.utils\.data\.dataloader", r"'pin_memory' argument is set as true but no "
+                                         r"accelerator"),  # fairseq pins memory on CPU too
+    (r"fairseq\.", r"`torch\.cuda\.amp\.autocast\(args\.\.\.\)` is deprecated"),
+)
+
+
+def install_quiet_start() -> None:
+    for module, message in FOREIGN_WARNINGS:
+        warnings.filterwarnings("ignore", message=message, module=module)
+
+
+def our_arch(arch) -> bool:
+    """Whether ``arch`` is registered by this plugin's models."""
+    from fairseq.models import ARCH_MODEL_REGISTRY
+
+    from fairseq_mtl_plugin.models.mtl_base import MtlModel
+
+    model = ARCH_MODEL_REGISTRY.get(arch)
+    return isinstance(model, type) and issubclass(model, MtlModel)
+
+
+def _arch_of(argv):
+    for i, arg in enumerate(argv):
+        if arg in ("--arch", "-a") and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--arch="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def _plugin_defaults(original):
+    def parse_args_and_arch(parser, input_args=None, *args, **kwargs):
+        from fairseq_mtl_plugin.models.mtl_base import CRITERION, TASK
+
+        argv = list(sys.argv[1:] if input_args is None else input_args)
+        if not our_arch(_arch_of(argv)):
+            return original(parser, input_args, *args, **kwargs)
+        given = set(argv)
+        ours = {k: v for k, v in (("task", TASK), ("criterion", CRITERION))
+                if f"--{k}" not in given}
+        # (the arch's one log line of what it filled names these too)
+        parser.set_defaults(**ours, fairseq_mtl_filled=[f"--{k} {v}" for k, v in ours.items()])
+        if given & {"-h", "--help"}:
+            # fairseq's first pass over the command line would print the help before the
+            # task, model, criterion and optimizer have added their options: build them all,
+            # then print it
+            # (a placeholder DATA, which parse_known leaves over when DATA is given)
+            rest = [a for a in argv if a not in ("-h", "--help")] + ["DATA"]
+            original(parser, rest, parse_known=True)
+            parser.print_help()
+            sys.exit(0)
+        return original(parser, input_args, *args, **kwargs)
+
+    parse_args_and_arch.__wrapped__ = original
+    return parse_args_and_arch
+
+
+def install_plugin_defaults_for_help() -> None:
+    from fairseq import options
+
+    if not hasattr(options.parse_args_and_arch, "__wrapped__"):
+        options.parse_args_and_arch = _plugin_defaults(options.parse_args_and_arch)

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from conftest import run_cli, train_args
+from conftest import USER_DIR, run_cli, train_args
 
 ARCHS = ["st_lstm", "st_bilstm", "st_slstm", "fs_lstm", "sp_lstm", "asp_lstm", "mt_cnn", "mt_dnn",
          "st_transformer", "stack_pool_transformer", "stack_cls_transformer",
@@ -130,9 +130,14 @@ def test_the_headline_command_trains_as_written(data_bin, tmp_path):
 
     cmd = [os.path.join(BIN, "fairseq-train"), data_bin, "--user-dir", USER_DIR,
            "--arch", "asp_transformer", "--max-update", "3", "--cpu"]
-    proc = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    # every warning shown (the tests' run_cli hides them): the start is quiet all the same
+    env = dict(os.environ, PYTHONWARNINGS="default")
+    proc = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=600,
+                          env=env)
     log = proc.stdout + proc.stderr
     assert proc.returncode == 0, log[-3000:]
+    for noise in ("hydra", "Hydra", "tensorboardX", "pin_memory", "torch.cuda.amp.autocast"):
+        assert noise not in log, f"start-up noise: {noise!r} in the log"
     assert ("--arch asp_transformer: fairseq's defaults are for translation; using --task "
             "multitask_classification --criterion multitask_adversarial --optimizer adam "
             "--lr 0.001 --lr-scheduler inverse_sqrt --warmup-updates 200 --batch-size 50 "
@@ -156,3 +161,14 @@ def test_the_headline_command_trains_as_written(data_bin, tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "using --task multitask_classification --criterion multitask_adversarial " \
            "--optimizer adam --best-checkpoint-metric avg_acc" in proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("with_data", [True, False])
+def test_help_lists_the_plugins_options(data_bin, with_data):
+    """`fairseq-train [DATA] --user-dir user_dir --arch asp_transformer -h`: fairseq would print
+    its generic options only; the help lists the task's, the model's and the criterion's."""
+    proc = run_cli(["fairseq-train", *([data_bin] if with_data else []), "--user-dir",
+                    USER_DIR, "--arch", "asp_transformer", "-h"])
+    for option in ("--sampler", "--adversarial-weight", "--orthogonality-weight", "--pretrained",
+                   "--encoder-layers", "--lr"):
+        assert option in proc.stdout, option

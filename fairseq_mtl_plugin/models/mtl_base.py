@@ -157,7 +157,7 @@ def training_defaults(args, lr: float, batch_size: int, warmup_updates: int = 0,
     holds no training options: nothing to do there.)"""
     if not isinstance(args, argparse.Namespace):
         return
-    filled = []
+    filled = list(getattr(args, "fairseq_mtl_filled", []))  # task, criterion (plugin patches)
 
     def fill(name, value, shown=None):
         setattr(args, name, value)
