@@ -83,3 +83,64 @@ def test_a_run_directory_being_trained_is_not_started_twice(tmp_path):
     finally:
         first.wait(timeout=60)
     assert first.returncode == 0 and not (run_dir / ".training.pid").exists()
+
+
+RECIPES = ["recipes/quickstart.sh", "recipes/fdu_mtl/prepare.sh", "recipes/fdu_mtl/train.sh",
+           "recipes/fdu_mtl/run_all.sh", "recipes/fdu_mtl/make_tables.sh",
+           "recipes/fdu_mtl/layer_sweep.sh", "recipes/fdu_mtl/transfer.sh",
+           "recipes/fdu_mtl/remainder_table.sh", "recipes/glue/prepare.sh",
+           "recipes/glue/train.sh", "recipes/glue/run_all.sh", "recipes/glue/run_pretrained.sh",
+           "recipes/relations/run_all.sh", "recipes/relations/suggest_check.sh"]
+
+
+def _copy_recipes(tmp_path: Path) -> Path:
+    """The recipes in a checkout of their own (ROOT = tmp_path): no runs, no data."""
+    import shutil
+
+    shutil.copytree(ROOT / "recipes", tmp_path / "recipes")
+    return tmp_path
+
+
+@pytest.mark.parametrize("recipe", RECIPES)
+def test_every_recipe_prints_its_usage_for_help_and_does_nothing_else(tmp_path, recipe):
+    root = _copy_recipes(tmp_path / "checkout")
+    stub = _stub_bin(tmp_path)
+    before = sorted(p.name for p in root.iterdir())
+    for flag in ("-h", "--help"):
+        proc = subprocess.run([str(root / recipe), flag], capture_output=True, text=True,
+                              env=dict(os.environ, BIN=str(stub)))
+        assert proc.returncode == 0, proc.stderr
+        assert "usage" in proc.stdout.lower()
+        assert not proc.stdout.startswith("#")  # the comment text, not the comment
+    assert sorted(p.name for p in root.iterdir()) == before  # no runs/, no data-bin/
+
+
+@pytest.mark.parametrize("recipe", ["recipes/fdu_mtl/run_all.sh", "recipes/glue/run_all.sh",
+                                    "recipes/fdu_mtl/layer_sweep.sh",
+                                    "recipes/relations/run_all.sh"])
+def test_a_long_job_prints_its_plan_and_needs_targets_or_all(tmp_path, recipe):
+    root = _copy_recipes(tmp_path / "checkout")
+    stub = _stub_bin(tmp_path)
+    for name in ("fairseq-mtl-relations",):
+        (stub / name).write_text("#!/usr/bin/env bash\ntouch \"$0.called\"\n")
+        (stub / name).chmod(0o755)
+    proc = subprocess.run([str(root / recipe)], capture_output=True, text=True,
+                          env=dict(os.environ, BIN=str(stub)))
+    assert proc.returncode == 2
+    assert proc.stdout.startswith("plan: ") and "min" in proc.stdout
+    assert "--all" in proc.stderr
+    assert not (root / "runs").exists() and not list(stub.glob("*.called"))
+
+
+def test_a_failed_run_shows_the_end_of_its_log(tmp_path):
+    stub = _stub_bin(tmp_path)
+    (stub / "fairseq-train").write_text(
+        "#!/usr/bin/env bash\necho 'loading data'\necho 'RuntimeError: out of memory' >&2\n"
+        "exit 1\n")
+    proc = subprocess.run([str(ROOT / "recipes/fdu_mtl/train.sh"), "asp_lstm", "1", "cpu"],
+                          capture_output=True, text=True, cwd=ROOT,
+                          env=dict(os.environ, BIN=str(stub), RUN_DIR=str(tmp_path / "run"),
+                                   FAIRSEQ_MTL_COMMIT="abc"))
+    assert proc.returncode == 1
+    assert "training asp_lstm seed 1 failed; the last lines of" in proc.stderr
+    assert "RuntimeError: out of memory" in proc.stderr

@@ -5,8 +5,11 @@
 #        LAYERS="2 4" ARCHS="layerwise_implicit_transformer" ...   (a subset)
 # Runs: runs/fdu_mtl/PROFILE-layers/L<N>/ARCH/seed<S>; finished runs are skipped. A run whose
 # layer count is the profile's own is the main table's run: its records are reused.
+# It prints its plan first; with no argument at all it needs --all (tf_cpu, seed 1).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+source "$ROOT/recipes/lib.sh"
+recipe_args "$@"; set -- "${ARGS[@]}"
 PROFILE="${1:-tf_cpu}"; shift || true
 SEEDS=("${@:-1}")
 LAYERS=(${LAYERS:-2 4 6})
@@ -18,6 +21,10 @@ for ((i = 0; i < ${#TRAIN_ARGS[@]} - 1; i++)); do
   if [[ "${TRAIN_ARGS[$i]}" == --encoder-layers ]]; then OWN="${TRAIN_ARGS[$((i + 1))]}"; fi
 done
 KEEP="$ROOT/thesis_results/runs/$PROFILE-layers"
+LEFT=0
+for SEED in "${SEEDS[@]}"; do for N in "${LAYERS[@]}"; do for ARCH in "${ARCHS[@]}"; do
+  [[ -f "$KEEP/L$N/$ARCH/seed$SEED/run.json" ]] || LEFT=$((LEFT + 1)); done; done; done
+recipe_plan "$LEFT" "$([[ "$PROFILE" == tf_cpu ]] && echo 23 || echo 0)"
 for SEED in "${SEEDS[@]}"; do
   for N in "${LAYERS[@]}"; do
     for ARCH in "${ARCHS[@]}"; do

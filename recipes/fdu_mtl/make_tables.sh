@@ -8,6 +8,8 @@
 #     averages beside them)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+source "$ROOT/recipes/lib.sh"
+recipe_args "$@"; set -- "${ARGS[@]}"
 PROFILE="${1:-cpu}"
 PY="$ROOT/.venv/bin/python"
 RESULTS="$ROOT/thesis_results"

@@ -8,8 +8,9 @@
 # --skip-bad-input: the real data has one empty text (sports_outdoors.task.train:1121); it is
 # skipped and counted in the summary instead of stopping the preparation.
 set -euo pipefail
-if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then sed -n '2,9p' "$0"; exit 0; fi
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+source "$ROOT/recipes/lib.sh"
+recipe_args "$@"; set -- "${ARGS[@]}"
 RAW_DIR="${1:-${FAIRSEQ_MTL_DATA:-$ROOT/../shared/data}/fdu-mtl}"
 PREPARE_ARGS=(--embeddings "${EMBEDDINGS:-glove-6b-50d}")
 if [[ -n "${PROFILE:-}" ]]; then source "$ROOT/recipes/fdu_mtl/profiles/$PROFILE.sh"; fi

@@ -7,8 +7,9 @@
 #   (this code) and the same from a checkout of 128fcd7 with RUN_DIR=.../PROFILE-dropped/...;
 #   their *.json records are copied to thesis_results/runs/{cpu,tf_cpu}-{dropped,alldata}/.
 set -euo pipefail
-if [[ "${1:-}" == -h || "${1:-}" == --help ]]; then sed -n '2,8p' "$0"; exit 0; fi
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+source "$ROOT/recipes/lib.sh"
+recipe_args "$@"; set -- "${ARGS[@]}"
 PY="$ROOT/.venv/bin/python"
 RUNS="$ROOT/thesis_results/runs"
 OUT="$ROOT/thesis_results/remainder_rerun.md"

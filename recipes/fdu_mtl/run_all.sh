@@ -4,8 +4,11 @@
 # usage: recipes/fdu_mtl/run_all.sh [PROFILE] [SEEDS...]      e.g. run_all.sh tf_cpu 1 2 3
 #        ARCHS="st_lstm asp_lstm" recipes/fdu_mtl/run_all.sh cpu 1     (a subset of models)
 # Finished runs (run.json present) are skipped, so the script can be re-run after a stop.
+# It prints its plan first; with no argument at all it needs --all (the cpu profile, seed 1).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+source "$ROOT/recipes/lib.sh"
+recipe_args "$@"; set -- "${ARGS[@]}"
 PROFILE="${1:-cpu}"; shift || true
 SEEDS=("${@:-1}")
 case "$PROFILE" in
@@ -15,6 +18,11 @@ case "$PROFILE" in
   *) DEFAULT_ARCHS="st_lstm st_bilstm st_slstm mt_dnn mt_cnn fs_lstm sp_lstm asp_lstm" ;;
 esac
 ARCHS=(${ARCHS:-$DEFAULT_ARCHS})
+LEFT=0
+for SEED in "${SEEDS[@]}"; do for ARCH in "${ARCHS[@]}"; do
+  [[ -f "$ROOT/runs/fdu_mtl/$PROFILE/$ARCH/seed$SEED/run.json" ]] || LEFT=$((LEFT + 1)); done; done
+case "$PROFILE" in cpu) EACH=11 ;; tf_cpu) EACH=23 ;; minilm_cpu) EACH=80 ;; *) EACH=0 ;; esac
+recipe_plan "$LEFT" "$EACH"
 for SEED in "${SEEDS[@]}"; do
   for ARCH in "${ARCHS[@]}"; do
     if [[ -f "$ROOT/runs/fdu_mtl/$PROFILE/$ARCH/seed$SEED/run.json" ]]; then continue; fi

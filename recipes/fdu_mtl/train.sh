@@ -9,8 +9,10 @@
 #   PROFILE: a file of profiles/ (default cpu)
 # Output: runs/fdu_mtl/PROFILE/ARCH/seedSEED/{train.log,eval_valid.*,eval_test.*,run.json,tb/}
 set -euo pipefail
-if [[ $# -lt 1 ]]; then sed -n '2,10p' "$0"; exit 2; fi
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+source "$ROOT/recipes/lib.sh"
+recipe_args "$@"; set -- "${ARGS[@]}"
+if [[ $# -lt 1 ]]; then recipe_usage 2; fi
 ARCH="$1"; SEED="${2:-1}"; PROFILE="${3:-cpu}"; shift $(( $# < 3 ? $# : 3 ))
 BIN="${BIN:-$ROOT/.venv/bin}"
 RUN_DIR="${RUN_DIR:-$ROOT/runs/fdu_mtl/$PROFILE/$ARCH/seed$SEED}"
@@ -30,7 +32,7 @@ source "$ROOT/recipes/run_log.sh"
 # the code the run starts with (the tree may change while it trains); +dirty: uncommitted edits
 COMMIT="$(run_commit "$ROOT")"
 train_logged "$RUN_DIR" "$COMMIT" "${CMD[@]}"
-test -f "$RUN_DIR/checkpoint_best.pt" || { echo "training failed, see $RUN_DIR/train.log"; exit 1; }
+test -f "$RUN_DIR/checkpoint_best.pt" || recipe_failed "$RUN_DIR/train.log" "training $ARCH seed $SEED"
 TRAIN_SECONDS=$(train_seconds "$RUN_DIR")
 # one model load for both splits: writes eval_valid.{md,json} and eval_test.{md,json}
 "$BIN/fairseq-mtl-evaluate" "$RUN_DIR/checkpoint_best.pt" --split valid,test --data "$DATA" \

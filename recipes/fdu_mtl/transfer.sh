@@ -9,8 +9,11 @@
 # Output: runs/fdu_mtl_transfer/PROFILE/SOURCE/TARGET/seedSEED/{source,transfer_sc,transfer_bc}/
 #   (a transfer seed T other than SEED: transfer_sc.seedT, transfer_bc.seedT beside them)
 # then the table thesis_results/fdu_mtl_transfer.md (records copied to thesis_results/runs/).
+# It prints its plan first; with no argument at all it needs --all (cpu, seed 1, all 16 targets).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+source "$ROOT/recipes/lib.sh"
+recipe_args "$@"; set -- "${ARGS[@]}"
 PROFILE="${1:-cpu}"; SEED="${2:-1}"; shift $(( $# < 2 ? $# : 2 ))
 DATA="${DATA:-$ROOT/data-bin/fdu-mtl}"
 BIN="${BIN:-$ROOT/.venv/bin}"
@@ -20,6 +23,9 @@ TARGETS=("${@:-${ALL_TASKS[@]}}")
 SOURCES=(${SOURCES:-sp_lstm asp_lstm})
 TRANSFER_SEEDS=(${TRANSFER_SEEDS:-$SEED})
 OUT="$ROOT/runs/fdu_mtl_transfer/$PROFILE"
+# a source run (~11 min on the cpu profile) and two transfer runs (~1 min each) per target and
+# source; finished targets are counted as runs left all the same (cheap to skip)
+recipe_plan $(( ${#TARGETS[@]} * ${#SOURCES[@]} )) "$([[ "$PROFILE" == cpu ]] && echo 13 || echo 0)"
 for TARGET in "${TARGETS[@]}"; do
   OTHERS="$(printf '%s\n' "${ALL_TASKS[@]}" | grep -vx "$TARGET" | paste -sd,)"
   for SOURCE in "${SOURCES[@]}"; do

@@ -5,8 +5,9 @@
 # usage: recipes/glue/prepare.sh [RAW_DIR] [OUT_DIR]     TASKS=CoLA,RTE recipes/glue/prepare.sh
 #        PROFILE=minilm_cpu recipes/glue/prepare.sh      (OUT_DIR: the profile's PROFILE_DATA)
 set -euo pipefail
-if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then sed -n '2,6p' "$0"; exit 0; fi
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+source "$ROOT/recipes/lib.sh"
+recipe_args "$@"; set -- "${ARGS[@]}"
 RAW_DIR="${1:-${FAIRSEQ_MTL_DATA:-$ROOT/../shared/data}/glue}"
 PREPARE_ARGS=(--tokenizer sentencepiece --spm-vocab "${SPM_VOCAB:-8000}")
 if [[ -n "${PROFILE:-}" ]]; then source "$ROOT/recipes/glue/profiles/$PROFILE.sh"; fi

@@ -5,14 +5,22 @@
 #        NAME=glue_nli TASKS=MNLI,QNLI,RTE,WNLI recipes/glue/run_all.sh cpu 1 2 3
 #          (the thesis' NLI group; prepare MNLI and QNLI first: recipes/glue/prepare.sh;
 #          without them, TASKS=RTE,WNLI: the table still lists the thesis' MNLI/QNLI rows)
-# Finished runs (run.json present) are skipped.
+# Finished runs (run.json present) are skipped. It prints its plan first; with no argument at
+# all it needs --all (the cpu profile, seed 1).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+source "$ROOT/recipes/lib.sh"
+recipe_args "$@"; set -- "${ARGS[@]}"
 PROFILE="${1:-cpu}"; shift || true
 SEEDS=("${@:-1}")
 NAME="${NAME:-glue}"
 ARCHS=(${ARCHS:-st_lstm fs_lstm sp_lstm asp_lstm st_transformer stack_pool_transformer
        stack_cls_transformer layerwise_implicit_transformer layerwise_explicit_transformer})
+LEFT=0
+for SEED in "${SEEDS[@]}"; do for ARCH in "${ARCHS[@]}"; do
+  [[ -f "$ROOT/runs/$NAME/$PROFILE/$ARCH/seed$SEED/run.json" ]] || LEFT=$((LEFT + 1)); done; done
+case "$PROFILE" in cpu) EACH=13 ;; minilm_cpu) EACH=55 ;; *) EACH=0 ;; esac
+recipe_plan "$LEFT" "$EACH"
 for SEED in "${SEEDS[@]}"; do
   for ARCH in "${ARCHS[@]}"; do
     DIR="$ROOT/runs/$NAME/$PROFILE/$ARCH/seed$SEED"

@@ -8,9 +8,10 @@
 #   REFERENCE=0 skips the transformers runs. Finished runs (run.json present) are skipped.
 #   Prepare first: make pretrained && PROFILE=minilm_cpu recipes/glue/prepare.sh
 set -euo pipefail
-if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then sed -n '2,9p' "$0"; exit 0; fi
-if [[ $# -lt 2 ]]; then sed -n '2,9p' "$0"; exit 2; fi
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+source "$ROOT/recipes/lib.sh"
+recipe_args "$@"; set -- "${ARGS[@]}"
+if [[ $# -lt 2 ]]; then recipe_usage 2; fi
 PROFILE="$1"; shift
 SEEDS=("$@")
 BIN="${BIN:-$ROOT/.venv/bin}"

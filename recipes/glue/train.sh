@@ -8,8 +8,10 @@
 #   TASKS=RTE,WNLI recipes/glue/train.sh ...  trains on a subset of the prepared tasks
 # Output: runs/glue/PROFILE/ARCH/seedSEED/{train.log,eval_valid.*,submission/,run.json}
 set -euo pipefail
-if [[ $# -lt 1 ]]; then sed -n '2,9p' "$0"; exit 2; fi
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+source "$ROOT/recipes/lib.sh"
+recipe_args "$@"; set -- "${ARGS[@]}"
+if [[ $# -lt 1 ]]; then recipe_usage 2; fi
 ARCH="$1"; SEED="${2:-1}"; PROFILE="${3:-cpu}"; shift $(( $# < 3 ? $# : 3 ))
 BIN="${BIN:-$ROOT/.venv/bin}"
 RUN_DIR="${RUN_DIR:-$ROOT/runs/glue/$PROFILE/$ARCH/seed$SEED}"
@@ -33,7 +35,7 @@ source "$ROOT/recipes/run_log.sh"
 # the code the run starts with (the tree may change while it trains); +dirty: uncommitted edits
 COMMIT="$(run_commit "$ROOT")"
 train_logged "$RUN_DIR" "$COMMIT" "${CMD[@]}"
-test -f "$RUN_DIR/checkpoint_last.pt" || { echo "training failed, see $RUN_DIR/train.log"; exit 1; }
+test -f "$RUN_DIR/checkpoint_last.pt" || recipe_failed "$RUN_DIR/train.log" "training $ARCH seed $SEED"
 TRAIN_SECONDS=$(train_seconds "$RUN_DIR")
 "$BIN/fairseq-mtl-evaluate" "$RUN_DIR/checkpoint_last.pt" --split valid --data "$DATA" \
   --out "$RUN_DIR/eval_valid" > /dev/null

@@ -6,12 +6,18 @@
 #   PROFILE: cpu (default; ~1.5 min per single run, ~3 per pair on 2 cores) or paper (GPU)
 #   TASKS: comma-separated subset (default: all 16 tasks = 16 single + 240 pairwise runs)
 #   JOBS=2: two runs at a time, each with half the cores (default 1)
+# It prints its plan first; with no argument at all it needs --all (cpu, all 16 tasks).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+source "$ROOT/recipes/lib.sh"
+recipe_args "$@"; set -- "${ARGS[@]}"
 PROFILE="${1:-cpu}"; TASKS="${2:-}"
 DATA="${DATA:-$ROOT/data-bin/fdu-mtl}"
 BIN="${BIN:-$ROOT/.venv/bin}"
 RUNS="${RUNS:-$ROOT/runs/relations/$PROFILE}"
+N=$(if [[ -n "$TASKS" ]]; then echo "$TASKS" | tr ',' '\n' | wc -l; else echo 16; fi)
+# N single runs (~1.5 min) and N(N-1) pairs (~3 min) on the cpu profile; finished ones skipped
+recipe_plan $(( N * N )) "$([[ "$PROFILE" == cpu ]] && echo 3 || echo 0)" "${JOBS:-1}"
 "$BIN/fairseq-mtl-relations" run --data "$DATA" ${TASKS:+--tasks "$TASKS"} \
   --profile "$PROFILE" --runs "$RUNS" --jobs "${JOBS:-1}"
 NOTE="$ROOT/thesis_results/notes/task_relations.md"; PRE=()
