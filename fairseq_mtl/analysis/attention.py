@@ -88,7 +88,7 @@ def task_map(model, task, split: str = "valid", batch_size: int = 64) -> Dict:
     return {"split": split, "tasks": list(task.task_names), "matrix": out}
 
 
-def plot_sentence(result: Dict, path: str) -> None:
+def plot_sentence(result: Dict, path: str, note: str = "") -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -96,18 +96,21 @@ def plot_sentence(result: Dict, path: str) -> None:
 
     att = result["attention"]
     fig, ax = plt.subplots(figsize=(max(6, 0.32 * att.shape[1]), 0.5 * att.shape[0] + 1.8))
-    ax.imshow(att, cmap="Blues", aspect="auto")
+    im = ax.imshow(att, cmap="Blues", aspect="auto", vmin=0)
+    fig.colorbar(im, ax=ax, fraction=0.03, label="attention weight")
     ax.set_xticks(range(len(result["labels"])))
     ax.set_xticklabels(result["labels"], rotation=90, fontsize=7)
     ax.set_yticks(range(att.shape[0]))
     ax.set_yticklabels([f"head {h + 1}" for h in range(att.shape[0])], fontsize=7)
-    ax.set_title(f"last-layer attention from the {result['task']} token", fontsize=9)
+    ax.set_xlabel("attended position (task tokens, then words)")
+    ax.set_title(f"last-layer attention from the {result['task']} token"
+                 + (f"\n{note}" if note else ""), fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=150)
     plt.close(fig)
 
 
-def plot_task_map(result: Dict, path: str) -> None:
+def plot_task_map(result: Dict, path: str, note: str = "") -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -124,9 +127,9 @@ def plot_task_map(result: Dict, path: str) -> None:
                        fontsize=7)
     ax.set_xlabel("attended task token")
     ax.set_ylabel("sentence's task (query token)")
-    fig.colorbar(im, ax=ax, fraction=0.04)
-    ax.set_title(f"L-E last layer, mean attention between task tokens ({result['split']})",
-                 fontsize=9)
+    fig.colorbar(im, ax=ax, fraction=0.04, label="mean attention weight")
+    ax.set_title(f"L-E last layer, mean attention between task tokens ({result['split']})"
+                 + (f"\n{note}" if note else ""), fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=150)
     plt.close(fig)
@@ -155,11 +158,14 @@ def get_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data", help="prepared data directory (default: the checkpoint's)")
     parser.add_argument("--out", required=True,
                         help="PNG path (--sentence) or path without extension (--task-map)")
+    parser.add_argument("--note", help="what the figure says about the model (default: the "
+                        "profile and seed of the run.json beside the checkpoint)")
     return parser
 
 
 def cli_main(argv=None) -> int:
     args = get_parser().parse_args(argv)
+    from fairseq_mtl.analysis.runinfo import figure_note
     from fairseq_mtl.checkpoint import load_checkpoint
 
     try:
@@ -170,11 +176,11 @@ def cli_main(argv=None) -> int:
             if not args.task:
                 raise ValueError("--sentence needs --task")
             result = sentence_attention(model, task, args.task, args.sentence)
-            plot_sentence(result, args.out)
+            plot_sentence(result, args.out, figure_note(args.checkpoint, args.note))
             print(f"wrote {args.out}")
         else:
             result = task_map(model, task, args.split)
-            plot_task_map(result, args.out + ".png")
+            plot_task_map(result, args.out + ".png", figure_note(args.checkpoint, args.note))
             with open(args.out + ".md", "w") as f:
                 f.write(task_map_markdown(result))
             with open(args.out + ".json", "w") as f:

@@ -53,7 +53,7 @@ def table(scores, infos):
     return "\n".join(lines) + "\n"
 
 
-def plot(scores, path):
+def plot(scores, path, note=""):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -71,6 +71,8 @@ def plot(scores, path):
     ax.set_xlabel("layers")
     ax.set_ylabel("average test accuracy %")
     ax.set_xticks(THESIS_DEPTHS)
+    ax.set_title("FDU-MTL: average test accuracy by number of layers"
+                 + (f"\n({note})" if note else ""), fontsize=9)
     ax.legend(fontsize=7, ncol=2)
     fig.tight_layout()
     fig.savefig(path, dpi=150)
@@ -90,7 +92,8 @@ def main(argv=None):
                          "average test accuracy %\n\n" + table(scores, infos), args.preamble)
     with open(args.out + ".md", "w") as f:
         f.write(text)
-    plot(scores, args.out + ".png")
+    profiles = sorted({info.get("profile", "?") for _, _, info in infos})
+    plot(scores, args.out + ".png", f"ours: profile {', '.join(profiles)}; thesis: Fig. 4.1")
     print(text)
 
 

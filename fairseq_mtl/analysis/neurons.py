@@ -105,7 +105,7 @@ class NeuronProbe:
 
 
 # --- Fig. 5a, 5b ------------------------------------------------------------------------------
-def plot_trajectory(results: List[Dict], out: str, task_name: str) -> None:
+def plot_trajectory(results: List[Dict], out: str, task_name: str, note: str = "") -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -120,7 +120,8 @@ def plot_trajectory(results: List[Dict], out: str, task_name: str) -> None:
     ax.set_xticklabels(words, rotation=45, ha="right")
     ax.set_ylim(0, 1)
     ax.set_ylabel(f"P(label {results[0]['label']})")
-    ax.set_title(f"{task_name}: predicted score after each word")
+    ax.set_xlabel("sentence read up to this word")
+    ax.set_title(f"{task_name}: predicted score after each word" + (f" ({note})" if note else ""))
     ax.legend()
     fig.tight_layout()
     fig.savefig(out, dpi=150)
@@ -150,24 +151,31 @@ def pick_neuron(result: Dict, spec: str) -> Tuple[str, int]:
     return layer, int(j)
 
 
-def plot_heatmap(rows: List[Tuple[str, np.ndarray]], words: List[str], out: str) -> None:
+def plot_heatmap(rows: List[Tuple[str, np.ndarray]], words: List[str], out: str,
+                 note: str = "") -> None:
+    """One row per neuron, its activation after each word on one diverging scale (-1 to 1, the
+    range of an LSTM's hidden state) with its colour bar; each value printed in a colour that
+    reads on its cell."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(len(rows), 1, figsize=(max(6, 0.55 * len(words)), 1.1 * len(rows)
-                                                     + 0.8), squeeze=False)
-    for ax, (label, values), cmap in zip(axes[:, 0], rows, ["Blues", "Purples", "Greens",
-                                                              "Oranges", "Reds"]):
-        ax.imshow(values[None, :], cmap=cmap, aspect="auto", vmin=-1, vmax=1)
+    fig, axes = plt.subplots(len(rows), 1, figsize=(max(6, 0.55 * len(words)) + 1.2,
+                                                     1.1 * len(rows) + 1.2), squeeze=False)
+    image = None
+    for ax, (label, values) in zip(axes[:, 0], rows):
+        image = ax.imshow(values[None, :], cmap="RdBu_r", aspect="auto", vmin=-1, vmax=1)
         ax.set_yticks([0])
         ax.set_yticklabels([label])
         ax.set_xticks(range(len(words)))
         ax.set_xticklabels(words, rotation=45, ha="right")
         for t, v in enumerate(values):
-            ax.text(t, 0, f"{v:.2f}", ha="center", va="center", fontsize=7)
-    fig.tight_layout()
+            ax.text(t, 0, f"{v:.2f}", ha="center", va="center", fontsize=7,
+                    color="white" if abs(v) > 0.55 else "black")
+    fig.suptitle("neuron activation after each word" + (f" ({note})" if note else ""),
+                 fontsize=9)
+    fig.colorbar(image, ax=list(axes[:, 0]), fraction=0.03, label="activation (tanh, -1 to 1)")
     fig.savefig(out, dpi=150)
     plt.close(fig)
 
@@ -251,6 +259,8 @@ def get_parser() -> argparse.ArgumentParser:
     parser.add_argument("--top", type=int, default=10)
     parser.add_argument("--ngram", type=int, default=1)
     parser.add_argument("--data", help="prepared data directory (default: the checkpoint's)")
+    parser.add_argument("--note", help="what the figures say about the models (default: the "
+                        "profile and seed of the run.json beside the first checkpoint)")
     parser.add_argument("--out", required=True, help="PNG (trajectory, heatmap) or the prefix "
                         "of .md/.json (patterns)")
     return parser
@@ -260,12 +270,15 @@ def cli_main(argv=None) -> int:
     args = get_parser().parse_args(argv)
     try:
         probes = [NeuronProbe.load(spec, args.data) for spec in args.model]
+        from fairseq_mtl.analysis.runinfo import figure_note
+
+        note = figure_note(args.model[0].partition("=")[2] or args.model[0], args.note)
         if args.what in ("trajectory", "heatmap"):
             if not (args.task and args.sentence):
                 raise ValueError(f"{args.what} needs --task and --sentence")
             results = [p.scores(args.sentence, args.task) for p in probes]
             if args.what == "trajectory":
-                plot_trajectory(results, args.out, args.task)
+                plot_trajectory(results, args.out, args.task, note)
                 for r in results:
                     print(f"{r['model']}: " + " ".join(f"{w}:{s:.2f}" for w, s in
                                                        zip(r["words"], r["scores"])))
@@ -279,7 +292,7 @@ def cli_main(argv=None) -> int:
                 for r, spec in zip(results, specs):
                     layer, j = pick_neuron(r, spec)
                     rows.append((f"{r['model']} {layer} h{j}", r[layer][:, j]))
-                plot_heatmap(rows, results[0]["words"], args.out)
+                plot_heatmap(rows, results[0]["words"], args.out, note)
                 print("neurons: " + ", ".join(label for label, _ in rows))
             print(f"wrote {args.out}")
         else:

@@ -22,6 +22,20 @@ def trained_on(train_log: str):
     return None
 
 
+def figure_note(checkpoint: str, given: str = None) -> str:
+    """What a figure says about the model it shows: ``given`` (``--note``), else the profile and
+    seed of the run.json that the recipes write beside the checkpoint, else that it is unknown."""
+    if given:
+        return given
+    path = os.path.join(os.path.dirname(os.path.abspath(checkpoint)), "run.json")
+    try:
+        with open(path) as f:
+            info = json.load(f)
+        return f"profile {info['profile']}, seed {info['seed']}"
+    except (OSError, ValueError, KeyError):
+        return "profile not recorded (no run.json beside the checkpoint; give --note)"
+
+
 def hardware(train_log=None) -> str:
     gpu = trained_on(train_log) if train_log else None
     try:

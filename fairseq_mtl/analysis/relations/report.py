@@ -213,10 +213,11 @@ def build(runs: str, data: str, out: str, split: str = "dev", repeats: int = 100
         for (m, a) in sorted(dev_gain):
             w.writerow([m, a, f"{dev_gain[(m, a)]:.3f}",
                         f"{test_gain.get((m, a), float('nan')):.3f}"])
-    heatmap(dev_gain, tasks, out + "_gains_dev.png",
-            "Relative change of main-task dev accuracy (pair vs single task)")
-    heatmap(test_gain, tasks, out + "_gains_test.png",
-            "Relative change of main-task test accuracy (pair vs single task)")
+    runs_profile = ", ".join(sorted({str(r.get("profile")) for r in results.values()}))
+    for split_name, split_gain in (("dev", dev_gain), ("test", test_gain)):
+        heatmap(split_gain, tasks, out + f"_gains_{split_name}.png",
+                f"Relative change of main-task {split_name} accuracy (pair vs single task)\n"
+                f"profile {runs_profile}")
     with open(out + "_features.csv", "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["task"] + TASK_FEATURES)
