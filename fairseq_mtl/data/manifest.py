@@ -85,16 +85,23 @@ def manifest_from_dict(raw: Dict) -> Manifest:
     return Manifest(**raw)
 
 
+def dictionary_difference(expected: List[str], found: List[str], owner: str) -> Optional[str]:
+    """None when the two symbol lists are equal, else what differs first, in words
+    ("N symbols, the <owner>'s has M" or "symbol I is 'x', the <owner>'s is 'y'")."""
+    if list(expected) == list(found):
+        return None
+    if len(expected) != len(found):
+        return f"{len(found)} symbols, the {owner}'s has {len(expected)}"
+    i = next(i for i, (a, b) in enumerate(zip(expected, found)) if a != b)
+    return f"symbol {i} is {found[i]!r}, the {owner}'s is {expected[i]!r}"
+
+
 def check_same_dictionary(expected: List[str], found: List[str], where: str) -> None:
     """Refuse a dictionary other than the one a model was trained with (word ids would mean
     other words)."""
-    if list(expected) == list(found):
+    detail = dictionary_difference(expected, found, "checkpoint")
+    if detail is None:
         return
-    if len(expected) != len(found):
-        detail = f"{len(found)} symbols, the checkpoint's has {len(expected)}"
-    else:
-        i = next(i for i, (a, b) in enumerate(zip(expected, found)) if a != b)
-        detail = f"symbol {i} is {found[i]!r}, the checkpoint's is {expected[i]!r}"
     raise ValueError(
         f"{where}: not the dictionary the checkpoint was trained with ({detail}); use the data "
         f"directory the model was trained on, or leave out --data to use the checkpoint's own"

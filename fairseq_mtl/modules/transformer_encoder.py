@@ -164,7 +164,7 @@ class TransformerStack(nn.Module):
             P = prefix.size(1)
             h = torch.cat([prefix.to(h.dtype), h], dim=1)  # B x (P+T) x d
         L = h.size(1)
-        if self.position_ids(P, L - P)[-1] >= self.max_positions:
+        if self.last_position(P, L - P) >= self.max_positions:
             raise ValueError(
                 f"{L} positions ({P} prefix + {L - P} words) but the model has "
                 f"{self.max_positions} learned positions; truncate the input "
@@ -186,20 +186,20 @@ class TransformerStack(nn.Module):
         return h, pad, all_weights
 
 
-    def position_ids(self, prefix: int, words: int) -> torch.Tensor:
-        """The position id of each of ``prefix + words`` positions (see ``prefix_position``)."""
+    def last_position(self, prefix: int, words: int) -> int:
+        """The position id of the last of ``prefix + words`` positions (see ``prefix_position``)."""
         if self.prefix_position is None:
-            return torch.arange(prefix + words) + self.position_offset
-        first = self.prefix_position + self.position_offset
-        return torch.cat([torch.full((prefix,), first), torch.arange(words) + first + 1])
+            return self.position_offset + prefix + words - 1
+        return self.position_offset + self.prefix_position + words
 
     def position_vectors(self, prefix: int, words: int) -> torch.Tensor:
-        """(prefix + words) x d position vectors: a slice of the table when the positions are
-        consecutive (the thesis), else a lookup."""
+        """(prefix + words) x d position vectors, slices of the table: consecutive positions
+        (the thesis), or every prefix vector at ``prefix_position`` and the words after it."""
         weight = self.positions.weight
         if self.prefix_position is None:
             return weight[self.position_offset: self.position_offset + prefix + words]
-        return weight[self.position_ids(prefix, words).to(weight.device)]
+        first = self.position_offset + self.prefix_position
+        return torch.cat([weight[first].expand(prefix, -1), weight[first + 1: first + 1 + words]])
 
     @property
     def max_words(self) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
 import torch
 
@@ -84,9 +84,17 @@ class PretrainedEncoder:
                 "vocabulary_sha256": self.vocabulary_digest(),
                 "specials": asdict(self.specials)}
 
-    def stack_weights(self) -> Dict[str, torch.Tensor]:
-        return {k: v for k, v in self.weights.items()
-                if not k.startswith(("word_embeddings.", "token_type_embeddings."))}
+
+def safe_load(file: str, allowed: Sequence[type] = ()) -> dict:
+    """``torch.load`` through the weights-only unpickler (plus the ``allowed`` classes); a file
+    that cannot be read is one :class:`PretrainedError` naming it and why."""
+    from fairseq_mtl.checkpoint import LOAD_ERRORS, load_error
+
+    try:
+        with torch.serialization.safe_globals(list(allowed)):
+            return torch.load(file, map_location="cpu", weights_only=True)
+    except LOAD_ERRORS as e:
+        raise PretrainedError(str(load_error(file, e))) from None
 
 
 def vocabulary_digest(symbols: List[str]) -> str:

@@ -16,7 +16,7 @@ import torch
 
 from fairseq_mtl.pretrained import register_format
 from fairseq_mtl.pretrained.base import (EncoderSpec, PretrainedEncoder, PretrainedError,
-                                         PretrainedFormat, Specials, stack_state)
+                                         PretrainedFormat, Specials, safe_load, stack_state)
 
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 ACCEPTED_MODEL_TYPES = ("bert",)
@@ -124,12 +124,7 @@ def read_weights(path: str, spec: EncoderSpec) -> Dict[str, torch.Tensor]:
 
             state = load_file(file)
         else:
-            from fairseq_mtl.checkpoint import LOAD_ERRORS, load_error
-
-            try:
-                state = torch.load(file, map_location="cpu", weights_only=True)
-            except LOAD_ERRORS as e:
-                raise PretrainedError(str(load_error(file, e))) from None
+            state = safe_load(file)
         break
     if state is None:
         raise PretrainedError(f"{path}: no weights ({' or '.join(WEIGHT_FILES)})")

@@ -7,6 +7,7 @@ from typing import Dict, Optional
 import torch
 from torch import nn
 
+from fairseq_mtl.data.manifest import dictionary_difference
 from fairseq_mtl.modules.embedding import PretrainedTokenEmbedding
 from fairseq_mtl.modules.transformer_encoder import TransformerStack
 from fairseq_mtl.pretrained.base import EncoderSpec, PretrainedError
@@ -90,14 +91,9 @@ def check_prepared_for(preparation: dict, encoder, dictionary, data: str) -> Non
             f"{data} was prepared with the {preparation.get('tokenizer', 'words')} tokenizer; "
             f"--pretrained needs data prepared with the model's own: fairseq-mtl-prepare ... "
             f"--pretrained {encoder.path}")
-    symbols = list(dictionary.symbols)
-    if symbols == list(encoder.symbols):
+    detail = dictionary_difference(encoder.symbols, dictionary.symbols, "model")
+    if detail is None:
         return
-    if len(symbols) != len(encoder.symbols):
-        detail = f"{len(symbols)} symbols, the model's has {len(encoder.symbols)}"
-    else:
-        i = next(i for i, (a, b) in enumerate(zip(symbols, encoder.symbols)) if a != b)
-        detail = f"symbol {i} is {symbols[i]!r}, the model's is {encoder.symbols[i]!r}"
     raise PretrainedError(
         f"{data} was prepared for another vocabulary than {encoder.path}'s ({detail}; prepared "
         f"for {prepared.get('path')}); prepare it again with --pretrained {encoder.path}")

@@ -16,11 +16,9 @@ import json
 import os
 import re
 
-import torch
-
 from fairseq_mtl.pretrained import register_format
 from fairseq_mtl.pretrained.base import (EncoderSpec, PretrainedEncoder, PretrainedError,
-                                         PretrainedFormat, Specials, stack_state)
+                                         PretrainedFormat, Specials, safe_load, stack_state)
 
 BPE_FILES = ("encoder.json", "vocab.bpe")
 LAYER_NAMES = {"q": "self_attn.q_proj", "k": "self_attn.k_proj", "v": "self_attn.v_proj",
@@ -114,14 +112,9 @@ class RobertaFormat(PretrainedFormat):
 
 
 def read_checkpoint(file: str) -> dict:
-    from fairseq_mtl.checkpoint import LOAD_ERRORS, load_error
-
-    allowed = [argparse.Namespace, collections.OrderedDict, collections.defaultdict]
-    try:
-        with torch.serialization.safe_globals(allowed):
-            return torch.load(file, map_location="cpu", weights_only=True)
-    except LOAD_ERRORS as e:
-        raise PretrainedError(str(load_error(file, e))) from None
+    """model.pt, with the classes fairseq checkpoints hold besides tensors (older ones: an
+    argparse ``args``)."""
+    return safe_load(file, (argparse.Namespace, collections.OrderedDict, collections.defaultdict))
 
 
 def model_config(state: dict, file: str) -> dict:
