@@ -42,6 +42,9 @@ class SharingScheme(nn.Module):
     has_shared_vector = False
     #: whether it also produces a task-specific vector (the orthogonality term is possible)
     has_private_vector = False
+    #: whether the shared vector depends on the task id (task tokens): then sentences of
+    #: different tasks cannot share one encoder pass (fairseq_mtl/adversary.py)
+    shared_reads_task = True
 
     def __init__(
         self,
@@ -56,6 +59,9 @@ class SharingScheme(nn.Module):
         head_activation: str = "relu",
         adversarial_weight: float = 0.0,
         discriminator_bias: bool = True,
+        monitor_discriminator: bool = False,
+        adversarial_objective: str = "reverse",
+        discriminator_standardize: bool = False,
     ):
         super().__init__()
         self.task_names = list(task_names)
@@ -77,16 +83,17 @@ class SharingScheme(nn.Module):
             ]
         )
         self.discriminator = None
-        if adversarial_weight > 0:
+        if adversarial_weight > 0 or monitor_discriminator:
             if not self.has_shared_vector:
                 raise ValueError(
-                    f"--adversarial-weight needs a shared sentence vector; the {self.name!r} "
-                    "scheme has none"
+                    f"--adversarial-weight/--monitor-discriminator need a shared sentence "
+                    f"vector; the {self.name!r} scheme has none"
                 )
             self.discriminator = self.component(
                 "discriminator",
                 lambda: TaskDiscriminator(self.shared_dim(), len(self.task_names),
-                                          adversarial_weight, discriminator_bias),
+                                          adversarial_weight, discriminator_bias,
+                                          adversarial_objective, discriminator_standardize),
             )
 
     # --- construction helpers -----------------------------------------------------------------
@@ -139,6 +146,8 @@ class SharingScheme(nn.Module):
             task_logits = self.discriminator(shared)
         return SchemeOutput(logits, shared, private, task_logits)
 
-    def discriminate(self, src_tokens, src_lengths, task_id: int) -> torch.Tensor:
-        """Discriminator logits for sentences without labels (semi-supervised L_adv)."""
-        return self.discriminator(self.encode_shared(src_tokens, src_lengths, task_id))
+    def discriminate(self, src_tokens, src_lengths, task_id: int):
+        """-> (discriminator logits, shared vectors) for sentences without labels
+        (semi-supervised L_adv)."""
+        shared = self.encode_shared(src_tokens, src_lengths, task_id)
+        return self.discriminator(shared), shared

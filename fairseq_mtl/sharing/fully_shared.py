@@ -8,6 +8,7 @@ class FullyShared(SharingScheme):
     summary = "fully shared (FS-MTL)"
     offered_with = ("lstm", "transformer", "baseline")
     has_shared_vector = True
+    shared_reads_task = False
 
     def build(self):
         self.embed = self.make_embedding("embed")

@@ -13,6 +13,7 @@ class SharedPrivate(SharingScheme):
     summary = "shared-private (SP-MTL; ASP-MTL with the adversarial and orthogonality terms)"
     offered_with = ("lstm", "transformer")
     has_shared_vector = True
+    shared_reads_task = False
     has_private_vector = True
 
     def build(self):

@@ -19,8 +19,10 @@ for one-task batches. How the pieces enter (written out because the signs are th
 
 Logged (all summable over workers, see ``logging_outputs_can_be_summed``): per task
 ``{task}/loss``, ``{task}/acc`` and ``{task}/n`` (the number of sentences scored) (TensorBoard groups tags by the part before "/"),
-``adv_loss``, ``adv_acc`` (discriminator accuracy), ``diff_loss`` and ``avg_acc``, the mean of
-the per-task accuracies: use ``--best-checkpoint-metric avg_acc
+``adv_loss``, ``adv_acc`` (discriminator accuracy on the batches trained or scored),
+``diff_loss`` and ``avg_acc``, the mean of the per-task accuracies (with the task's
+discriminator schedules, in training also ``adv_lambda``, and for the critic schedule
+``disc_acc``, its accuracy on fresh mixed-task batches, and ``disc_loss``): use ``--best-checkpoint-metric avg_acc
 --maximize-best-checkpoint-metric`` to select on the average dev accuracy.
 
 Tasks of other kinds (GLUE): a regression task (manifest type ``regression``, one output) is
@@ -95,11 +97,17 @@ class MultitaskAdversarialCriterion(FairseqCriterion):
             adv_correct += int((out["task_logits"].argmax(-1) == task_id).sum())
             adv_n += nsentences
             if "unlabeled" in sample:
-                u_logits = model.discriminate(**sample["unlabeled"]).float()
+                u_logits, u_shared = model.discriminate(**sample["unlabeled"])
+                u_logits = u_logits.float()
                 adv = adv + adversarial_loss(u_logits, task_id)
                 adv_correct += int((u_logits.argmax(-1) == task_id).sum())
                 adv_n += u_logits.size(0)
             loss = loss + adv
+            # the confusion objective's encoder term (zero under gradient reversal)
+            discriminator = getattr(model, "module", model).scheme.discriminator
+            loss = loss + discriminator.confusion_loss(out["shared"])
+            if "unlabeled" in sample:
+                loss = loss + discriminator.confusion_loss(u_shared)
 
         diff = logits.new_zeros(())
         if self.gamma > 0:
@@ -159,7 +167,19 @@ class MultitaskAdversarialCriterion(FairseqCriterion):
             metrics.log_scalar_sum("_adv_correct", total("adv_correct"))
             metrics.log_scalar_sum("_adv_n", adv_n)
             metrics.log_derived("adv_acc", lambda m: _ratio(m, "_adv_correct", "_adv_n"))
+        # the discriminator's schedule (the task adds these in training, fairseq_mtl/adversary.py)
+        disc_n = total("disc_n")
+        if disc_n > 0:  # the critic's accuracy on fresh mixed-task batches, before its steps
+            metrics.log_scalar_sum("_disc_correct", total("disc_correct"))
+            metrics.log_scalar_sum("_disc_n", disc_n)
+            metrics.log_derived("disc_acc", lambda m: _ratio(m, "_disc_correct", "_disc_n"))
+            n_updates = total("n_updates")
+            metrics.log_scalar("disc_loss", total("disc_loss") / max(n_updates, 1), n_updates,
+                               round=3)
         n_batches = total("n_batches")
+        if n_batches > 0 and any("adv_lambda" in log for log in logging_outputs):
+            metrics.log_scalar("adv_lambda", total("adv_lambda") / n_batches, n_batches,
+                               round=4)
         if n_batches > 0 and any("diff_loss" in log for log in logging_outputs):
             metrics.log_scalar("diff_loss", total("diff_loss") / n_batches, n_batches, round=3)
 

@@ -46,6 +46,21 @@ class MtlModelConfig(FairseqDataclass):
     adversarial_weight: float = field(
         default=0.0, metadata={"help": "lambda: gradient-reversal coefficient of the task "
                                "discriminator on the shared vector; 0 = no discriminator"})
+    adversarial_objective: ChoiceEnum(["reverse", "confusion"]) = field(
+        default="reverse", metadata={"help": "what the shared encoder learns from the task "
+                                     "discriminator: 'reverse' = maximise its loss through "
+                                     "gradient reversal (paper); 'confusion' = make its output "
+                                     "uniform over the tasks (Tzeng et al. 2015); see "
+                                     "fairseq_mtl/modules/heads.py"})
+    discriminator_standardize: bool = field(
+        default=False, metadata={"help": "the discriminator reads its input standardised with "
+                                 "running means and variances over the training sentences, so "
+                                 "that shrinking a direction does not hide it"})
+    monitor_discriminator: bool = field(
+        default=False, metadata={"help": "build and train the task discriminator even with "
+                                 "--adversarial-weight 0: the encoder is not pushed, and the "
+                                 "logged adv_acc says how recognisable the tasks are in the "
+                                 "shared vector"})
     no_discriminator_bias: bool = field(
         default=False, metadata={"help": "drop the bias b of D(s) = softmax(b + U s) (paper "
                                  "Eq. 12); see fairseq_mtl/modules/heads.py"})
@@ -115,6 +130,9 @@ class MtlModel(BaseFairseqModel):
             head_activation=cfg.head_activation,
             adversarial_weight=cfg.adversarial_weight,
             discriminator_bias=not cfg.no_discriminator_bias,
+            monitor_discriminator=cfg.monitor_discriminator,
+            adversarial_objective=cfg.adversarial_objective,
+            discriminator_standardize=cfg.discriminator_standardize,
             **scheme_kwargs,
         )
         model = cls(cfg, scheme)

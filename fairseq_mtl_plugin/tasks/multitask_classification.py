@@ -33,6 +33,7 @@ from fairseq.dataclass import ChoiceEnum, FairseqDataclass
 from fairseq.tasks import FairseqTask, register_task
 from omegaconf import II, OmegaConf, open_dict
 
+from fairseq_mtl.adversary import RAMPS, DiscriminatorTrainer, ramp_factor
 from fairseq_mtl.data.dataset import (MultiTaskDataset, TaskDataset, attach_unlabeled,
                                       check_partition)
 from fairseq_mtl.data.manifest import (Manifest, check_same_dictionary, manifest_from_dict,
@@ -82,7 +83,32 @@ class MultitaskClassificationConfig(FairseqDataclass):
         metadata={"help": "cut sentences to this many tokens (counted and logged); default: "
                   "none for LSTMs, the model's max positions for Transformers"},
     )
+    discriminator_steps: int = field(
+        default=0,
+        metadata={"help": "how the task discriminator learns (fairseq_mtl/adversary.py): 0 = "
+                  "'joint', inside each model update through the gradient reversal layer, on "
+                  "the batch's one task (the paper's single objective; default, so earlier "
+                  "results reproduce); K > 0 = 'critic' (MAN, Chen & Cardie 2018): K steps of "
+                  "the discriminator alone, with its own Adam, on a batch mixing all tasks "
+                  "before every update"})
+    discriminator_lr: float = field(
+        default=0.0, metadata={"help": "the critic schedule's learning rate (0: the model's "
+                               "--lr, as MAN)"})
+    discriminator_sentences: int = field(
+        default=8, metadata={"help": "the critic schedule's sentences per task in each mixed "
+                             "batch (MAN: 8), from the training text (and the unlabeled text "
+                             "with --unlabeled)"})
+    adversarial_ramp: ChoiceEnum(RAMPS) = field(
+        default="none", metadata={"help": "lambda over training: 'none' (constant) or 'dann' "
+                                  "(lambda * (2 / (1 + exp(-10 p)) - 1), p = progress; Ganin & "
+                                  "Lempitsky 2015)"})
     seed: int = II("common.seed")
+    lr: List[float] = II("optimization.lr")
+    max_update: int = II("optimization.max_update")
+    max_epoch: int = II("optimization.max_epoch")
+    update_freq: List[int] = II("optimization.update_freq")
+    fp16: bool = II("common.fp16")
+    bf16: bool = II("common.bf16")
 
 
 @register_task("multitask_classification", dataclass=MultitaskClassificationConfig)
@@ -100,6 +126,11 @@ class MultitaskClassificationTask(FairseqTask):
         self._model_max_words: Optional[int] = None  # set by build_model
         self._building_from_checkpoint = False  # see word_vectors
         self._told_batch_size = False
+        self._critic: Optional[DiscriminatorTrainer] = None  # see build_model
+        self._critic_state = None  # from a checkpoint, until the critic is built
+        self._base_lambda = None
+        self._updates_per_epoch = None  # of the training data: progress for --adversarial-ramp
+        self._critic_update = -1
         self.task_weights = self._parse_task_weights(cfg.task_weights)
         self.sampler = build_sampler(
             cfg.sampler,
@@ -190,6 +221,7 @@ class MultitaskClassificationTask(FairseqTask):
             else:
                 for key, value in derived.items():
                     setattr(cfg, key, value)
+        self._setup_adversary(model)
         limit = model.max_positions()
         if limit is not None:
             if self.cfg.truncate_length and self.cfg.truncate_length > limit:
@@ -202,6 +234,69 @@ class MultitaskClassificationTask(FairseqTask):
                 for split, dataset in self.datasets.items():
                     self._log_truncated(split, dataset.set_truncation(self.truncate_length))
         return model
+
+    def _setup_adversary(self, model) -> None:
+        """The discriminator's schedule (fairseq_mtl/adversary.py): the critic's own optimizer
+        (its parameters leave the model optimizer) and lambda's base value for the ramp."""
+        discriminator = getattr(getattr(model, "scheme", None), "discriminator", None)
+        wanted = self.cfg.discriminator_steps > 0 or self.cfg.adversarial_ramp != "none"
+        if discriminator is None:
+            if wanted:
+                raise ValueError(
+                    "--discriminator-steps/--adversarial-ramp need a task discriminator: give "
+                    "--adversarial-weight > 0 (the asp_* archs set 0.05) or "
+                    "--monitor-discriminator")
+            return
+        self._base_lambda = discriminator.scale
+        self._critic = None
+        if self.cfg.discriminator_steps > 0:
+            if self.cfg.fp16 or self.cfg.bf16:
+                raise ValueError("--discriminator-steps trains the discriminator with its own "
+                                 "fp32 Adam: use --amp instead of --fp16/--bf16")
+            lr = self.cfg.discriminator_lr or float(self.cfg.lr[0])
+            self._critic = DiscriminatorTrainer(discriminator, self.cfg.discriminator_steps, lr,
+                                                self.cfg.discriminator_sentences)
+            self._critic.load_state_dict(self._critic_state)
+            logger.info(f"task discriminator: critic schedule, {self.cfg.discriminator_steps} "
+                        f"steps per update, Adam lr {lr}, {self.cfg.discriminator_sentences} "
+                        f"sentences per task ({len(self.task_names)} tasks) per update; "
+                        f"lambda {self._base_lambda}, ramp {self.cfg.adversarial_ramp}")
+
+    def _adversary_step(self, model, update_num: int) -> Dict[str, float]:
+        """Before the model's update: lambda for this update (the ramp), then the critic's
+        steps (once per update, not per --update-freq micro-batch). -> values to log."""
+        if self._base_lambda is None:
+            return {}
+        scheme = getattr(model, "module", model).scheme
+        lam = self._base_lambda * ramp_factor(self.cfg.adversarial_ramp,
+                                              self._progress(update_num))
+        scheme.discriminator.scale = lam
+        out = {"adv_lambda": lam, "n_updates": 0}
+        if self._critic is not None:
+            out.update(disc_correct=0, disc_n=0, disc_loss=0.0)
+            if update_num != self._critic_update:
+                self._critic_update = update_num
+                dataset = self.datasets["train"]
+                pools = [np.concatenate([dataset.task_indices(k)] + (
+                    [dataset.unlabeled_indices(k)] if dataset.unlabeled_indices(k) is not None
+                    else [])) for k in range(self.num_tasks)]
+                rng = np.random.RandomState(component_seed(
+                    self.cfg.seed, f"discriminator/update{update_num}/rank{_rank()}"))
+                result = self._critic.step(scheme, dataset, pools, self.dictionary.pad(), rng)
+                out.update(disc_correct=result["correct"], disc_n=result["n"],
+                           disc_loss=result["loss"], n_updates=1)
+        return out
+
+    def _progress(self, update_num: int) -> float:
+        if self.cfg.adversarial_ramp == "none":
+            return 1.0
+        total = self.cfg.max_update
+        if not total and self.cfg.max_epoch and self._updates_per_epoch:
+            total = self.cfg.max_epoch * self._updates_per_epoch
+        if not total:
+            raise ValueError("--adversarial-ramp needs the length of training: give "
+                             "--max-epoch or --max-update")
+        return update_num / total
 
     def load_dataset(self, split: str, epoch: int = 1, combine: bool = False, **kwargs):
         labeled = []
@@ -315,6 +410,9 @@ class MultitaskClassificationTask(FairseqTask):
                     f"{len(batches)} batches for {num_shards} data-parallel workers: a worker "
                     f"would start with an empty batch; use a smaller --batch-size/--max-tokens "
                     f"or fewer workers")
+            if training:
+                per_worker = -(-len(batches) // num_shards)
+                self._updates_per_epoch = -(-per_worker // max(self.cfg.update_freq[0], 1))
             return batches
 
         epoch_iter = iterators.EpochBatchIterator(
@@ -347,9 +445,14 @@ class MultitaskClassificationTask(FairseqTask):
 
     # --- training step -----------------------------------------------------------------------
     def train_step(self, sample, model, criterion, optimizer, update_num, ignore_grad=False):
+        adversary = self._adversary_step(model, update_num)
         loss, sample_size, logging_output = super().train_step(
             sample, model, criterion, optimizer, update_num, ignore_grad
         )
+        if adversary:
+            # per micro-batch; the critic's counts only on the update's first (summed over
+            # workers and batches by the criterion's reduce_metrics)
+            logging_output.update(adversary)
         # Checked after the backward pass is queued, so the device sync costs no idle time (the
         # trainer syncs on the gradient norm right after). fairseq would stop with "gradients
         # are Nan/Inf" and no word of where; this names the task and the update, and is raised
@@ -368,11 +471,17 @@ class MultitaskClassificationTask(FairseqTask):
         """Saved in every checkpoint (fairseq's ``task_state``): the dictionary and the manifest,
         so that a checkpoint predicts on raw text without the prepared data directory, and a
         data directory with another dictionary is recognised as such."""
-        return {
+        state = {
             "dictionary": dictionary_state(self.dictionary),
             "manifest": manifest_to_dict(self.manifest),
             "tokenizer_files": dict(self.tokenizer_files),
         }
+        if self._critic is not None:
+            # the critic's Adam moments; fairseq-train's resume does not hand task_state back
+            # (only checkpoint_utils.load_model_ensemble does), so after a resume they restart
+            # from zero, while the discriminator's weights are restored with the model
+            state["discriminator_optimizer"] = self._critic.state_dict()
+        return state
 
     @property
     def tokenizer_files(self) -> Dict[str, bytes]:
@@ -389,6 +498,7 @@ class MultitaskClassificationTask(FairseqTask):
         return self._tokenizer_files
 
     def load_state_dict(self, state_dict: Dict) -> None:
+        self._critic_state = (state_dict or {}).get("discriminator_optimizer")
         saved = (state_dict or {}).get("dictionary")
         if saved is not None:
             check_same_dictionary(saved["symbols"], self.dictionary.symbols,
@@ -423,3 +533,8 @@ class MultitaskClassificationTask(FairseqTask):
     def max_positions(self):
         return None
 
+
+def _rank() -> int:
+    import torch.distributed as dist
+
+    return dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
