@@ -177,3 +177,39 @@ def test_the_adversary_removes_the_task_from_the_shared_layer(adversary_check):
     sp, asp = runs["SP-MTL"], runs["ASP-MTL"]
     assert all(r["dev"]["avg_acc"] > 95 for r in asp), stdout  # the labels are still learnt
     assert _mean(sp, "probe") - _mean(asp, "probe") >= 40, stdout
+
+
+@pytest.mark.fast
+def test_adversary_table_pairs_seeds_and_reads_what_the_discriminator_saw(tmp_path):
+    import json
+
+    from fairseq_mtl.analysis.adversary_table import cli_main as table
+
+    errors = {"sp": {1: 14.0, 2: 15.0, 3: 16.0}, "asp": {1: 13.0, 2: 14.5, 3: 14.0}}
+    for name, by_seed in errors.items():
+        for seed, error in by_seed.items():
+            d = tmp_path / "runs" / name / f"seed{seed}"
+            d.mkdir(parents=True)
+            (d / "run.json").write_text(json.dumps({
+                "seed": seed, "arch": f"{name}_lstm", "command": f"fairseq-train --seed {seed}",
+                "train_seconds": 600, "hardware": "test", "commit": "abc"}))
+            (d / "eval_test.json").write_text(json.dumps(
+                {"average": {"accuracy": 100 - error, "error": error}}))
+            (d / "train.log").write_text(
+                "x | INFO | train | epoch 001 | loss 1 | disc_acc 50.5 | adv_lambda 0.05 | adv_acc 9\n"
+                "x | INFO | valid | epoch 001 | valid on 'valid' subset | adv_acc 7.25 | avg_acc 80\n"
+                "x | INFO | train | epoch 002 | loss 1 | disc_acc 40 | adv_lambda 0.05 | adv_acc 8\n"
+                "x | INFO | valid | epoch 002 | valid on 'valid' subset | adv_acc 6 | avg_acc 81\n")
+    out = tmp_path / "t.md"
+    result = run_main(table, ["--runs", tmp_path / "runs", "--reference", "sp", "--order",
+                              "sp,asp", "--label", "asp=ASP critic", "--out", out])
+    text = out.read_text()
+    rows = [line for line in text.splitlines() if line.startswith("| ")]
+    assert rows[1].startswith("| sp | 1, 2, 3 | 15.00 ±1.00 | reference | 6.0 ±0.0 | 40.0 ±0.0")
+    # paired differences -1.0, -0.5, -2.0: mean -1.17, t(2) interval +-1.90
+    assert rows[2].startswith("| ASP critic | 1, 2, 3 | 13.83 ±0.76 | -1.17 [-3.06, +0.73]")
+    assert "fairseq-train --seed 1" in text and json.loads(
+        (tmp_path / "runs/sp/seed1/trajectory.json").read_text())["dev_adv_acc"] == [7.25, 6.0]
+    result = run_main(table, ["--runs", tmp_path / "runs", "--reference", "mt", "--out", out],
+                      check=False)
+    assert result.returncode == 1 and "no finished run of 'mt'" in result.stderr

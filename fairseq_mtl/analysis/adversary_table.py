@@ -1,0 +1,171 @@
+"""The adversary's table on real data: each discriminator configuration's test error, what its
+discriminator saw over training, what a task probe finds in its shared layer, and the paired
+difference against a reference configuration (SP-MTL) over seeds.
+
+    python -m fairseq_mtl.analysis.adversary_table --runs runs/fdu_mtl/cpu-adversary \\
+        --reference sp_watch --data data-bin/fdu-mtl --out thesis_results/adversary_fdu.md
+
+``--runs`` holds ``NAME/seedS/`` directories written by recipes/fdu_mtl/train.sh (run.json,
+eval_test.json, train.log, and shared.pt from ``fairseq-mtl-extract-shared``). From each
+train.log the per-epoch dev ``adv_acc`` and train ``disc_acc``/``adv_lambda`` are kept in
+``trajectory.json``; with ``--data`` the task probe of each shared.pt is kept in
+``probe.json`` (both small, next to the run, so the table can be rebuilt from the records).
+"""
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import re
+import statistics
+import sys
+from typing import Dict, List, Optional
+
+
+def trajectory(train_log: str) -> Dict[str, List[float]]:
+    """Per epoch: dev adv_acc and avg_acc, train disc_acc and adv_lambda (what was logged)."""
+    out = {"dev_adv_acc": [], "dev_avg_acc": [], "train_disc_acc": [], "train_adv_lambda": [],
+           "train_adv_acc": []}
+    with open(train_log) as f:
+        for line in f:
+            fields = dict(re.findall(r"\| (\w+) ([-0-9.]+)(?= \||$)", line))
+            if "valid on 'valid' subset" in line:
+                for key in ("adv_acc", "avg_acc"):
+                    if key in fields:
+                        out[f"dev_{key}"].append(float(fields[key]))
+            elif "| train | epoch" in line:
+                for key in ("disc_acc", "adv_lambda", "adv_acc"):
+                    if key in fields:
+                        out[f"train_{key}"].append(float(fields[key]))
+    return out
+
+
+def load_run(run_dir: str, data: Optional[str]) -> Dict:
+    with open(os.path.join(run_dir, "run.json")) as f:
+        info = json.load(f)
+    with open(os.path.join(run_dir, "eval_test.json")) as f:
+        test = json.load(f)
+    record = {"seed": info["seed"], "arch": info["arch"], "command": info.get("command", ""),
+              "train_seconds": info.get("train_seconds"), "hardware": info.get("hardware"),
+              "commit": info.get("commit"), "test_error": round(test["average"]["error"], 2)}
+    traj_path = os.path.join(run_dir, "trajectory.json")
+    log = os.path.join(run_dir, "train.log")
+    if os.path.isfile(log):
+        with open(traj_path, "w") as f:
+            json.dump(trajectory(log), f)
+    if os.path.isfile(traj_path):
+        with open(traj_path) as f:
+            record["trajectory"] = json.load(f)
+    probe_path = os.path.join(run_dir, "probe.json")
+    shared = os.path.join(run_dir, "shared.pt")
+    if data and os.path.isfile(shared) and not os.path.isfile(probe_path):
+        from fairseq_mtl.analysis.task_probe import probe_encoder
+
+        result = probe_encoder(shared, data, seed=1)
+        with open(probe_path, "w") as f:
+            json.dump({k: result[k] for k in ("shared", "word_mean", "chance", "fit", "eval",
+                                              "n_fit", "n_eval")}, f)
+    if os.path.isfile(probe_path):
+        with open(probe_path) as f:
+            record["probe"] = json.load(f)
+    return record
+
+
+def _mean_sd(values: List[float], digits: int = 1) -> str:
+    if not values:
+        return "-"
+    sd = statistics.stdev(values) if len(values) > 1 else 0.0
+    return f"{statistics.mean(values):.{digits}f} ±{sd:.{digits}f}"
+
+
+def _interval(diffs: List[float]) -> str:
+    from scipy import stats
+
+    mean = statistics.mean(diffs)
+    if len(diffs) < 2:
+        return f"{mean:+.2f} (one seed: no interval)"
+    half = stats.t.ppf(0.975, len(diffs) - 1) * statistics.stdev(diffs) / len(diffs) ** 0.5
+    return f"{mean:+.2f} [{mean - half:+.2f}, {mean + half:+.2f}]"
+
+
+def markdown(runs: Dict[str, List[Dict]], reference: str, labels: Dict[str, str]) -> str:
+    lines = ["| configuration | seeds | avg test error % | paired vs reference: mean "
+             "[95% t interval] | dev adv_acc, last epoch | train disc_acc, last epoch | "
+             "shared-layer task probe % (chance) | train min / run |",
+             "|---|---|---|---|---|---|---|---|"]
+    ref = {r["seed"]: r for r in runs.get(reference, [])}
+    for name, records in runs.items():
+        errors = [r["test_error"] for r in records]
+        paired = [r["test_error"] - ref[r["seed"]]["test_error"] for r in records
+                  if r["seed"] in ref]
+        last = lambda key: [r["trajectory"][key][-1] for r in records  # noqa: E731
+                            if r.get("trajectory", {}).get(key)]
+        probes = [r["probe"]["shared"] for r in records if "probe" in r]
+        chance = next((r["probe"]["chance"] for r in records if "probe" in r), None)
+        minutes = [r["train_seconds"] / 60 for r in records if r.get("train_seconds")]
+        wall = f"{statistics.mean(minutes):.0f}" if minutes else "-"
+        lines.append(
+            f"| {labels.get(name, name)} | {', '.join(str(r['seed']) for r in records)} | "
+            f"{_mean_sd(errors, 2)} | "
+            f"{'reference' if name == reference else (_interval(paired) if paired else '-')} | "
+            f"{_mean_sd(last('dev_adv_acc'))} | {_mean_sd(last('train_disc_acc'))} | "
+            f"{_mean_sd(probes)}{f' ({chance:.1f})' if chance else ''} | {wall} |")
+    return "\n".join(lines) + "\n"
+
+
+def collect(root: str, data: Optional[str]) -> Dict[str, List[Dict]]:
+    runs: Dict[str, List[Dict]] = {}
+    for run_json in sorted(glob.glob(os.path.join(root, "*", "seed*", "run.json"))):
+        run_dir = os.path.dirname(run_json)
+        if not os.path.isfile(os.path.join(run_dir, "eval_test.json")):
+            continue
+        name = os.path.basename(os.path.dirname(run_dir))
+        runs.setdefault(name, []).append(load_run(run_dir, data))
+    for records in runs.values():
+        records.sort(key=lambda r: r["seed"])
+    return runs
+
+
+def cli_main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m fairseq_mtl.analysis.adversary_table",
+                                     description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", required=True, help="directory of NAME/seedS/ run dirs")
+    parser.add_argument("--reference", required=True, help="the NAME the others pair with")
+    parser.add_argument("--data", help="prepared data: probe each run's shared.pt")
+    parser.add_argument("--label", action="append", default=[], help="NAME=text (repeat)")
+    parser.add_argument("--order", help="comma-separated NAMEs, the table's row order")
+    parser.add_argument("--preamble", help="a markdown file put before the table")
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args(argv)
+    runs = collect(args.runs, args.data)
+    if args.reference not in runs:
+        print(f"adversary_table: error: no finished run of {args.reference!r} under "
+              f"{args.runs} (found: {sorted(runs)})", file=sys.stderr)
+        return 1
+    if args.order:
+        order = [n for n in args.order.split(",") if n in runs]
+        runs = {n: runs[n] for n in order + [n for n in runs if n not in order]}
+    labels = dict(item.partition("=")[::2] for item in args.label)
+    text = markdown(runs, args.reference, labels)
+    if args.preamble:
+        with open(args.preamble) as f:
+            text = f.read().rstrip("\n") + "\n\n" + text
+    commands = ["", "Commands (seed 1 of each; the other seeds differ only in --seed and the "
+                "directories):", ""]
+    for name, records in runs.items():
+        first = records[0]
+        commands.append(f"- {labels.get(name, name)}: commit {first.get('commit')}, "
+                        f"{first.get('hardware')}: `{first['command']}`")
+    text += "\n".join(commands) + "\n"
+    with open(args.out, "w") as f:
+        f.write(text)
+    with open(os.path.splitext(args.out)[0] + ".json", "w") as f:
+        json.dump(runs, f, indent=1)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(cli_main())

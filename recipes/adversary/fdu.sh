@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The adversary on FDU-MTL (profile cpu of recipes/fdu_mtl): SP-MTL with a discriminator that
+# only watches (lambda 0: can it tell the tasks apart in the shared vector at all?) and ASP-MTL
+# under each discriminator schedule, each run's shared layer probed for the task, and the paired
+# ASP - SP test error with a 95% interval over seeds. Writes thesis_results/adversary_fdu.md.
+# usage: recipes/adversary/fdu.sh NAME[,NAME...] SEED [SEED...]   e.g. fdu.sh sp_watch,asp_critic_conf 1 2 3
+#        recipes/adversary/fdu.sh --all                         every configuration, seeds 1 2 3
+#   NAMEs: sp_watch asp_joint asp_critic_rev asp_critic_conf; JOBS=2 runs at a time (one thread
+#   each); finished runs (run.json present) are skipped; TABLE_ONLY=1 rebuilds the table.
+#   Prepare first: recipes/fdu_mtl/prepare.sh
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+source "$ROOT/recipes/lib.sh"
+recipe_args "$@"; set -- "${ARGS[@]}"
+BIN="${BIN:-$ROOT/.venv/bin}"
+DATA="${DATA:-$ROOT/data-bin/fdu-mtl}"
+RUNS="${RUNS:-$ROOT/runs/fdu_mtl/cpu-adversary}"
+# the critic's mixed batch: 4 sentences of each of the 16 tasks per update (reviews are long)
+CRITIC="--discriminator-steps 5 --discriminator-sentences 4"
+declare -A CONFIG=(
+  [sp_watch]="sp_lstm --monitor-discriminator $CRITIC"
+  [asp_joint]="asp_lstm"
+  [asp_critic_rev]="asp_lstm $CRITIC"
+  [asp_critic_conf]="asp_lstm $CRITIC --adversarial-objective confusion"
+)
+ORDER="sp_watch,asp_critic_conf,asp_critic_rev,asp_joint"
+declare -A LABEL=(
+  [sp_watch]="SP-MTL (critic watching, lambda 0)"
+  [asp_joint]="ASP-MTL joint, reverse (paper; default)"
+  [asp_critic_rev]="ASP-MTL critic k=5, reverse (MAN)"
+  [asp_critic_conf]="ASP-MTL critic k=5, confusion"
+)
+if [[ "$ALL" == 1 ]]; then NAMES="$ORDER"; SEEDS=(1 2 3)
+elif [[ $# -ge 2 ]]; then NAMES="$1"; shift; SEEDS=("$@")
+elif [[ "${TABLE_ONLY:-0}" != 1 ]]; then recipe_usage 2; fi
+JOBS_LIST=()
+if [[ "${TABLE_ONLY:-0}" != 1 ]]; then
+  [[ -f "$DATA/manifest.json" ]] || { echo "prepare first: recipes/fdu_mtl/prepare.sh" >&2; exit 2; }
+  for SEED in "${SEEDS[@]}"; do for NAME in ${NAMES//,/ }; do
+    [[ -n "${CONFIG[$NAME]:-}" ]] || { echo "unknown configuration $NAME (${!CONFIG[*]})" >&2; exit 2; }
+    [[ -f "$RUNS/$NAME/seed$SEED/run.json" ]] || JOBS_LIST+=("$NAME $SEED")
+  done; done
+  recipe_plan "${#JOBS_LIST[@]}" 20 "${JOBS:-2}"
+fi
+run_one() {  # NAME SEED
+  local name="$1" seed="$2" dir="$RUNS/$1/seed$2"
+  read -r -a words <<< "${CONFIG_FLAT[$name]}"
+  RUN_DIR="$dir" DATA="$DATA" "$ROOT/recipes/fdu_mtl/train.sh" "${words[0]}" "$seed" cpu \
+    "${words[@]:1}" > "$dir.out" 2>&1 || { echo "FAILED $name seed $seed"; tail -n 15 "$dir/train.log"; return 1; }
+  "$BIN/fairseq-mtl-extract-shared" "$dir/checkpoint_best.pt" --out "$dir/shared.pt" > /dev/null
+  echo "done $name seed $seed"
+}
+if [[ ${#JOBS_LIST[@]} -gt 0 ]]; then
+  mkdir -p "$RUNS"; for NAME in ${NAMES//,/ }; do mkdir -p "$RUNS/$NAME"; done
+  export -f run_one; export ROOT RUNS DATA BIN
+  # associative arrays do not cross into xargs' shells: pass them flattened
+  export CONFIG_DECL="$(declare -p CONFIG)"
+  printf '%s\n' "${JOBS_LIST[@]}" | OMP_NUM_THREADS=1 xargs -P "${JOBS:-2}" -L 1 \
+    bash -c 'eval "${CONFIG_DECL/CONFIG=/CONFIG_FLAT=}"; run_one "$@"' _
+fi
+LABELS=(); for NAME in "${!LABEL[@]}"; do LABELS+=(--label "$NAME=${LABEL[$NAME]}"); done
+PREAMBLE=(); [[ -f "$ROOT/thesis_results/notes/adversary_fdu.md" ]] && \
+  PREAMBLE=(--preamble "$ROOT/thesis_results/notes/adversary_fdu.md")
+"$BIN/python" -m fairseq_mtl.analysis.adversary_table --runs "$RUNS" --reference sp_watch \
+  --data "$DATA" --order "$ORDER" "${LABELS[@]}" "${PREAMBLE[@]}" \
+  --out "$ROOT/thesis_results/adversary_fdu.md" > /dev/null
+(cd "$RUNS" && find . -name '*.json' | while read -r f; do
+   mkdir -p "$ROOT/thesis_results/runs/cpu-adversary/$(dirname "$f")"
+   cp "$f" "$ROOT/thesis_results/runs/cpu-adversary/$f"; done)
+echo "wrote thesis_results/adversary_fdu.md"
