@@ -138,6 +138,14 @@ class DiscriminatorTrainer:
             self.optimizer.load_state_dict(state)
 
 
+def unwrap(model):
+    """The model under fairseq's data-parallel wrappers (ModuleProxyWrapper around
+    DistributedDataParallel around the model: each holds the next as ``.module``)."""
+    while hasattr(model, "module") and not hasattr(model, "scheme"):
+        model = model.module
+    return model
+
+
 def all_reduce_mean(grads: List[Optional[torch.Tensor]]) -> None:
     """Average the discriminator's gradients over data-parallel workers (each worker drew its
     own mixed batch), so every worker takes the same step; no-op in a single process."""

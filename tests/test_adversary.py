@@ -213,3 +213,14 @@ def test_adversary_table_pairs_seeds_and_reads_what_the_discriminator_saw(tmp_pa
     result = run_main(table, ["--runs", tmp_path / "runs", "--reference", "mt", "--out", out],
                       check=False)
     assert result.returncode == 1 and "no finished run of 'mt'" in result.stderr
+
+
+def test_critic_under_two_data_parallel_workers(data_bin, tmp_path):
+    """Each worker draws its own mixed batch; the critic's gradients are averaged over the
+    workers (a collective call in every critic step: a mismatch would hang or crash)."""
+    from test_distributed import two_process_run
+
+    log = two_process_run(data_bin, tmp_path, "asp_lstm", "--max-update", "4",
+                          "--discriminator-steps", "2", "--discriminator-sentences", "2",
+                          "--adversarial-objective", "confusion")
+    assert "critic schedule, 2 steps per update" in log and "disc_acc=" in log, log[-2000:]

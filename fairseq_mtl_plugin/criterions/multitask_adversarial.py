@@ -42,6 +42,7 @@ from fairseq import metrics
 from fairseq.criterions import FairseqCriterion, register_criterion
 from fairseq.dataclass import FairseqDataclass
 
+from fairseq_mtl.adversary import unwrap
 from fairseq_mtl.losses import adversarial_loss, orthogonality_loss
 from fairseq_mtl.metrics import get_metric, glue_average
 
@@ -104,7 +105,7 @@ class MultitaskAdversarialCriterion(FairseqCriterion):
                 adv_n += u_logits.size(0)
             loss = loss + adv
             # the confusion objective's encoder term (zero under gradient reversal)
-            discriminator = getattr(model, "module", model).scheme.discriminator
+            discriminator = unwrap(model).scheme.discriminator
             loss = loss + discriminator.confusion_loss(out["shared"])
             if "unlabeled" in sample:
                 loss = loss + discriminator.confusion_loss(u_shared)

@@ -33,7 +33,7 @@ from fairseq.dataclass import ChoiceEnum, FairseqDataclass
 from fairseq.tasks import FairseqTask, register_task
 from omegaconf import II, OmegaConf, open_dict
 
-from fairseq_mtl.adversary import RAMPS, DiscriminatorTrainer, ramp_factor
+from fairseq_mtl.adversary import RAMPS, DiscriminatorTrainer, ramp_factor, unwrap
 from fairseq_mtl.data.dataset import (MultiTaskDataset, TaskDataset, attach_unlabeled,
                                       check_partition)
 from fairseq_mtl.data.manifest import (Manifest, check_same_dictionary, manifest_from_dict,
@@ -267,7 +267,7 @@ class MultitaskClassificationTask(FairseqTask):
         steps (once per update, not per --update-freq micro-batch). -> values to log."""
         if self._base_lambda is None:
             return {}
-        scheme = getattr(model, "module", model).scheme
+        scheme = unwrap(model).scheme
         lam = self._base_lambda * ramp_factor(self.cfg.adversarial_ramp,
                                               self._progress(update_num))
         scheme.discriminator.scale = lam
