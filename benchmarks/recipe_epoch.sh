@@ -17,6 +17,7 @@ CHECKOUT="$(cd "${1:-$ROOT}" && pwd)"; shift $(( $# < 1 ? $# : 1 ))
 BIN="${BIN:-$ROOT/.venv/bin}"
 DATA="${DATA:-$ROOT/data-bin/fdu-mtl}"
 test -d "$CHECKOUT/user_dir" || { echo "$CHECKOUT: no user_dir/, not a checkout of this project"; exit 2; }
+source "$ROOT/recipes/lib.sh"
 source "$ROOT/recipes/fdu_mtl/profiles/cpu.sh"
 SAVE="$(mktemp -d)"; trap 'rm -rf "$SAVE"' EXIT
 # CHECKOUT's fairseq_mtl package before the installed one

@@ -14,6 +14,7 @@ WHICH="$1"; ARCH="$2"; UPDATES="${3:-300}"; shift $(( $# < 3 ? $# : 3 ))
 BIN="${BIN:-$ROOT/.venv/bin}"
 DATA="${DATA:-$ROOT/data-bin/fdu-mtl}"
 case "$ARCH" in *transformer) PROFILE=tf_cpu ;; *) PROFILE=cpu ;; esac
+source "$ROOT/recipes/lib.sh"
 source "$ROOT/recipes/fdu_mtl/profiles/$PROFILE.sh"
 ARGS=("$DATA" --user-dir "$ROOT/user_dir" --task multitask_classification
       --criterion multitask_adversarial --arch "$ARCH" --seed 1 "${TRAIN_ARGS[@]}"

@@ -53,3 +53,17 @@ recipe_failed() {
   tail -n 20 "$1" >&2
   exit 1
 }
+
+# profile_flags NAME [--set GROUP.KEY=VALUE ...]: TRAIN_ARGS = the fairseq-train options of the
+# Hydra profile recipes/config/NAME.yaml (fairseq_mtl/configs.py), the one place a profile's
+# training options are written; fairseq-hydra-train reads the same file.
+profile_flags() {
+  local out
+  out="$("${BIN:-$ROOT/.venv/bin}/python" -m fairseq_mtl.configs flags "$@")" || exit 1
+  mapfile -t TRAIN_ARGS <<< "$out"
+}
+
+# profile_get NAME GROUP.KEY: one value of a profile (a list's first item)
+profile_get() {
+  "${BIN:-$ROOT/.venv/bin}/python" -m fairseq_mtl.configs get "$@" || exit 1
+}

@@ -29,7 +29,10 @@ def _stub_bin(tmp_path: Path) -> Path:
         path = bin_dir / name
         path.write_text(text)
         path.chmod(path.stat().st_mode | stat.S_IEXEC)
-    (bin_dir / "python").symlink_to(sys.executable)
+    # a wrapper, not a symlink: the venv's python must find its pyvenv.cfg (the recipes read
+    # their profiles with it, recipes/config/*.yaml through omegaconf)
+    (bin_dir / "python").write_text(f'#!/usr/bin/env bash\nexec "{sys.executable}" "$@"\n')
+    (bin_dir / "python").chmod(0o755)
     return bin_dir
 
 

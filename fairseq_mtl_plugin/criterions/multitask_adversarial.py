@@ -186,8 +186,8 @@ class MultitaskAdversarialCriterion(FairseqCriterion):
 
     def reduce_task_metrics(self, logging_outputs) -> None:
         """Per task: ``{task}/loss``, ``{task}/n`` and the task's metric (``{task}/acc``,
-        ``/mcc``, ``/f1``, ``/pearson``), derived from the summed counts; then ``avg_acc`` and,
-        when a task's metric is not plain accuracy, ``avg_score``."""
+        ``/mcc``, ``/f1``, ``/pearson``), derived from the summed counts; then ``avg_acc`` and
+        ``avg_score`` (GLUE-style; equal to avg_acc when every task is scored by accuracy)."""
         def total(key):
             return sum(float(log.get(key, 0)) for log in logging_outputs)
 
@@ -207,8 +207,9 @@ class MultitaskAdversarialCriterion(FairseqCriterion):
                     lambda m, name=name, metric=metric, score=score:
                         _task_scores(m, name, metric).get(score, float("nan")))
         metrics.log_derived("avg_acc", self._average_accuracy)
-        if any(m.name != "accuracy" for m in self.metrics):
-            metrics.log_derived("avg_score", self._average_score)
+        # always, so that one selection metric serves every GLUE subset (the GLUE profiles);
+        # with accuracy-only tasks it equals avg_acc
+        metrics.log_derived("avg_score", self._average_score)
 
     def _scored_tasks(self, meters):
         return [(name, metric) for name, metric in zip(self.task_names, self.metrics)

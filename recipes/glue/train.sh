@@ -21,16 +21,13 @@ DATA="${DATA:-${PROFILE_DATA:-$ROOT/data-bin/glue}}"
 if [[ "${ARCH_FAMILY:-}" == transformer && "$ARCH" != *transformer ]]; then
   echo "profile $PROFILE trains Transformer archs only (*_transformer), not $ARCH" >&2; exit 2
 fi
-case "$ARCH" in *transformer) FAMILY_ARGS=("${TRANSFORMER_ARGS[@]}") ;;
-                *) FAMILY_ARGS=("${LSTM_ARGS[@]}") ;; esac
 TASK_ARGS=()
 if [[ -n "${TASKS:-}" ]]; then TASK_ARGS=(--tasks "$TASKS"); fi
 mkdir -p "$RUN_DIR"
-CMD=("$BIN/fairseq-train" "$DATA" --user-dir "$ROOT/user_dir"
-     --task multitask_classification --criterion multitask_adversarial --arch "$ARCH"
+# the profile's options (recipes/config/*.yaml, via profiles/PROFILE.sh), then this run's
+CMD=("$BIN/fairseq-train" "$DATA" --user-dir "$ROOT/user_dir" --arch "$ARCH"
      --seed "$SEED" --save-dir "$RUN_DIR" --tensorboard-logdir "$RUN_DIR/tb"
-     --log-interval 200 --no-progress-bar "${TRAIN_ARGS[@]}" "${FAMILY_ARGS[@]}"
-     "${TASK_ARGS[@]}" "$@")
+     "${TRAIN_ARGS[@]}" "${TASK_ARGS[@]}" "$@")
 source "$ROOT/recipes/run_log.sh"
 # the code the run starts with (the tree may change while it trains); +dirty: uncommitted edits
 COMMIT="$(run_commit "$ROOT")"

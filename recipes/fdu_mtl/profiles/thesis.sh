@@ -5,14 +5,7 @@
 # One addition: a learning-rate warm-up. With the thesis' constant 5e-4 from the first update,
 # these post-LN encoders stayed at chance (dev 49-51 % after 10 epochs for S-P, S-C, L-I and L-E;
 # lent H100, GloVe 6B 50d, 2026-11-23); the thesis does not say how it avoided that.
+# Training options: recipes/config/fdu_mtl_thesis.yaml (Hydra).
 PROFILE_NOTE="thesis: 4 layers, d=300, 6 heads, FFN 512, your 300d vectors, Adam 5e-4 (embeddings 5e-5) after a 1000-update warm-up, batch 50, 30 epochs"
-TRAIN_ARGS=(
-  --optimizer adam --lr 0.0005
-  --lr-scheduler inverse_sqrt --warmup-updates 1000   # ~2 of the 30 epochs; see above
-  --clip-norm 5
-  --embed-lr-scale 0.1          # embeddings at 5e-5
-  --batch-size 50
-  --max-epoch 30
-  --best-checkpoint-metric avg_acc --maximize-best-checkpoint-metric
-  --no-epoch-checkpoints
-)
+ARCH_FAMILY=transformer
+profile_flags fdu_mtl_thesis

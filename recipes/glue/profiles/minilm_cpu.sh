@@ -7,7 +7,7 @@
 #   - at most 128 tokens per example (pairs cut longest-first): cuts 12 % of RTE's pairs, none
 #     of the other tasks' examples;
 #   - 3 epochs (the standard), batch 32, lr 5e-5 (the top of Devlin et al.'s range: few
-#     updates); the rest in recipes/pretrained.sh (fused AdamW, linear decay after 6 % warm-up,
+#     updates); the rest in recipes/config/glue_minilm_cpu.yaml (fused AdamW, linear decay after 6 % warm-up,
 #     weight decay 0.01, clipping 1.0), dropout 0.1 (the checkpoint's);
 #   - every batch of every task once per epoch, in one shuffled order (MT-DNN's sampler);
 #   - the LAST checkpoint is reported (GLUE's dev set is the only labelled evaluation set, so
@@ -16,7 +16,6 @@ PROFILE_NOTE="minilm_cpu: all-MiniLM-L6-v2, <=128 tokens, SST-2 8000 of 67349, A
 MODEL="${PRETRAINED:-$ROOT/pretrained/all-MiniLM-L6-v2}"
 PROFILE_DATA="$ROOT/data-bin/glue-minilm-cpu"
 PREPARE_ARGS=(--pretrained "$MODEL" --max-length 128 --train-subsample SST-2:8000)
-LR=5e-5; EPOCHS=3; BATCH=32; COUNT_TASKS="${TASKS:-}"
+COUNT_TASKS="${TASKS:-}"
 source "$ROOT/recipes/pretrained.sh"
-pretrained_train_args --sampler shuffled
-TRANSFORMER_ARGS=()
+pretrained_train_args glue_minilm_cpu
