@@ -14,7 +14,8 @@ seeds), its dev accuracy on the labels and the drop against the first configurat
         --config "SP-MTL=sp_lstm" \\
         --config "ASP critic+confusion=asp_lstm --discriminator-steps 5 --adversarial-objective confusion"
 
-Written: OUT/adversary_check.md and .json; the corpus, data and runs under OUT/.
+Written: OUT/adversary_check.md and .json; the corpus, data and runs under OUT/ (a run with its
+record.json is not trained again: a stopped check resumes).
 """
 from __future__ import annotations
 
@@ -70,6 +71,12 @@ def train_and_probe(data: str, run_dir: str, arch: str, flags: Sequence[str], se
     from fairseq_mtl.analysis.task_probe import probe_encoder
 
     os.makedirs(run_dir, exist_ok=True)
+    done = os.path.join(run_dir, "record.json")
+    if os.path.isfile(done):  # a finished run of the same configuration: kept (resume)
+        with open(done) as f:
+            record = json.load(f)
+        if (record["arch"], record["flags"], record["seed"]) == (arch, list(flags), seed):
+            return record
     log = os.path.join(run_dir, "train.log")
     start = time.time()
     _run([_bin("fairseq-train"), data, "--user-dir", user_dir, "--arch", arch, "--seed",
@@ -79,9 +86,12 @@ def train_and_probe(data: str, run_dir: str, arch: str, flags: Sequence[str], se
     _run([_bin("fairseq-mtl-extract-shared"), os.path.join(run_dir, "checkpoint_best.pt"),
           "--out", shared], os.path.join(run_dir, "extract.log"))
     probe = probe_encoder(shared, data, per_task=None, seed=seed)
-    return {"arch": arch, "flags": list(flags), "seed": seed, "wall_s": round(wall, 1),
-            "probe": probe["shared"], "word_mean": probe["word_mean"],
-            "chance": probe["chance"], "dev": _last_valid(log)}
+    record = {"arch": arch, "flags": list(flags), "seed": seed, "wall_s": round(wall, 1),
+              "probe": probe["shared"], "word_mean": probe["word_mean"],
+              "chance": probe["chance"], "dev": _last_valid(log)}
+    with open(done, "w") as f:
+        json.dump(record, f)
+    return record
 
 
 def _last_valid(log: str) -> Dict[str, float]:
@@ -144,12 +154,18 @@ def get_parser() -> argparse.ArgumentParser:
 def cli_main(argv=None) -> int:
     args = get_parser().parse_args(argv)
     try:
+        import fairseq_mtl_plugin  # noqa: F401  (registers the archs checked below)
+        from fairseq.models import ARCH_MODEL_REGISTRY
+
         configs = []
-        for spec in args.config:
+        for spec in args.config:  # all checked before the first run starts
             name, sep, command = spec.partition("=")
             words = shlex.split(command)
             if not sep or not words:
                 raise ValueError(f"--config {spec!r}: expected NAME=ARCH [FLAGS...]")
+            if words[0] not in ARCH_MODEL_REGISTRY:
+                raise ValueError(f"--config {spec!r}: {words[0]!r} is not an arch (the NAME "
+                                 f"ends at the first '=': a name may not contain one)")
             configs.append((name.strip(), words[0], words[1:]))
         user_dir = args.user_dir
         if user_dir is None:

@@ -4,7 +4,7 @@
 # label, train SP-MTL and each ASP-MTL discriminator schedule, then probe each shared layer for
 # the task. Writes thesis_results/adversary_synthetic.{md,json}.
 # usage: recipes/adversary/synthetic.sh [SEED...]        (default seeds 1 2 3)
-#   about 30 s a run on one core, 10 configurations: about 15 min for 3 seeds
+#   about 30 s a run on one core, 9 configurations: about 15 min for 3 seeds
 #   OUT=dir (default runs/adversary_synthetic) holds the corpus, data and runs
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -14,16 +14,15 @@ SEEDS=("${@:-1 2 3}"); SEEDS=(${SEEDS[*]})
 BIN="${BIN:-$ROOT/.venv/bin}"
 OUT="${OUT:-$ROOT/runs/adversary_synthetic}"
 CONFIGS=(
-  "SP-MTL=sp_lstm"
   "SP-MTL, critic watching (lambda 0)=sp_lstm --monitor-discriminator --discriminator-steps 5"
   "ASP joint, reverse (paper; default)=asp_lstm"
   "ASP joint, confusion=asp_lstm --adversarial-objective confusion"
-  "ASP critic k=5, reverse (MAN)=asp_lstm --discriminator-steps 5"
-  "ASP critic k=5, confusion=asp_lstm --discriminator-steps 5 --adversarial-objective confusion"
-  "ASP critic k=5, confusion, DANN ramp=asp_lstm --discriminator-steps 5 --adversarial-objective confusion --adversarial-ramp dann"
-  "ASP critic k=5, confusion, standardised D=asp_lstm --discriminator-steps 5 --adversarial-objective confusion --discriminator-standardize"
-  "ASP critic k=5, confusion, lambda 1=asp_lstm --discriminator-steps 5 --adversarial-objective confusion --adversarial-weight 1"
-  "ASP critic k=50 lr 0.01 32/task, confusion=asp_lstm --discriminator-steps 50 --discriminator-lr 0.01 --discriminator-sentences 32 --adversarial-objective confusion"
+  "ASP critic k 5, reverse (MAN)=asp_lstm --discriminator-steps 5"
+  "ASP critic k 5, confusion=asp_lstm --discriminator-steps 5 --adversarial-objective confusion"
+  "ASP critic k 5, confusion, DANN ramp=asp_lstm --discriminator-steps 5 --adversarial-objective confusion --adversarial-ramp dann"
+  "ASP critic k 5, confusion, standardised D=asp_lstm --discriminator-steps 5 --adversarial-objective confusion --discriminator-standardize"
+  "ASP critic k 5, confusion, lambda 1=asp_lstm --discriminator-steps 5 --adversarial-objective confusion --adversarial-weight 1"
+  "ASP critic k 50 lr 0.01 32/task, confusion=asp_lstm --discriminator-steps 50 --discriminator-lr 0.01 --discriminator-sentences 32 --adversarial-objective confusion"
 )
 echo "plan: ${#CONFIGS[@]} configurations x ${#SEEDS[@]} seeds, ~30 s a run: about" \
      "$(( ${#CONFIGS[@]} * ${#SEEDS[@]} / 2 )) min"
