@@ -40,7 +40,7 @@ if [[ "${TABLE_ONLY:-0}" != 1 ]]; then
     [[ -n "${CONFIG[$NAME]:-}" ]] || { echo "unknown configuration $NAME (${!CONFIG[*]})" >&2; exit 2; }
     [[ -f "$RUNS/$NAME/seed$SEED/run.json" ]] || JOBS_LIST+=("$NAME $SEED")
   done; done
-  recipe_plan "${#JOBS_LIST[@]}" 20 "${JOBS:-2}"
+  recipe_plan "${#JOBS_LIST[@]}" 45 "${JOBS:-2}"
 fi
 run_one() {  # NAME SEED
   local name="$1" seed="$2" dir="$RUNS/$1/seed$2"
