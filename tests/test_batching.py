@@ -107,6 +107,23 @@ def test_each_task_is_cut_into_batches_that_hold_every_example_once(
             assert all(len(b) * dataset.sizes[b].max() <= max_tokens for b in batches)
 
 
+@pytest.mark.fast
+@pytest.mark.parametrize("max_sentences,multiple", [(32, 8), (10, 8), (7, 1), (16, 4)])
+def test_the_counted_updates_are_the_batches_training_cuts(max_sentences, multiple):
+    """What the recipes give a linear decay as --total-num-update (batch_count, behind
+    ``python -m fairseq_mtl.data.manifest updates``) is the number of batches an epoch has:
+    3,668 in batches of 32 are 116 (114 x 32, fairseq's 16 and the 4 it dropped), not 115."""
+    from fairseq_mtl.data.dataset import batch_count
+
+    sizes = [3668, 5749, 8551, 635, 13, 1, 32]
+    dataset = _dataset(sizes)
+    for k, n in enumerate(sizes):
+        for rng in (np.random.RandomState(k), None):
+            batches = dataset.task_batches(k, rng, None, max_sentences, multiple)
+            assert batch_count(n, max_sentences, multiple) == len(batches), (n, max_sentences)
+    assert batch_count(3668, 32) == 116 and batch_count(0, 32) == 0
+
+
 def test_an_example_longer_than_max_tokens_names_the_task_and_example():
     dataset = _dataset([5, 6])
     dataset.labeled[1].sizes[4] = 500

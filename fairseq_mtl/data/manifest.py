@@ -113,13 +113,18 @@ def split_prefix(directory: str, task: str, split: str) -> str:
     return os.path.join(directory, task, split)
 
 
-def updates_per_epoch(manifest: Manifest, batch_size: int, tasks: Optional[List[str]] = None
-                      ) -> int:
+def updates_per_epoch(manifest: Manifest, batch_size: int, tasks: Optional[List[str]] = None,
+                      required_batch_size_multiple: int = 8) -> int:
     """Updates in one epoch of a sampler that uses every batch once (round_robin, shuffled):
-    each task's training set in batches of ``batch_size`` sentences, the last one smaller.
-    Recipes use it for ``--total-num-update`` of a linear learning-rate decay."""
+    each task's training set cut into batches exactly as training cuts it
+    (:func:`fairseq_mtl.data.dataset.batch_count`; fairseq's default
+    ``--required-batch-size-multiple`` 8). Recipes use it for ``--total-num-update`` of a
+    linear learning-rate decay."""
+    from fairseq_mtl.data.dataset import batch_count
+
     names = tasks or manifest.task_names
-    return sum(-(-manifest.task(n).splits.get("train", 0) // batch_size) for n in names)
+    return sum(batch_count(manifest.task(n).splits.get("train", 0), batch_size,
+                           required_batch_size_multiple) for n in names)
 
 
 def main(argv=None) -> None:
