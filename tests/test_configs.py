@@ -126,7 +126,10 @@ def test_flags_refuse_what_a_profile_does_not_have():
 
 
 def test_fairseq_hydra_train_runs_a_profile(data_bin, tmp_path):
-    """fairseq's own entry point trains with a profile and an arch's model config."""
+    """fairseq's own entry point trains with a profile and an arch's model config, and leaves
+    no Hydra output directory behind (the profiles run Hydra in place, as fairseq's config)."""
+    outputs = os.path.join(ROOT, "outputs")
+    had_outputs = os.path.exists(outputs)
     proc = run_cli(["fairseq-hydra-train", "--config-dir", CONFIG_DIR, "--config-name",
                     "fdu_mtl_cpu", "+model=asp_lstm", f"task.data={data_bin}",
                     f"common.user_dir={USER_DIR}", f"checkpoint.save_dir={tmp_path}",
@@ -134,3 +137,5 @@ def test_fairseq_hydra_train_runs_a_profile(data_bin, tmp_path):
     log = proc.stdout + proc.stderr
     assert "done training" in log and os.path.isfile(tmp_path / "checkpoint_last.pt")
     assert "adv_lambda" in log  # asp_lstm's discriminator, from model/asp_lstm.yaml
+    assert had_outputs or not os.path.exists(outputs)
+    assert not os.path.exists(os.path.join(ROOT, ".hydra"))
