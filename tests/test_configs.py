@@ -139,3 +139,4 @@ def test_fairseq_hydra_train_runs_a_profile(data_bin, tmp_path):
     assert "adv_lambda" in log  # asp_lstm's discriminator, from model/asp_lstm.yaml
     assert had_outputs or not os.path.exists(outputs)
     assert not os.path.exists(os.path.join(ROOT, ".hydra"))
+    assert not os.path.exists(os.path.join(ROOT, "hydra_train.log"))
