@@ -96,15 +96,11 @@ def train_and_probe(data: str, run_dir: str, arch: str, flags: Sequence[str], se
 
 def _last_valid(log: str) -> Dict[str, float]:
     """avg_acc and adv_acc of the last dev pass in a fairseq-train log."""
-    found = {}
-    with open(log) as f:
-        for line in f:
-            if "valid on 'valid' subset" in line:
-                for part in line.split("|"):
-                    words = part.split()
-                    if len(words) == 2 and words[0] in ("avg_acc", "adv_acc"):
-                        found[words[0]] = float(words[1])
-    return found
+    from fairseq_mtl.analysis.adversary_table import trajectory
+
+    curves = trajectory(log)
+    return {key: curves[f"dev_{key}"][-1] for key in ("adv_acc", "avg_acc")
+            if curves[f"dev_{key}"]}
 
 
 def markdown(rows: List[Tuple[str, List[Dict]]], provenance: str = "") -> str:

@@ -94,21 +94,20 @@ class MultitaskAdversarialCriterion(FairseqCriterion):
         adv = logits.new_zeros(())
         adv_correct = adv_n = 0
         if "task_logits" in out:
+            discriminator = unwrap(model).scheme.discriminator
             adv = adversarial_loss(out["task_logits"].float(), task_id)
+            # the confusion objective's encoder term (zero under gradient reversal)
+            confusion = discriminator.confusion_loss(out["shared"])
             adv_correct += int((out["task_logits"].argmax(-1) == task_id).sum())
             adv_n += nsentences
             if "unlabeled" in sample:
                 u_logits, u_shared = model.discriminate(**sample["unlabeled"])
                 u_logits = u_logits.float()
                 adv = adv + adversarial_loss(u_logits, task_id)
+                confusion = confusion + discriminator.confusion_loss(u_shared)
                 adv_correct += int((u_logits.argmax(-1) == task_id).sum())
                 adv_n += u_logits.size(0)
-            loss = loss + adv
-            # the confusion objective's encoder term (zero under gradient reversal)
-            discriminator = unwrap(model).scheme.discriminator
-            loss = loss + discriminator.confusion_loss(out["shared"])
-            if "unlabeled" in sample:
-                loss = loss + discriminator.confusion_loss(u_shared)
+            loss = loss + adv + confusion
 
         diff = logits.new_zeros(())
         if self.gamma > 0:

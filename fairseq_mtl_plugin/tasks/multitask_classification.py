@@ -30,6 +30,7 @@ import torch
 from fairseq.data import Dictionary, iterators
 from fairseq.data.indexed_dataset import make_dataset
 from fairseq.dataclass import ChoiceEnum, FairseqDataclass
+from fairseq.distributed.utils import get_global_rank
 from fairseq.tasks import FairseqTask, register_task
 from omegaconf import II, OmegaConf, open_dict
 
@@ -131,6 +132,7 @@ class MultitaskClassificationTask(FairseqTask):
         self._base_lambda = None
         self._updates_per_epoch = None  # of the training data: progress for --adversarial-ramp
         self._critic_update = -1
+        self._pools, self._pools_of = None, None  # the critic's draw pools, of this dataset
         self.task_weights = self._parse_task_weights(cfg.task_weights)
         self.sampler = build_sampler(
             cfg.sampler,
@@ -277,15 +279,23 @@ class MultitaskClassificationTask(FairseqTask):
             if update_num != self._critic_update:
                 self._critic_update = update_num
                 dataset = self.datasets["train"]
-                pools = [np.concatenate([dataset.task_indices(k)] + (
-                    [dataset.unlabeled_indices(k)] if dataset.unlabeled_indices(k) is not None
-                    else [])) for k in range(self.num_tasks)]
                 rng = np.random.RandomState(component_seed(
-                    self.cfg.seed, f"discriminator/update{update_num}/rank{_rank()}"))
-                result = self._critic.step(scheme, dataset, pools, self.dictionary.pad(), rng)
+                    self.cfg.seed, f"discriminator/update{update_num}/rank{get_global_rank()}"))
+                result = self._critic.step(scheme, dataset, self._critic_pools(dataset),
+                                           self.dictionary.pad(), rng)
                 out.update(disc_correct=result["correct"], disc_n=result["n"],
                            disc_loss=result["loss"], n_updates=1)
         return out
+
+    def _critic_pools(self, dataset: MultiTaskDataset) -> List[np.ndarray]:
+        """Per task, the training indices (and unlabeled ones) the critic draws from; built
+        once per training dataset, not at every update."""
+        if self._pools_of is not dataset:
+            self._pools = [np.concatenate([dataset.task_indices(k)] + (
+                [dataset.unlabeled_indices(k)] if dataset.unlabeled_indices(k) is not None
+                else [])) for k in range(self.num_tasks)]
+            self._pools_of = dataset
+        return self._pools
 
     def _progress(self, update_num: int) -> float:
         if self.cfg.adversarial_ramp == "none":
@@ -532,9 +542,3 @@ class MultitaskClassificationTask(FairseqTask):
 
     def max_positions(self):
         return None
-
-
-def _rank() -> int:
-    import torch.distributed as dist
-
-    return dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
