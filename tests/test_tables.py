@@ -49,6 +49,21 @@ def test_pretrained_table_shows_the_from_scratch_runs_beside(tmp_path):
     assert "| avg test accuracy, from scratch | 80.00 | - |" in text
 
 
+def test_variant_columns_carry_their_label_order_and_their_arch_reference(tmp_path):
+    for name, arch, acc in (("watch", "sp_lstm", 85.0), ("conf", "asp_lstm", 86.0)):
+        write_run(tmp_path / name / "seed1", arch, 1, acc)
+        record = json.load(open(tmp_path / name / "seed1" / "run.json"))
+        json.dump({**record, "arch": arch}, open(tmp_path / name / "seed1" / "run.json", "w"))
+    out = tmp_path / "t.md"
+    fdu_table.main(["--runs", str(tmp_path), "--out", str(out),
+                    "--label", "watch=SP watching", "--label", "conf=ASP confusion"])
+    text = out.read_text()
+    # the label order, not the alphabetical one; the paper's SP-MTL / ASP-MTL beside each
+    assert "| task | SP watching (ours) | paper | ASP confusion (ours) | paper |" in text
+    assert "| books | 15.0 | 18.7 | 14.0 | 13.0 |" in text
+    assert "| **avg test error** | **15.0** | 14.7 | **14.0** | 12.8 |" in text
+
+
 def test_layer_sweep_table_and_plot(tmp_path):
     for n, acc in ((2, 84.0), (4, 85.0)):
         write_run(tmp_path / f"L{n}" / "stack_cls_transformer" / "seed1",

@@ -113,16 +113,22 @@ def command_template(command: str) -> str:
     return re.sub(r"--tensorboard-logdir \S+", "--tensorboard-logdir RUN_DIR/tb", command)
 
 
-def build_table(runs, title, family="lstm", beside=None, beside_label=""):
+def build_table(runs, title, family="lstm", beside=None, beside_label="", labels=None):
     """``beside``: the runs of the same archs trained another way (e.g. from scratch, beside a
-    pretrained table), shown as one more average row."""
+    pretrained table), shown as one more average row. ``labels``: column names for run
+    directories that are not arch names (variants)."""
     key, label, reference, reference_avg, source = FAMILIES[family]
+    names = {**NAMES, **(labels or {})}
     digits = 2 if family == "transformer" else 1  # the thesis reports 2 decimals
-    archs = [a for a in ORDER if a in runs] + sorted(a for a in runs if a not in ORDER)
+    labels = labels or {}
+    archs = [a for a in ORDER if a in runs] + [a for a in labels if a in runs and a not in ORDER]
+    archs += sorted(a for a in runs if a not in archs)
+    # a variant's reference is that of the arch it trains (e.g. a schedule of asp_lstm)
+    ref_of = {a: a if a in NAMES else runs[a][0]["info"].get("arch", a) for a in archs}
     lines = [f"# {title}", ""]
     header = ["task"]
     for a in archs:
-        header += [f"{NAMES.get(a, a)} (ours)", source]
+        header += [f"{names.get(a, a)} (ours)", source]
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     tasks = [t["task"] for t in runs[archs[0]][0]["test"]["tasks"]]
     ordered = [t for t in PAPER_TASKS if t in tasks] + [t for t in tasks if t not in PAPER_TASKS]
@@ -131,7 +137,7 @@ def build_table(runs, title, family="lstm", beside=None, beside_label=""):
         for a in archs:
             scores = [next(r[key] for r in run["test"]["tasks"] if r["task"] == task)
                       for run in runs[a]]
-            paper = reference.get(a)
+            paper = reference.get(ref_of[a])
             row += [fmt(scores, digits),
                     f"{paper[PAPER_TASKS.index(task)]:.{digits}f}" if paper and task in PAPER_TASKS
                     else "-"]
@@ -139,7 +145,7 @@ def build_table(runs, title, family="lstm", beside=None, beside_label=""):
     row = [f"**avg test {label}**"]
     for a in archs:
         row += ["**" + fmt([run["test"]["average"][key] for run in runs[a]], digits) + "**",
-                f"{reference_avg[a]:.{digits}f}" if a in reference_avg else "-"]
+                f"{reference_avg[ref_of[a]]:.{digits}f}" if ref_of[a] in reference_avg else "-"]
     lines.append("| " + " | ".join(row) + " |")
     if beside:
         row = [f"avg test {label}, {beside_label}"]
@@ -157,7 +163,7 @@ def build_table(runs, title, family="lstm", beside=None, beside_label=""):
         for run in runs[a]:
             i = run["info"]
             lines.append(
-                f"| {NAMES.get(a, a)} | {i['seed']} | {i['profile_note'] or i['profile']} | "
+                f"| {names.get(a, a)} | {i['seed']} | {i['profile_note'] or i['profile']} | "
                 f"{i['hardware']} | {i['train_seconds'] / 60:.1f} min | "
                 f"{'yes' if i['unlabeled'] else 'no'} | {i['commit']} |"
             )
@@ -180,6 +186,8 @@ def main(argv=None):
                    help="runs of the same archs trained another way (e.g. from scratch): one "
                    "more average row")
     p.add_argument("--beside-label", default="another profile")
+    p.add_argument("--label", action="append", default=[],
+                   help="DIR=text: the column name of a run directory that is not an arch (repeat)")
     args = p.parse_args(argv)
     runs = load_runs(args.runs)
     if not runs:
@@ -189,7 +197,8 @@ def main(argv=None):
         "transformer": "FDU-MTL, Transformer schemes (thesis Table 4.2): test accuracy %",
     }[args.family]
     beside = load_runs(args.beside) if args.beside else None
-    text = build_table(runs, title, args.family, beside, args.beside_label)
+    labels = dict(item.partition("=")[::2] for item in args.label)
+    text = build_table(runs, title, args.family, beside, args.beside_label, labels)
     write_table(text, args.out, args.preamble)
 
 

@@ -35,4 +35,16 @@ if [[ "$PROFILE" == cpu && -d "$RESULTS/runs/fdu_mtl_diag" ]]; then
   { echo; sed 's/^# /## /' "$DIAG"; } >> "$OUT"
   rm -f "$DIAG"
 fi
+if [[ "$PROFILE" == cpu && -d "$RESULTS/runs/cpu-adversary" ]]; then
+  # the adversary schedules of recipes/adversary/fdu.sh (same profile, the 2-core CPU machine)
+  ADV="$(mktemp)"
+  "$PY" -m fairseq_mtl.analysis.fdu_table --runs "$RESULTS/runs/cpu-adversary" --out "$ADV" \
+    --title "The adversary schedules (recipes/adversary/fdu.sh, adversary_fdu.md): test error %; 'paper' = the paper's SP-MTL / ASP-MTL" \
+    --label "sp_watch=SP-MTL, critic watching" \
+    --label "asp_joint=ASP-MTL joint (2-core CPU rerun)" \
+    --label "asp_critic_rev=ASP-MTL critic k=5, reverse" \
+    --label "asp_critic_conf=ASP-MTL critic k=5, confusion" > /dev/null
+  { echo; sed 's/^# /## /' "$ADV"; } >> "$OUT"
+  rm -f "$ADV"
+fi
 echo "wrote $OUT"
