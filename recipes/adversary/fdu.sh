@@ -40,7 +40,7 @@ if [[ "${TABLE_ONLY:-0}" != 1 ]]; then
     [[ -n "${CONFIG[$NAME]:-}" ]] || { echo "unknown configuration $NAME (${!CONFIG[*]})" >&2; exit 2; }
     [[ -f "$RUNS/$NAME/seed$SEED/run.json" ]] || JOBS_LIST+=("$NAME $SEED")
   done; done
-  recipe_plan "${#JOBS_LIST[@]}" 45 "${JOBS:-2}"
+  recipe_plan "${#JOBS_LIST[@]}" 40 "${JOBS:-2}"  # measured: 37-40 min a run two side by side, 62 when sharing the cores with more
 fi
 run_one() {  # NAME SEED
   local name="$1" seed="$2" dir="$RUNS/$1/seed$2"
