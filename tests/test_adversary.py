@@ -180,6 +180,17 @@ def test_the_adversary_removes_the_task_from_the_shared_layer(adversary_check):
 
 
 @pytest.mark.fast
+def test_adversary_check_names_the_commit_of_every_run_it_reports():
+    from fairseq_mtl.analysis.adversary_check import commits
+
+    one = [("SP", [{"commit": "aaa"}, {"commit": "aaa"}])]
+    assert commits(one) == "runs trained at commit aaa"
+    mixed = one + [("ASP", [{"commit": "bbb"}, {}])]  # a resumed table: older and newer runs
+    assert commits(mixed) == ("runs trained at commits aaa (2 runs), bbb (1 runs), "
+                              "not recorded (1 runs)")
+
+
+@pytest.mark.fast
 def test_adversary_table_pairs_seeds_and_reads_what_the_discriminator_saw(tmp_path):
     import json
 

@@ -86,12 +86,27 @@ def train_and_probe(data: str, run_dir: str, arch: str, flags: Sequence[str], se
     _run([_bin("fairseq-mtl-extract-shared"), os.path.join(run_dir, "checkpoint_best.pt"),
           "--out", shared], os.path.join(run_dir, "extract.log"))
     probe = probe_encoder(shared, data, per_task=None, seed=seed)
+    from fairseq_mtl.analysis.runinfo import git_commit
+
     record = {"arch": arch, "flags": list(flags), "seed": seed, "wall_s": round(wall, 1),
+              "commit": git_commit(os.path.dirname(os.path.abspath(__file__))),
               "probe": probe["shared"], "word_mean": probe["word_mean"],
               "chance": probe["chance"], "dev": _last_valid(log)}
     with open(done, "w") as f:
         json.dump(record, f)
     return record
+
+
+def commits(rows: List[Tuple[str, List[Dict]]]) -> str:
+    """The commits the runs were trained at, with their counts (a resumed table mixes them)."""
+    counts: Dict[str, int] = {}
+    for _, records in rows:
+        for r in records:
+            key = r.get("commit") or "not recorded"
+            counts[key] = counts.get(key, 0) + 1
+    if len(counts) == 1:
+        return f"runs trained at commit {next(iter(counts))}"
+    return "runs trained at commits " + ", ".join(f"{c} ({n} runs)" for c, n in counts.items())
 
 
 def _last_valid(log: str) -> Dict[str, float]:
@@ -184,12 +199,12 @@ def cli_main(argv=None) -> int:
     except (ValueError, RuntimeError, FileNotFoundError) as e:
         print(f"adversary_check: error: {e}", file=sys.stderr)
         return 1
-    from fairseq_mtl.analysis.runinfo import git_commit, hardware
+    from fairseq_mtl.analysis.runinfo import hardware
 
     wall = sum(r["wall_s"] for _, records in rows for r in records)
     provenance = (f"Command: `python -m fairseq_mtl.analysis.adversary_check "
                   f"{' '.join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))}`"
-                  f"; commit {git_commit(os.path.dirname(os.path.abspath(__file__)))}; "
+                  f"; {commits(rows)}; "
                   f"{hardware()}, one training at a time; training wall time "
                   f"{wall / 60:.1f} min in all. Corpus: {args.tasks} tasks, {args.train} train "
                   f"lines per task ({DEV_SIZE} of them dev); every run: `{' '.join(TRAIN_ARGS)}`.")
