@@ -186,8 +186,8 @@ def test_adversary_check_names_the_commit_of_every_run_it_reports():
     one = [("SP", [{"commit": "aaa"}, {"commit": "aaa"}])]
     assert commits(one) == "runs trained at commit aaa"
     mixed = one + [("ASP", [{"commit": "bbb"}, {}])]  # a resumed table: older and newer runs
-    assert commits(mixed) == ("runs trained at commits aaa (2 runs), bbb (1 runs), "
-                              "not recorded (1 runs)")
+    assert commits(mixed) == ("runs trained at commits aaa (2 runs), bbb (1 run), "
+                              "not recorded (1 run)")
 
 
 @pytest.mark.fast
