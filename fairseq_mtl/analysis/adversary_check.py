@@ -106,7 +106,8 @@ def commits(rows: List[Tuple[str, List[Dict]]]) -> str:
             counts[key] = counts.get(key, 0) + 1
     if len(counts) == 1:
         return f"runs trained at commit {next(iter(counts))}"
-    return "runs trained at commits " + ", ".join(f"{c} ({n} run{'s' if n > 1 else ''})" for c, n in counts.items())
+    parts = [f"{c} ({n} run{'s' if n > 1 else ''})" for c, n in counts.items()]
+    return "runs trained at commits " + ", ".join(parts)
 
 
 def _last_valid(log: str) -> Dict[str, float]:
