@@ -1,6 +1,7 @@
 # Sourced by recipes/*/train.sh: the commit a run starts with, and its log and training time
 # across resumes (a run stopped part-way resumes from checkpoint_last.pt when the same command
-# runs again; train.log keeps the earlier parts and train_seconds.parts their durations).
+# runs again; train.log keeps the earlier parts and train_seconds.parts their durations, a
+# killed part's taken from its log's timestamps).
 
 # run_commit ROOT: the short commit id (FAIRSEQ_MTL_COMMIT wins), +dirty with uncommitted edits
 run_commit() {
@@ -28,6 +29,15 @@ train_logged() {
   echo $$ > "$lock"
   trap 'rm -f "'"$lock"'"' EXIT
   if [[ -f "$run_dir/checkpoint_last.pt" ]]; then
+    # a part killed before it could record its seconds (a session's end, a kill): its span from
+    # the timestamps of its log lines, so that the run's wall time still counts it
+    local parts recorded=0
+    parts=$(( $(grep -c '^# .* resumed from checkpoint_last.pt' "$run_dir/train.log" \
+                2>/dev/null || true) + 1 ))
+    [[ -f "$run_dir/train_seconds.parts" ]] && recorded=$(wc -l < "$run_dir/train_seconds.parts")
+    if (( recorded < parts )) && [[ -f "$run_dir/train.log" ]]; then
+      last_part_seconds "$run_dir/train.log" >> "$run_dir/train_seconds.parts"
+    fi
     echo "# $(date -u +%FT%TZ) resumed from checkpoint_last.pt, commit $commit" \
       >> "$run_dir/train.log"
   else
@@ -35,6 +45,18 @@ train_logged() {
   fi
   PART_START=$(date +%s)
   "$@" 2>&1 | tee -a "$run_dir/train.log" | grep --line-buffered -E "valid on|done training" || true
+}
+
+# last_part_seconds LOG: seconds from the first to the last timestamped line of LOG's last part
+# (the lines after its last "resumed" marker; fairseq stamps its lines with the local time)
+last_part_seconds() {
+  local first last
+  read -r first last < <(awk '/^# .* resumed from checkpoint_last.pt/ { f = ""; l = "" }
+    /^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9] / {
+      t = $1 "T" $2; if (f == "") f = t; l = t }
+    END { print f, l }' "$1")
+  if [[ -z "$first" ]]; then echo 0; return; fi
+  echo $(( $(date -d "$last" +%s) - $(date -d "$first" +%s) ))
 }
 
 # train_seconds RUN_DIR: record this part's seconds; print the sum over all parts

@@ -64,6 +64,25 @@ def test_a_resumed_run_keeps_its_log_and_adds_up_its_wall_time(tmp_path, recipe)
     assert len((run_dir / "train_seconds.parts").read_text().split()) == 1
 
 
+def test_a_part_killed_before_recording_its_time_is_counted_from_its_log(tmp_path):
+    """A part killed at a session's end never wrote its seconds; the resume takes them from the
+    first and last timestamps of that part's log lines, so run.json's wall time counts it."""
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "train.log").write_text(
+        "2026-11-30 14:39:19 | INFO | fairseq_cli.train | start\n"
+        "a line without a time stamp\n"
+        "2026-11-30 14:49:19 | INFO | train_inner | epoch 001: 200 / 1396\n")
+    (run_dir / "checkpoint_last.pt").touch()
+    env = dict(os.environ, BIN=str(_stub_bin(tmp_path)), RUN_DIR=str(run_dir),
+               FAIRSEQ_MTL_COMMIT="abc1234")
+    subprocess.run([str(ROOT / "recipes/fdu_mtl/train.sh"), "asp_lstm", "1", "cpu"], env=env,
+                   check=True, capture_output=True, cwd=ROOT)
+    parts = [int(x) for x in (run_dir / "train_seconds.parts").read_text().split()]
+    assert parts[0] == 600 and len(parts) == 2 and parts[1] >= 1
+    assert json.loads((run_dir / "run.json").read_text())["train_seconds"] == sum(parts)
+
+
 def test_a_run_directory_being_trained_is_not_started_twice(tmp_path):
     """A second start of the same run (a recipe called twice, a duplicate job) while the first
     trains is refused, and leaves the first one's log alone."""
