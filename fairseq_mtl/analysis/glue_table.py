@@ -18,7 +18,7 @@ import json
 import os
 import statistics
 from collections import defaultdict
-from typing import Dict, List, Sequence
+from typing import Dict, Iterable, List, Sequence
 
 from fairseq_mtl.analysis.fdu_table import command_template
 from fairseq_mtl.analysis.markdown import write_table
@@ -51,9 +51,10 @@ def load(runs_dir: str) -> Dict[str, List[Dict]]:
     return runs
 
 
-def load_reference(reference_dir: str) -> List[Dict]:
+def load_reference(reference_dir: str, tasks: Iterable[str] = ()) -> List[Dict]:
     """Per-task yardstick runs (``TASK/seedS``) put together per seed: one record per seed
-    with every task's row, and the GLUE-style average when the seed has every task."""
+    with every task's row, and the GLUE-style average when the seed has every task: every one
+    of ``tasks`` (the table's: the schemes' runs) and every task the reference has run."""
     from fairseq_mtl.metrics import glue_average
 
     by_seed = defaultdict(list)
@@ -62,7 +63,8 @@ def load_reference(reference_dir: str) -> List[Dict]:
         valid = json.load(open(os.path.join(run_dir, "eval_valid.json")))
         info = json.load(open(path))
         by_seed[info["seed"]].append((info, valid["tasks"]))
-    tasks = {row["task"] for runs in by_seed.values() for _, rows in runs for row in rows}
+    tasks = set(tasks) | {row["task"] for runs in by_seed.values() for _, rows in runs
+                          for row in rows}
     out = []
     for seed, runs in sorted(by_seed.items()):
         rows = [row for _, task_rows in runs for row in task_rows]
@@ -176,7 +178,10 @@ def main(argv=None):
     expected = [t for t in args.expect_tasks.split(",") if t]
     runs = load(args.runs)
     if args.reference:
-        runs["hf_reference"] = load_reference(args.reference)
+        # an average needs the scheme runs' every task: a half-run reference gets none
+        scheme_tasks = {row["task"] for records in runs.values() for run in records
+                        for row in run["valid"]["tasks"]}
+        runs["hf_reference"] = load_reference(args.reference, scheme_tasks)
     text = build(runs, args.title, expected)
     if args.published:
         text += "\n".join(published_table(args.published)) + "\n"
