@@ -118,9 +118,9 @@ def build_table(runs, title, family="lstm", beside=None, beside_label="", labels
     pretrained table), shown as one more average row. ``labels``: column names for run
     directories that are not arch names (variants)."""
     key, label, reference, reference_avg, source = FAMILIES[family]
-    names = {**NAMES, **(labels or {})}
-    digits = 2 if family == "transformer" else 1  # the thesis reports 2 decimals
     labels = labels or {}
+    names = {**NAMES, **labels}
+    digits = 2 if family == "transformer" else 1  # the thesis reports 2 decimals
     archs = [a for a in ORDER if a in runs] + [a for a in labels if a in runs and a not in ORDER]
     archs += sorted(a for a in runs if a not in archs)
     # a variant's reference is that of the arch it trains (e.g. a schedule of asp_lstm)
