@@ -135,15 +135,19 @@ def adversary_check(tmp_path_factory):
     from fairseq_mtl.analysis.adversary_check import cli_main as check
 
     out = tmp_path_factory.mktemp("adversary")
+    (out / "notes.md").write_text("Notes on the runs.\n")
     result = run_main(check, [out, "--user-dir", USER_DIR, "--seeds", "1", "2",
                               "--config", "SP-MTL=sp_lstm --monitor-discriminator "
                                           "--discriminator-steps 5",
                               "--config", "ASP-MTL=asp_lstm --discriminator-steps 5 "
-                                          "--adversarial-objective confusion"])
+                                          "--adversarial-objective confusion",
+                              "--preamble", out / "notes.md"])
     import json
 
     runs = json.loads((out / "adversary_check.json").read_text())["runs"]
-    assert "| ASP-MTL |" in (out / "adversary_check.md").read_text()
+    text = (out / "adversary_check.md").read_text()
+    assert "| ASP-MTL |" in text and text.startswith("# The adversary check whose answer is "
+                                                     "known") and "\n\nNotes on the runs.\n\n" in text
     return runs, result.stdout
 
 
@@ -211,10 +215,14 @@ def test_adversary_table_pairs_seeds_and_reads_what_the_discriminator_saw(tmp_pa
                 "x | INFO | valid | epoch 001 | valid on 'valid' subset | adv_acc 7.25 | avg_acc 80\n"
                 "x | INFO | train | epoch 002 | loss 1 | disc_acc 40 | adv_lambda 0.05 | adv_acc 8\n"
                 "x | INFO | valid | epoch 002 | valid on 'valid' subset | adv_acc 6 | avg_acc 81\n")
-    out = tmp_path / "t.md"
+    out, notes = tmp_path / "t.md", tmp_path / "notes.md"
+    notes.write_text("How the runs were made.\n")
     result = run_main(table, ["--runs", tmp_path / "runs", "--reference", "sp", "--order",
-                              "sp,asp", "--label", "asp=ASP critic", "--out", out])
+                              "sp,asp", "--label", "asp=ASP critic", "--out", out,
+                              "--title", "The adversary here", "--preamble", notes])
     text = out.read_text()
+    # the notes go under the title, as in every other table of thesis_results/
+    assert text.startswith("# The adversary here\n\nHow the runs were made.\n\n| configuration")
     rows = [line for line in text.splitlines() if line.startswith("| ")]
     assert rows[1].startswith("| sp | 1, 2, 3 | 15.00 ±1.00 | reference | 6.0 ±0.0 | 40.0 ±0.0")
     # paired differences -1.0, -0.5, -2.0: mean -1.17, t(2) interval +-1.90

@@ -14,8 +14,9 @@ seeds), its dev accuracy on the labels and the drop against the first configurat
         --config "SP-MTL=sp_lstm" \\
         --config "ASP critic+confusion=asp_lstm --discriminator-steps 5 --adversarial-objective confusion"
 
-Written: OUT/adversary_check.md and .json; the corpus, data and runs under OUT/ (a run with its
-record.json is not trained again: a stopped check resumes).
+Written: OUT/adversary_check.md (``--preamble FILE``: notes put under its title) and .json;
+the corpus, data and runs under OUT/ (a run with its record.json is not trained again: a
+stopped check resumes).
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ import sys
 import time
 from typing import Dict, List, Sequence, Tuple
 
+from fairseq_mtl.analysis.markdown import write_table
 from fairseq_mtl.data.synthetic import write_corpus
 
 #: model and training sizes of the check (CPU, ~25 s a run on one core)
@@ -37,6 +39,7 @@ TRAIN_ARGS = ["--embed-dim", "16", "--hidden-dim", "64", "--batch-size", "16", "
               "--no-progress-bar", "--log-interval", "50", "--num-workers", "0", "--cpu",
               "--best-checkpoint-metric", "avg_acc", "--maximize-best-checkpoint-metric"]
 DEV_SIZE = 100
+TITLE = "The adversary check whose answer is known: a task probe on ASP-MTL's shared layer"
 
 
 def _bin(name: str) -> str:
@@ -126,7 +129,7 @@ def markdown(rows: List[Tuple[str, List[Dict]]], provenance: str = "") -> str:
 
     base = statistics.mean(r["probe"] for r in rows[0][1])
     first = rows[0][1][0]
-    lines = ([provenance, ""] if provenance else []) + [
+    lines = [f"# {TITLE}", ""] + ([provenance, ""] if provenance else []) + [
              f"Task probe on the shared layer (chance {first['chance']:.1f} %), dev split; mean "
              f"±std over seeds {', '.join(str(r['seed']) for r in rows[0][1])}.", "",
              "| configuration | arch and flags | shared-layer probe % | drop vs "
@@ -160,6 +163,8 @@ def get_parser() -> argparse.ArgumentParser:
                         help="train lines per task, the last 100 of which are dev")
     parser.add_argument("--user-dir", default=None,
                         help="fairseq's --user-dir (default: the installed plugin)")
+    parser.add_argument("--preamble", default=None,
+                        help="a markdown file put under the table's title (notes on the runs)")
     return parser
 
 
@@ -209,13 +214,11 @@ def cli_main(argv=None) -> int:
                   f"{hardware()}, one training at a time; training wall time "
                   f"{wall / 60:.1f} min in all. Corpus: {args.tasks} tasks, {args.train} train "
                   f"lines per task ({DEV_SIZE} of them dev); every run: `{' '.join(TRAIN_ARGS)}`.")
-    text = markdown(rows, provenance)
-    with open(os.path.join(args.out, "adversary_check.md"), "w") as f:
-        f.write(text)
+    write_table(markdown(rows, provenance), os.path.join(args.out, "adversary_check.md"),
+                args.preamble)
     with open(os.path.join(args.out, "adversary_check.json"), "w") as f:
         json.dump({"tasks": args.tasks, "train": args.train, "train_args": TRAIN_ARGS,
                    "runs": {name: records for name, records in rows}}, f, indent=1)
-    print(text)
     return 0
 
 

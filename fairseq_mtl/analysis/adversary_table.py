@@ -22,6 +22,8 @@ import statistics
 import sys
 from typing import Dict, List, Optional
 
+from fairseq_mtl.analysis.markdown import write_table
+
 
 def trajectory(train_log: str) -> Dict[str, List[float]]:
     """Per epoch: dev adv_acc and avg_acc, train disc_acc and adv_lambda (what was logged)."""
@@ -136,7 +138,9 @@ def cli_main(argv=None) -> int:
     parser.add_argument("--data", help="prepared data: probe each run's shared.pt")
     parser.add_argument("--label", action="append", default=[], help="NAME=text (repeat)")
     parser.add_argument("--order", help="comma-separated NAMEs, the table's row order")
-    parser.add_argument("--preamble", help="a markdown file put before the table")
+    parser.add_argument("--title", default="ASP-MTL's adversary against a reference: test "
+                        "error, what the discriminator sees, what a probe finds")
+    parser.add_argument("--preamble", help="a markdown file put under the title")
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
     runs = collect(args.runs, args.data)
@@ -148,10 +152,7 @@ def cli_main(argv=None) -> int:
         order = [n for n in args.order.split(",") if n in runs]
         runs = {n: runs[n] for n in order + [n for n in runs if n not in order]}
     labels = dict(item.partition("=")[::2] for item in args.label)
-    text = markdown(runs, args.reference, labels)
-    if args.preamble:
-        with open(args.preamble) as f:
-            text = f.read().rstrip("\n") + "\n\n" + text
+    text = f"# {args.title}\n\n" + markdown(runs, args.reference, labels)
     commands = ["", "Commands (seed 1 of each; the other seeds differ only in --seed and the "
                 "directories):", ""]
     for name, records in runs.items():
@@ -159,11 +160,9 @@ def cli_main(argv=None) -> int:
         commands.append(f"- {labels.get(name, name)}: commit {first.get('commit')}, "
                         f"{first.get('hardware')}: `{first['command']}`")
     text += "\n".join(commands) + "\n"
-    with open(args.out, "w") as f:
-        f.write(text)
+    write_table(text, args.out, args.preamble)
     with open(os.path.splitext(args.out)[0] + ".json", "w") as f:
         json.dump(runs, f, indent=1)
-    print(text)
     return 0
 
 

@@ -62,6 +62,7 @@ LABELS=(); for NAME in "${!LABEL[@]}"; do LABELS+=(--label "$NAME=${LABEL[$NAME]
 PREAMBLE=(); [[ -f "$ROOT/thesis_results/notes/adversary_fdu.md" ]] && \
   PREAMBLE=(--preamble "$ROOT/thesis_results/notes/adversary_fdu.md")
 "$BIN/python" -m fairseq_mtl.analysis.adversary_table --runs "$RUNS" --reference sp_watch \
+  --title "The adversary of ASP-MTL on FDU-MTL: what the discriminator sees, what a probe finds" \
   --data "$DATA" --order "$ORDER" "${LABELS[@]}" "${PREAMBLE[@]}" \
   --out "$ROOT/thesis_results/adversary_fdu.md" > /dev/null
 (cd "$RUNS" && find . -name '*.json' | while read -r f; do

@@ -31,11 +31,11 @@ echo "plan: ${#CONFIGS[@]} configurations x ${#SEEDS[@]} seeds, ~40 s a run alon
      "runs are kept): at most $(( ${#CONFIGS[@]} * ${#SEEDS[@]} * 40 / 60 )) min"
 ARGS=()
 for c in "${CONFIGS[@]}"; do ARGS+=(--config "$c"); done
+# the notes on how the runs were made (thesis_results/notes/), if any, go under the title
+NOTES="$ROOT/thesis_results/notes/adversary_synthetic.md"
+[[ -f "$NOTES" ]] && ARGS+=(--preamble "$NOTES")
 OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" "$BIN/python" -m fairseq_mtl.analysis.adversary_check \
   "$OUT" --seeds "${SEEDS[@]}" --user-dir "$ROOT/user_dir" "${ARGS[@]}"
-# the table, after the notes on how its runs were made (thesis_results/notes/), if any
-NOTES="$ROOT/thesis_results/notes/adversary_synthetic.md"
-{ if [[ -f "$NOTES" ]]; then cat "$NOTES"; echo; fi; cat "$OUT/adversary_check.md"; } \
-  > "$ROOT/thesis_results/adversary_synthetic.md"
+cp "$OUT/adversary_check.md" "$ROOT/thesis_results/adversary_synthetic.md"
 cp "$OUT/adversary_check.json" "$ROOT/thesis_results/adversary_synthetic.json"
 echo "wrote thesis_results/adversary_synthetic.md"
