@@ -207,8 +207,15 @@ def test_glue_table_scores_average_and_small_task_comparison(tmp_path):
     assert "| RTE (acc) | 51.00 ±1.41 | 55.00 |" in text
     assert "| CoLA (MCC) | 11.00 ±1.41 | 9.00 |" in text
     assert "| **GLUE-style average** | **31.00 ±1.41** | **32.00** |" in text
-    assert "- RTE, lstm: single 51.00; schemes: ASP-MTL +4.00" in text
-    assert "- CoLA, lstm: single 11.00; schemes: ASP-MTL -2.00" in text
+    # one seed in common: the difference of the means, no interval
+    assert "- RTE, lstm: single 51.00 ±1.41; schemes: ASP-MTL +4.00\n" in text
+    assert "- CoLA, lstm: single 11.00 ±1.41; schemes: ASP-MTL -2.00\n" in text
+    # two seeds in common: the interval of the same-seed differences (+5, +7: mean +6,
+    # t(1) 12.706 * sd 1.414 / sqrt 2 = 12.71)
+    run("asp_lstm", 2, 59.0, 12.0)
+    glue_table.main(["--runs", str(tmp_path), "--out", str(out)])
+    assert "- RTE, lstm: single 51.00 ±1.41; schemes: ASP-MTL +6.00 [-6.71, +18.71]" in (
+        out.read_text())
     # the thesis' NLI table names tasks a user must bring: they get a row, not a silent gap
     glue_table.main(["--runs", str(tmp_path), "--out", str(out), "--expect-tasks", "QNLI,RTE"])
     text = out.read_text()
@@ -246,7 +253,9 @@ def test_glue_table_with_a_per_task_yardstick_and_published_scores(tmp_path):
     text = out.read_text()
     assert "| RTE (acc) | 61.00 ±1.41 | 59.00 ±1.41 |" in text
     assert "| **GLUE-style average** | **50.50 ±0.71** | **48.50 ±0.71** |" in text
-    assert "- RTE, transformer: single 61.00; schemes: transformers fine-tuning -2.00" in text
+    # the yardstick is the single-task model trained elsewhere: beside the schemes, not one
+    assert ("- RTE, transformer: single 61.00 ±1.41; schemes: none run; the transformers "
+            "yardstick (single-task) -2.00 [-2.00, -2.00]") in text
     assert "| MiniLM-L6-H384 | 47.5 | 88.9 | 68.8 | 91.5 | - | - |" in text
 
     # a reference still under way (CoLA not run yet for seed 3's table): no average over
@@ -275,3 +284,21 @@ def test_comparison_of_one_arch_trained_two_ways(tmp_path):
     assert "| books | 19.0 ±1.4 | 17.5 ±2.1 | -1.5 |" in text
     assert "| all | 2 | 2 CPU cores | 10.0 min | 16.0 | abc |" in text
     assert "--arch ARCH --seed SEED" in text
+
+
+@pytest.mark.fast
+def test_t_interval_and_the_tables_that_quote_it():
+    from fairseq_mtl.analysis.stats import t_interval
+    from fairseq_mtl.analysis.task_probe import paired_markdown
+
+    mean, half = t_interval([5.0, 7.0])  # t(1) 97.5 % = 12.706, sd 1.414, sqrt(2)
+    assert mean == 6.0 and abs(half - 12.706) < 1e-3
+    mean, half = t_interval([1.0, 2.0, 3.0])  # t(2) = 4.303, sd 1, sqrt(3)
+    assert mean == 2.0 and abs(half - 4.303 / 3 ** 0.5) < 1e-3
+    with pytest.raises(ValueError, match="at least 2 values"):
+        t_interval([1.0])
+    row = lambda shared: {"shared": shared, "word_mean": 60.0, "chance": 50.0,  # noqa: E731
+                          "tasks": ["a", "b"]}
+    text = paired_markdown([("p", row(90.0), row(85.0)), ("q", row(80.0), row(77.0))])
+    # differences -5, -3: mean -4, half 12.706 * 1.414 / 1.414
+    assert "-4.00 points, 95% t interval over the 2 pairs [-16.71, +8.71]" in text

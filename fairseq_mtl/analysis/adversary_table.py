@@ -23,6 +23,7 @@ import sys
 from typing import Dict, List, Optional
 
 from fairseq_mtl.analysis.markdown import write_table
+from fairseq_mtl.analysis.stats import t_interval
 
 
 def trajectory(train_log: str) -> Dict[str, List[float]]:
@@ -82,12 +83,9 @@ def _mean_sd(values: List[float], digits: int = 1) -> str:
 
 
 def _interval(diffs: List[float]) -> str:
-    from scipy import stats
-
-    mean = statistics.mean(diffs)
     if len(diffs) < 2:
-        return f"{mean:+.2f} (one seed: no interval)"
-    half = stats.t.ppf(0.975, len(diffs) - 1) * statistics.stdev(diffs) / len(diffs) ** 0.5
+        return f"{statistics.mean(diffs):+.2f} (one seed: no interval)"
+    mean, half = t_interval(diffs)
     return f"{mean:+.2f} [{mean - half:+.2f}, {mean + half:+.2f}]"
 
 

@@ -22,6 +22,7 @@ from typing import Dict, Iterable, List, Sequence
 
 from fairseq_mtl.analysis.fdu_table import command_template
 from fairseq_mtl.analysis.markdown import write_table
+from fairseq_mtl.analysis.stats import t_interval
 from fairseq_mtl.metrics import metric_of_row
 
 NAMES = {"st_lstm": "LSTM single", "fs_lstm": "FS-MTL", "sp_lstm": "SP-MTL",
@@ -31,7 +32,8 @@ NAMES = {"st_lstm": "LSTM single", "fs_lstm": "FS-MTL", "sp_lstm": "SP-MTL",
          "asp_transformer": "ASP-Transformer"}
 ORDER = list(NAMES)
 NAMES["hf_reference"] = "transformers fine-tuning"
-SMALL_TASKS = ("RTE", "MRPC", "CoLA")
+#: the tasks where multi-task training is expected to help (MT-DNN: the small ones)
+SMALL_TASKS = ("RTE", "MRPC", "STS-B", "CoLA")
 #: published GLUE dev scores of small encoders, for context (not comparable runs of ours)
 PUBLISHED = {
     "minilm": ("MiniLM-L6-H384 (unilm MiniLM README) and BERT-base (DistilBERT paper, Table 1)",
@@ -98,6 +100,17 @@ def fmt(values: List[float]) -> str:
     return f"{statistics.mean(values):.2f} ±{statistics.stdev(values):.2f}"
 
 
+def versus(scores: Dict[int, float], base: Dict[int, float]) -> str:
+    """``scores`` (seed -> score) against ``base``: the difference of the means over seeds,
+    then, with two or more seeds in common, the 95 % t interval of the same-seed differences."""
+    diff = statistics.mean(scores.values()) - statistics.mean(base.values())
+    common = sorted(set(scores) & set(base))
+    if len(common) < 2:
+        return f"{diff:+.2f}"
+    mean, half = t_interval([scores[s] - base[s] for s in common])
+    return f"{diff:+.2f} [{mean - half:+.2f}, {mean + half:+.2f}]"
+
+
 def build(runs: Dict[str, List[Dict]], title: str, expected: Sequence[str] = ()) -> str:
     """The table; ``expected`` tasks that no run has get a row saying so (the thesis' NLI table
     names MNLI and QNLI, which a user must bring)."""
@@ -105,6 +118,7 @@ def build(runs: Dict[str, List[Dict]], title: str, expected: Sequence[str] = ())
     tasks: List[str] = []
     labels: Dict[str, str] = {}
     scores = defaultdict(lambda: defaultdict(list))  # arch -> task -> [score per seed]
+    by_seed = defaultdict(lambda: defaultdict(dict))  # arch -> task -> seed -> score
     for arch in archs:
         for run in runs[arch]:
             for row in run["valid"]["tasks"]:
@@ -114,6 +128,7 @@ def build(runs: Dict[str, List[Dict]], title: str, expected: Sequence[str] = ())
                     tasks.append(row["task"])
                 labels[row["task"]] = metric_of_row(row).label
                 scores[arch][row["task"]].append(row["score"])
+                by_seed[arch][row["task"]][run["info"]["seed"]] = row["score"]
             if "average" in run["valid"]:
                 scores[arch]["_avg"].append(run["valid"]["average"]["score"])
     header = ["task (metric)"] + [f"{NAMES.get(a, a)} ({len(runs[a])} seeds)" for a in archs]
@@ -127,22 +142,27 @@ def build(runs: Dict[str, List[Dict]], title: str, expected: Sequence[str] = ())
     lines.append("| **GLUE-style average** | "
                  + " | ".join(f"**{fmt(scores[a]['_avg'])}**" for a in archs) + " |")
     lines += ["", "Small tasks: does a multi-task scheme beat the single-task model of its "
-              "family (mean over seeds)?", ""]
+              "family? Each scheme minus single: the difference of the means over seeds, and "
+              "[the 95 % t interval of the same-seed differences] where two or more seeds are "
+              "in common.", ""]
     for family, single in (("lstm", "st_lstm"), ("transformer", "st_transformer")):
         if single not in scores:
             continue
-        schemes = [a for a in archs if a != single and (a.endswith("transformer")
-                                                        == (family == "transformer"))]
-        if "hf_reference" in scores and family == "transformer":
-            schemes.append("hf_reference")
+        schemes = [a for a in archs if a != single and a != "hf_reference" and (
+            a.endswith("transformer") == (family == "transformer"))]
         for task in SMALL_TASKS:
             if not scores[single].get(task):
                 continue
-            base = statistics.mean(scores[single][task])
-            better = [f"{NAMES.get(a, a)} {statistics.mean(scores[a][task]) - base:+.2f}"
+            base = by_seed[single][task]
+            better = [f"{NAMES.get(a, a)} {versus(by_seed[a][task], base)}"
                       for a in schemes if scores[a].get(task)]
-            lines.append(f"- {task}, {family}: single {base:.2f}; schemes: "
-                         + (", ".join(better) or "none run"))
+            line = (f"- {task}, {family}: single {fmt(scores[single][task])}; schemes: "
+                    + (", ".join(better) or "none run"))
+            if family == "transformer" and by_seed["hf_reference"].get(task):
+                # a yardstick of the single-task model, not a scheme
+                line += (f"; the transformers yardstick (single-task) "
+                         f"{versus(by_seed['hf_reference'][task], base)}")
+            lines.append(line)
     lines += ["", "Runs (dev = the evaluation set; the reported model is the LAST checkpoint, "
               "nothing was selected on dev):", "",
               "| model | seed | hardware | train wall time | commit |", "|---|---|---|---|---|"]

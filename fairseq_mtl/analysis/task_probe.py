@@ -158,7 +158,7 @@ def pair_paths(pattern: str) -> List[Tuple[str, str, str]]:
 
 
 def paired_markdown(rows: List[Tuple[str, Dict, Dict]]) -> str:
-    from scipy import stats
+    from fairseq_mtl.analysis.stats import t_interval
 
     lines = ["| pair | tasks | chance | word-vector mean (SP / ASP) | SP-MTL shared | ASP-MTL "
              "shared | ASP - SP |", "|---|---|---|---|---|---|---|"]
@@ -175,7 +175,7 @@ def paired_markdown(rows: List[Tuple[str, Dict, Dict]]) -> str:
                  f"**{mean(r[1]['shared'] for r in rows):.1f}** | "
                  f"**{mean(r[2]['shared'] for r in rows):.1f}** | **{mean(diffs):+.1f}** |")
     if len(diffs) > 1:
-        half = stats.t.ppf(0.975, len(diffs) - 1) * statistics.stdev(diffs) / len(diffs) ** 0.5
+        _, half = t_interval(diffs)
         lines += ["", f"ASP-MTL minus SP-MTL task-probe accuracy: {mean(diffs):+.2f} points, 95% "
                   f"t interval over the {len(diffs)} pairs [{mean(diffs) - half:+.2f}, "
                   f"{mean(diffs) + half:+.2f}]; ASP-MTL lower on "

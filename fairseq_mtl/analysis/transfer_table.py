@@ -180,7 +180,7 @@ def seed_spread(by_run, targets, seeds=None) -> List[str]:
 def paired_over_targets(errors, targets) -> List[str]:
     """Per source kind, the ASP-MTL minus SP-MTL difference of the cells, over the targets:
     how many targets it is below zero on, its mean and a 95% t interval over targets."""
-    from scipy import stats as scipy_stats
+    from fairseq_mtl.analysis.stats import t_interval
 
     lines = []
     for arch, kind in (("transfer_bc", "BC"), ("transfer_sc", "SC")):
@@ -189,7 +189,7 @@ def paired_over_targets(errors, targets) -> List[str]:
         if len(both) < 2:
             continue
         d = [asp[t][0] - sp[t][0] for t in both]
-        half = scipy_stats.t.ppf(0.975, len(d) - 1) * statistics.stdev(d) / len(d) ** 0.5
+        _, half = t_interval(d)
         lines.append(f"ASP-MTL-{kind} minus SP-MTL-{kind} over the {len(d)} targets: mean "
                      f"{mean(d):+.2f}, 95% t interval over targets [{mean(d) - half:+.2f}, "
                      f"{mean(d) + half:+.2f}], below zero on {sum(x < 0 for x in d)} of "

@@ -1,0 +1,17 @@
+"""The one interval the result tables quote: a mean and its 95 % Student t interval."""
+from __future__ import annotations
+
+import statistics
+from typing import Sequence, Tuple
+
+
+def t_interval(values: Sequence[float], level: float = 0.95) -> Tuple[float, float]:
+    """``(mean, half_width)`` of the two-sided ``level`` t interval of the mean of ``values``
+    (paired differences over seeds, say): mean ± half_width. Needs at least two values."""
+    from scipy import stats
+
+    if len(values) < 2:
+        raise ValueError(f"a t interval needs at least 2 values, got {len(values)}")
+    half = (stats.t.ppf(0.5 + level / 2, len(values) - 1) * statistics.stdev(values)
+            / len(values) ** 0.5)
+    return statistics.mean(values), half
