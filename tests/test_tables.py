@@ -257,6 +257,8 @@ def test_glue_table_with_a_per_task_yardstick_and_published_scores(tmp_path):
     assert ("- RTE, transformer: single 61.00 ±1.41; schemes: none run; the transformers "
             "yardstick (single-task) -2.00 [-2.00, -2.00]") in text
     assert "| MiniLM-L6-H384 | 47.5 | 88.9 | 68.8 | 91.5 | - | - |" in text
+    # ours minus the yardstick on every task both have (RTE +2, +2; CoLA +2, +2)
+    assert "- RTE +2.00 [+2.00, +2.00]; CoLA +2.00 [+2.00, +2.00]" in text
 
     # a reference still under way (CoLA not run yet for seed 3's table): no average over
     # the tasks it happens to have

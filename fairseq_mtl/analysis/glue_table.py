@@ -163,6 +163,13 @@ def build(runs: Dict[str, List[Dict]], title: str, expected: Sequence[str] = ())
                 line += (f"; the transformers yardstick (single-task) "
                          f"{versus(by_seed['hf_reference'][task], base)}")
             lines.append(line)
+    ours, theirs = by_seed.get("st_transformer", {}), by_seed.get("hf_reference", {})
+    checked = [t for t in tasks if ours.get(t) and theirs.get(t)]
+    if checked:  # the path check: the same checkpoint, data and settings through transformers
+        lines += ["", "The path check: our single-task fine-tuning minus the transformers "
+                  "yardstick, per task (difference of the means over seeds [95 % t interval "
+                  "of the same-seed differences]):", "",
+                  "- " + "; ".join(f"{t} {versus(ours[t], theirs[t])}" for t in checked)]
     lines += ["", "Runs (dev = the evaluation set; the reported model is the LAST checkpoint, "
               "nothing was selected on dev):", "",
               "| model | seed | hardware | train wall time | commit |", "|---|---|---|---|---|"]
