@@ -166,3 +166,17 @@ def test_a_failed_run_shows_the_end_of_its_log(tmp_path):
     assert proc.returncode == 1
     assert "training asp_lstm seed 1 failed; the last lines of" in proc.stderr
     assert "RuntimeError: out of memory" in proc.stderr
+
+
+@pytest.mark.fast
+def test_every_recipe_calls_the_tools_of_BIN():
+    """BIN names the environment a recipe runs with (a worktree beside the checkout that holds
+    .venv, a GPU machine's wrappers): a recipe that calls .venv/bin directly ignores it."""
+    import re
+
+    offenders = []
+    for path in sorted((ROOT / "recipes").rglob("*.sh")):
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            if re.search(r"\.venv/bin", line) and "BIN:-" not in line:
+                offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert not offenders, "\n".join(offenders)

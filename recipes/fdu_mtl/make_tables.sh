@@ -11,7 +11,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 source "$ROOT/recipes/lib.sh"
 recipe_args "$@"; set -- "${ARGS[@]}"
 PROFILE="${1:-cpu}"
-PY="$ROOT/.venv/bin/python"
+PY="${BIN:-$ROOT/.venv/bin}/python"
 RESULTS="$ROOT/thesis_results"
 BESIDE=(); TITLE=()
 case "$PROFILE" in

@@ -16,5 +16,5 @@ PREPARE_ARGS=(--embeddings "${EMBEDDINGS:-glove-6b-50d}")
 if [[ -n "${PROFILE:-}" ]]; then source "$ROOT/recipes/fdu_mtl/profiles/$PROFILE.sh"; fi
 OUT_DIR="${2:-${PROFILE_DATA:-$ROOT/data-bin/fdu-mtl}}"
 
-"$ROOT/.venv/bin/fairseq-mtl-prepare" fdu-mtl --raw-dir "$RAW_DIR" --out "$OUT_DIR" \
+"${BIN:-$ROOT/.venv/bin}/fairseq-mtl-prepare" fdu-mtl --raw-dir "$RAW_DIR" --out "$OUT_DIR" \
   "${PREPARE_ARGS[@]}" --skip-bad-input

@@ -10,7 +10,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 source "$ROOT/recipes/lib.sh"
 recipe_args "$@"; set -- "${ARGS[@]}"
-PY="$ROOT/.venv/bin/python"
+PY="${BIN:-$ROOT/.venv/bin}/python"
 RUNS="$ROOT/thesis_results/runs"
 OUT="$ROOT/thesis_results/remainder_rerun.md"
 PARTS=()

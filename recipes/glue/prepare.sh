@@ -14,5 +14,5 @@ if [[ -n "${PROFILE:-}" ]]; then source "$ROOT/recipes/glue/profiles/$PROFILE.sh
 OUT_DIR="${2:-${PROFILE_DATA:-$ROOT/data-bin/glue}}"
 TASK_ARGS=()
 if [[ -n "${TASKS:-}" ]]; then TASK_ARGS=(--tasks "$TASKS"); fi
-"$ROOT/.venv/bin/fairseq-mtl-prepare" glue --raw-dir "$RAW_DIR" --out "$OUT_DIR" \
+"${BIN:-$ROOT/.venv/bin}/fairseq-mtl-prepare" glue --raw-dir "$RAW_DIR" --out "$OUT_DIR" \
   "${PREPARE_ARGS[@]}" "${TASK_ARGS[@]}"
