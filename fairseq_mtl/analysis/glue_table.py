@@ -92,7 +92,9 @@ def published_table(key: str) -> List[str]:
     return lines
 
 
-def fmt(values: List[float]) -> str:
+def fmt(by_seed: Dict[int, float]) -> str:
+    """A cell: the score, or its mean ±std over seeds (``by_seed``: seed -> score)."""
+    values = list(by_seed.values())
     if not values:
         return "-"
     if len(values) == 1:
@@ -117,8 +119,7 @@ def build(runs: Dict[str, List[Dict]], title: str, expected: Sequence[str] = ())
     archs = [a for a in ORDER if a in runs] + sorted(a for a in runs if a not in ORDER)
     tasks: List[str] = []
     labels: Dict[str, str] = {}
-    scores = defaultdict(lambda: defaultdict(list))  # arch -> task -> [score per seed]
-    by_seed = defaultdict(lambda: defaultdict(dict))  # arch -> task -> seed -> score
+    by_seed = defaultdict(lambda: defaultdict(dict))  # arch -> task or _avg -> seed -> score
     for arch in archs:
         for run in runs[arch]:
             for row in run["valid"]["tasks"]:
@@ -127,36 +128,35 @@ def build(runs: Dict[str, List[Dict]], title: str, expected: Sequence[str] = ())
                 if row["task"] not in tasks:
                     tasks.append(row["task"])
                 labels[row["task"]] = metric_of_row(row).label
-                scores[arch][row["task"]].append(row["score"])
                 by_seed[arch][row["task"]][run["info"]["seed"]] = row["score"]
             if "average" in run["valid"]:
-                scores[arch]["_avg"].append(run["valid"]["average"]["score"])
+                by_seed[arch]["_avg"][run["info"]["seed"]] = run["valid"]["average"]["score"]
     header = ["task (metric)"] + [f"{NAMES.get(a, a)} ({len(runs[a])} seeds)" for a in archs]
     lines = [f"# {title}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for task in tasks:
         lines.append(f"| {task} ({labels[task]}) | "
-                     + " | ".join(fmt(scores[a][task]) for a in archs) + " |")
+                     + " | ".join(fmt(by_seed[a][task]) for a in archs) + " |")
     for task in expected:
         if task not in tasks:
             lines.append(f"| {task} | " + " | ".join("not run" for _ in archs) + " |")
     lines.append("| **GLUE-style average** | "
-                 + " | ".join(f"**{fmt(scores[a]['_avg'])}**" for a in archs) + " |")
+                 + " | ".join(f"**{fmt(by_seed[a]['_avg'])}**" for a in archs) + " |")
     lines += ["", "Small tasks: does a multi-task scheme beat the single-task model of its "
               "family? Each scheme minus single: the difference of the means over seeds, and "
               "[the 95 % t interval of the same-seed differences] where two or more seeds are "
               "in common.", ""]
     for family, single in (("lstm", "st_lstm"), ("transformer", "st_transformer")):
-        if single not in scores:
+        if single not in by_seed:
             continue
         schemes = [a for a in archs if a != single and a != "hf_reference" and (
             a.endswith("transformer") == (family == "transformer"))]
         for task in SMALL_TASKS:
-            if not scores[single].get(task):
+            if not by_seed[single].get(task):
                 continue
             base = by_seed[single][task]
             better = [f"{NAMES.get(a, a)} {versus(by_seed[a][task], base)}"
-                      for a in schemes if scores[a].get(task)]
-            line = (f"- {task}, {family}: single {fmt(scores[single][task])}; schemes: "
+                      for a in schemes if by_seed[a].get(task)]
+            line = (f"- {task}, {family}: single {fmt(by_seed[single][task])}; schemes: "
                     + (", ".join(better) or "none run"))
             if family == "transformer" and by_seed["hf_reference"].get(task):
                 # a yardstick of the single-task model, not a scheme
