@@ -4,11 +4,14 @@
 # killed part's taken from its log's timestamps).
 
 # run_commit ROOT: the short commit id (FAIRSEQ_MTL_COMMIT wins), +dirty with uncommitted edits
+# to anything but thesis_results/ (the recipes' own output: a table rebuilt in the tree between
+# two runs does not change the code the second one runs)
 run_commit() {
   if [[ -n "${FAIRSEQ_MTL_COMMIT:-}" ]]; then echo "$FAIRSEQ_MTL_COMMIT"; return; fi
   local commit
   commit="$(git -C "$1" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-  if [[ -n "$(git -C "$1" status --porcelain --untracked-files=no 2>/dev/null)" ]]; then
+  if [[ -n "$(git -C "$1" status --porcelain --untracked-files=no -- . ':(exclude)thesis_results' \
+              2>/dev/null)" ]]; then
     commit="$commit+dirty"
   fi
   echo "$commit"

@@ -180,3 +180,30 @@ def test_every_recipe_calls_the_tools_of_BIN():
             if re.search(r"\.venv/bin", line) and "BIN:-" not in line:
                 offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert not offenders, "\n".join(offenders)
+
+
+@pytest.mark.fast
+def test_a_run_is_marked_dirty_by_edited_code_not_by_a_rebuilt_table(tmp_path):
+    """The commit a run records: +dirty when tracked code differs from it; a results table the
+    recipes rebuilt in the same tree (thesis_results/) is their output, not the run's code."""
+    def git(*args):
+        subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
+
+    def run_commit():
+        script = f'source "{ROOT}/recipes/run_log.sh"; run_commit "{tmp_path}"'
+        env = {k: v for k, v in os.environ.items() if k != "FAIRSEQ_MTL_COMMIT"}
+        return subprocess.run(["bash", "-c", script], env=env, capture_output=True,
+                              text=True, check=True).stdout.strip()
+
+    (tmp_path / "thesis_results").mkdir()
+    (tmp_path / "thesis_results/table.md").write_text("old\n")
+    (tmp_path / "model.py").write_text("x = 1\n")
+    git("init", "-q")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "first")
+    clean = run_commit()
+    assert clean and not clean.endswith("+dirty")
+    (tmp_path / "thesis_results/table.md").write_text("rebuilt\n")
+    assert run_commit() == clean
+    (tmp_path / "model.py").write_text("x = 2\n")
+    assert run_commit() == clean + "+dirty"

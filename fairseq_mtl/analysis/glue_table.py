@@ -102,6 +102,10 @@ def fmt(by_seed: Dict[int, float]) -> str:
     return f"{statistics.mean(values):.2f} ±{statistics.stdev(values):.2f}"
 
 
+def seeds_label(n: int) -> str:
+    return "1 seed" if n == 1 else f"{n} seeds"
+
+
 def versus(scores: Dict[int, float], base: Dict[int, float]) -> str:
     """``scores`` (seed -> score) against ``base``: the difference of the means over seeds,
     then, with two or more seeds in common, the 95 % t interval of the same-seed differences."""
@@ -131,7 +135,7 @@ def build(runs: Dict[str, List[Dict]], title: str, expected: Sequence[str] = ())
                 by_seed[arch][row["task"]][run["info"]["seed"]] = row["score"]
             if "average" in run["valid"]:
                 by_seed[arch]["_avg"][run["info"]["seed"]] = run["valid"]["average"]["score"]
-    header = ["task (metric)"] + [f"{NAMES.get(a, a)} ({len(runs[a])} seeds)" for a in archs]
+    header = ["task (metric)"] + [f"{NAMES.get(a, a)} ({seeds_label(len(runs[a]))})" for a in archs]
     lines = [f"# {title}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for task in tasks:
         lines.append(f"| {task} ({labels[task]}) | "
