@@ -3,18 +3,12 @@
 # runs again; train.log keeps the earlier parts and train_seconds.parts their durations, a
 # killed part's taken from its log's timestamps).
 
-# run_commit ROOT: the short commit id (FAIRSEQ_MTL_COMMIT wins), +dirty with uncommitted edits
-# to anything but thesis_results/ (the recipes' own output: a table rebuilt in the tree between
-# two runs does not change the code the second one runs)
+# run_commit ROOT: the commit a run records (runinfo.git_commit, the one rule for shell and Python
+# runs): the short id (FAIRSEQ_MTL_COMMIT wins), +dirty with edits to tracked files outside
+# thesis_results/ (a table rebuilt in the tree between two runs does not change their code)
 run_commit() {
-  if [[ -n "${FAIRSEQ_MTL_COMMIT:-}" ]]; then echo "$FAIRSEQ_MTL_COMMIT"; return; fi
-  local commit
-  commit="$(git -C "$1" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-  if [[ -n "$(git -C "$1" status --porcelain --untracked-files=no -- . ':(exclude)thesis_results' \
-              2>/dev/null)" ]]; then
-    commit="$commit+dirty"
-  fi
-  echo "$commit"
+  "${BIN:-$1/.venv/bin}/python" -c 'import sys; from fairseq_mtl.analysis.runinfo import git_commit
+print(git_commit(sys.argv[1]))' "$1"
 }
 
 # train_logged RUN_DIR COMMIT CMD...: run CMD, its output into RUN_DIR/train.log (appended,

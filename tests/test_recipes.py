@@ -7,6 +7,7 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -183,17 +184,25 @@ def test_every_recipe_calls_the_tools_of_BIN():
 
 
 @pytest.mark.fast
-def test_a_run_is_marked_dirty_by_edited_code_not_by_a_rebuilt_table(tmp_path):
+@pytest.mark.parametrize("side", ["shell", "python"])
+def test_a_run_is_marked_dirty_by_edited_code_not_by_a_rebuilt_table(tmp_path, side):
     """The commit a run records: +dirty when tracked code differs from it; a results table the
-    recipes rebuilt in the same tree (thesis_results/) is their output, not the run's code."""
+    recipes rebuilt in the same tree (thesis_results/) is their output, not the run's code. The
+    fairseq recipes (run_commit) and the Python-side runs (runinfo.git_commit: the transformers
+    yardstick, the relation grid) record it by the same rule."""
+    from fairseq_mtl.analysis.runinfo import git_commit
+
     def git(*args):
         subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
 
+    env = {k: v for k, v in os.environ.items() if k != "FAIRSEQ_MTL_COMMIT"}
+
     def run_commit():
+        if side == "python":
+            return git_commit(str(tmp_path))
         script = f'source "{ROOT}/recipes/run_log.sh"; run_commit "{tmp_path}"'
-        env = {k: v for k, v in os.environ.items() if k != "FAIRSEQ_MTL_COMMIT"}
-        return subprocess.run(["bash", "-c", script], env=env, capture_output=True,
-                              text=True, check=True).stdout.strip()
+        return subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True,
+                              env={**env, "BIN": os.path.dirname(sys.executable)}).stdout.strip()
 
     (tmp_path / "thesis_results").mkdir()
     (tmp_path / "thesis_results/table.md").write_text("old\n")
@@ -201,9 +210,10 @@ def test_a_run_is_marked_dirty_by_edited_code_not_by_a_rebuilt_table(tmp_path):
     git("init", "-q")
     git("add", ".")
     git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "first")
-    clean = run_commit()
-    assert clean and not clean.endswith("+dirty")
-    (tmp_path / "thesis_results/table.md").write_text("rebuilt\n")
-    assert run_commit() == clean
-    (tmp_path / "model.py").write_text("x = 2\n")
-    assert run_commit() == clean + "+dirty"
+    with mock.patch.dict(os.environ, env, clear=True):
+        clean = run_commit()
+        assert clean and not clean.endswith("+dirty") and clean != "unknown"
+        (tmp_path / "thesis_results/table.md").write_text("rebuilt\n")
+        assert run_commit() == clean
+        (tmp_path / "model.py").write_text("x = 2\n")
+        assert run_commit() == clean + "+dirty"

@@ -25,3 +25,12 @@ def test_a_cpu_run_is_labelled_with_the_cpu(tmp_path):
     log.write_text("2026 | INFO | fairseq_cli.train | training on 1 devices\n")
     label = runinfo.hardware(str(log))
     assert "no GPU" in label and "H100" not in label
+
+
+def test_a_run_records_the_commit_it_started_from(tmp_path):
+    """A run that is given its starting commit (the transformers yardstick reads it before it
+    trains) keeps it, whatever the tree holds when the run ends."""
+    out = tmp_path / "run.json"
+    runinfo.main(["--out", str(out), "--arch", "hf_bert_classifier", "--seed", "1", "--profile",
+                  "cpu", "--train-seconds", "5", "--command", "python x", "--commit", "abc1234"])
+    assert json.load(open(out))["commit"] == "abc1234"

@@ -61,13 +61,27 @@ def hardware(train_log=None) -> str:
 
 
 def git_commit(path: str) -> str:
-    if os.environ.get("FAIRSEQ_MTL_COMMIT"):  # a copy of the tree without .git (GPU box)
+    """The short commit id of the tree at ``path`` (``FAIRSEQ_MTL_COMMIT`` wins: a copy of the
+    tree without .git, as on a GPU box), ``+dirty`` when tracked files outside thesis_results/
+    differ from it: a results table the recipes rebuilt between two runs is their output, not
+    the code a run ran. The recipes' shell side (run_commit in recipes/run_log.sh) calls this."""
+    if os.environ.get("FAIRSEQ_MTL_COMMIT"):
         return os.environ["FAIRSEQ_MTL_COMMIT"]
+
+    def git(*args):
+        return subprocess.run(["git", "-C", path, *args], capture_output=True, text=True,
+                              check=True).stdout.strip()
+
     try:
-        return subprocess.run(["git", "-C", path, "rev-parse", "--short", "HEAD"],
-                              capture_output=True, text=True, check=True).stdout.strip()
+        commit = git("rev-parse", "--short", "HEAD")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+    try:
+        edited = git("status", "--porcelain", "--untracked-files=no", "--", ".",
+                     ":(exclude)thesis_results")
+    except (OSError, subprocess.CalledProcessError):
+        edited = ""
+    return commit + "+dirty" if edited else commit
 
 
 def main(argv=None):
@@ -82,6 +96,8 @@ def main(argv=None):
     p.add_argument("--hardware", default=None)
     p.add_argument("--train-log", default=None,
                    help="the run's fairseq log: the GPU it names is the hardware (else the CPU)")
+    p.add_argument("--commit", default=None,
+                   help="the commit the run started from (default: the tree's now)")
     args = p.parse_args(argv)
     from fairseq_mtl.paths import PROJECT_ROOT
 
@@ -94,7 +110,7 @@ def main(argv=None):
         "hardware": args.hardware or hardware(args.train_log),
         "command": args.command,
         "unlabeled": "--unlabeled" in args.command.split(),
-        "commit": git_commit(PROJECT_ROOT),
+        "commit": args.commit or git_commit(PROJECT_ROOT),
         "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     with open(args.out, "w") as f:

@@ -64,6 +64,10 @@ def main(argv=None):
     args = p.parse_args(argv)
     from transformers import BertForSequenceClassification
 
+    from fairseq_mtl.analysis import runinfo
+    from fairseq_mtl.paths import PROJECT_ROOT
+
+    commit = runinfo.git_commit(PROJECT_ROOT)  # the code as it starts, as the recipes record it
     started = time.time()
     torch.manual_seed(args.seed)
     manifest = Manifest.load(args.data)
@@ -109,9 +113,8 @@ def main(argv=None):
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "eval_valid.json"), "w") as f:
         json.dump({"split": "valid", "tasks": [row]}, f, indent=2)
-    from fairseq_mtl.analysis import runinfo
-
     runinfo.main(["--out", os.path.join(args.out, "run.json"), "--arch", "hf_bert_classifier",
+                  "--commit", commit,
                   "--seed", str(args.seed), "--profile", args.profile or "hf",
                   "--train-seconds", f"{train_seconds:.1f}",
                   "--command", " ".join(["python", "recipes/glue/hf_reference.py"]
