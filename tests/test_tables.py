@@ -267,7 +267,73 @@ def test_glue_table_with_a_per_task_yardstick_and_published_scores(tmp_path):
             f.unlink()
         d.rmdir()
     glue_table.main(["--runs", str(runs), "--reference", str(ref), "--out", str(out)])
-    assert "| **GLUE-style average** | **50.50 ±0.71** | **-** |" in out.read_text()
+    text = out.read_text()
+    assert "| **GLUE-style average** | **50.50 ±0.71** | **-** |" in text
+    # ... and its runs table says which tasks each seed has so far
+    assert "| transformers fine-tuning | 1 (RTE only) |" in text
+
+
+def test_glue_table_shows_one_yardstick_command_and_every_commit(tmp_path):
+    """The yardstick's runs (one per task and seed) share one command line with TASK and
+    OUT_DIR in it; a seed whose tasks ran at two commits names both."""
+    from fairseq_mtl.analysis import glue_table
+
+    runs, ref = tmp_path / "runs", tmp_path / "ref"
+    d = runs / "st_transformer" / "seed1"
+    os.makedirs(d)
+    json.dump({"split": "valid", "tasks": [{"task": "RTE", "accuracy": 60.0, "score": 60.0},
+                                           {"task": "MRPC", "f1": 80.0, "accuracy": 70.0,
+                                            "score": 75.0}]}, open(d / "eval_valid.json", "w"))
+    json.dump({"seed": 1, "hardware": "cpu", "train_seconds": 60, "commit": "c0",
+               "command": "fairseq-train --arch st_transformer --seed 1"},
+              open(d / "run.json", "w"))
+    for task, commit in (("RTE", "c1"), ("MRPC", "c2")):
+        d = ref / task / "seed1"
+        os.makedirs(d)
+        json.dump({"split": "valid", "tasks": [{"task": task, "accuracy": 1.0, "score": 1.0}]},
+                  open(d / "eval_valid.json", "w"))
+        json.dump({"seed": 1, "hardware": "cpu", "train_seconds": 60, "commit": commit,
+                   "command": f"python recipes/glue/hf_reference.py D --task {task} --seed 1 "
+                   f"--out runs/{task}/seed1"}, open(d / "run.json", "w"))
+    out = tmp_path / "t.md"
+    glue_table.main(["--runs", str(runs), "--reference", str(ref), "--out", str(out)])
+    text = out.read_text()
+    assert text.count("hf_reference.py") == 1
+    assert "hf_reference.py D --task TASK --seed SEED --out OUT_DIR" in text
+    assert "| transformers fine-tuning | 1 | cpu | 2.0 min | c2, c1 |" in text
+
+
+def test_glue_table_shows_the_same_models_trained_another_way_beside(tmp_path):
+    """The pretrained table shows the from-scratch runs of the same archs (glue.md) as a second
+    table: the main table's tasks first, "-" where that way did not train a task, and an
+    average named by the tasks it covers."""
+    from fairseq_mtl.analysis import glue_table
+
+    def run(root, arch, seed, scores):
+        d = root / arch / f"seed{seed}"
+        os.makedirs(d)
+        rows = [{"task": t, "accuracy": v, "score": v} for t, v in scores.items()]
+        json.dump({"split": "valid", "tasks": rows,
+                   "average": {"score": sum(scores.values()) / len(scores)}},
+                  open(d / "eval_valid.json", "w"))
+        json.dump({"seed": seed, "hardware": "cpu", "train_seconds": 60, "commit": "c",
+                   "command": f"fairseq-train --arch {arch} --seed {seed}"},
+                  open(d / "run.json", "w"))
+
+    pretrained, scratch = tmp_path / "pretrained", tmp_path / "scratch"
+    run(pretrained, "st_transformer", 1, {"RTE": 60.0, "STS-B": 80.0})
+    run(pretrained, "stack_pool_transformer", 1, {"RTE": 62.0, "STS-B": 79.0})
+    for seed, rte in ((1, 50.0), (2, 54.0)):
+        run(scratch, "stack_pool_transformer", seed, {"RTE": rte, "SST-2": 70.0})
+    run(scratch, "sp_lstm", 1, {"RTE": 51.0, "SST-2": 71.0})  # not in the main table: left out
+    out = tmp_path / "t.md"
+    glue_table.main(["--runs", str(pretrained), "--beside", str(scratch), "--beside-label",
+                     "from scratch", "--out", str(out)])
+    text = out.read_text()
+    beside = text[text.index("The same models from scratch:"):]
+    assert "| task (metric) | S-P (2 seeds) |" in beside and "SP-MTL" not in beside
+    assert "| RTE (acc) | 52.00 ±2.83 |\n| STS-B | - |\n| SST-2 (acc) | 70.00 ±0.00 |" in beside
+    assert "| GLUE-style average of its 2 tasks | 61.00 ±1.41 |" in beside
 
 
 def test_comparison_of_one_arch_trained_two_ways(tmp_path):

@@ -8,7 +8,8 @@ the single-task model of its family on the small tasks.
 ``--reference DIR`` adds the column of a yardstick trained one task at a time
 (``recipes/glue/hf_reference.py``: ``DIR/TASK/seedS/{eval_valid.json,run.json}``), whose runs of
 one seed are put together into one row set; ``--published NAME`` adds published dev scores of
-other encoders (cited) for context.
+other encoders (cited) for context; ``--beside DIR`` adds a second table of the same archs
+trained another way (the pretrained table shows the from-scratch runs of ``glue.md``).
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import argparse
 import glob
 import json
 import os
+import re
 import statistics
 from collections import defaultdict
 from typing import Dict, Iterable, List, Sequence
@@ -53,6 +55,11 @@ def load(runs_dir: str) -> Dict[str, List[Dict]]:
     return runs
 
 
+def unique(values: Iterable[str]) -> List[str]:
+    """``values`` without repeats, in their first order."""
+    return list(dict.fromkeys(values))
+
+
 def load_reference(reference_dir: str, tasks: Iterable[str] = ()) -> List[Dict]:
     """Per-task yardstick runs (``TASK/seedS``) put together per seed: one record per seed
     with every task's row, and the GLUE-style average when the seed has every task: every one
@@ -70,12 +77,20 @@ def load_reference(reference_dir: str, tasks: Iterable[str] = ()) -> List[Dict]:
     out = []
     for seed, runs in sorted(by_seed.items()):
         rows = [row for _, task_rows in runs for row in task_rows]
-        record = {"info": dict(runs[0][0], train_seconds=sum(i["train_seconds"]
-                                                            for i, _ in runs)),
+        infos = [info for info, _ in runs]
+        record = {"info": dict(infos[0], train_seconds=sum(i["train_seconds"] for i in infos),
+                               # one command line for every task and seed; each commit and
+                               # hardware any of the seed's tasks ran on
+                               command=re.sub(r"--out \S+", "--out OUT_DIR", re.sub(
+                                   r"--task \S+", "--task TASK", infos[0]["command"])),
+                               commit=", ".join(unique(i["commit"] for i in infos)),
+                               hardware="; ".join(unique(i["hardware"] for i in infos))),
                   "valid": {"tasks": rows}}
         if {row["task"] for row in rows} == tasks:
             record["valid"]["average"] = {
                 "score": glue_average({row["task"]: row["score"] for row in rows})}
+        else:  # the runs table says which tasks this seed has so far
+            record["info"]["tasks_run"] = [row["task"] for row in rows]
         out.append(record)
     return out
 
@@ -117,13 +132,12 @@ def versus(scores: Dict[int, float], base: Dict[int, float]) -> str:
     return f"{diff:+.2f} [{mean - half:+.2f}, {mean + half:+.2f}]"
 
 
-def build(runs: Dict[str, List[Dict]], title: str, expected: Sequence[str] = ()) -> str:
-    """The table; ``expected`` tasks that no run has get a row saying so (the thesis' NLI table
-    names MNLI and QNLI, which a user must bring)."""
-    archs = [a for a in ORDER if a in runs] + sorted(a for a in runs if a not in ORDER)
+def collect(runs: Dict[str, List[Dict]], archs: Sequence[str]):
+    """The tasks in the runs' order, each task's metric label, and arch -> task (or ``_avg``)
+    -> seed -> score."""
     tasks: List[str] = []
     labels: Dict[str, str] = {}
-    by_seed = defaultdict(lambda: defaultdict(dict))  # arch -> task or _avg -> seed -> score
+    by_seed = defaultdict(lambda: defaultdict(dict))
     for arch in archs:
         for run in runs[arch]:
             for row in run["valid"]["tasks"]:
@@ -135,6 +149,37 @@ def build(runs: Dict[str, List[Dict]], title: str, expected: Sequence[str] = ())
                 by_seed[arch][row["task"]][run["info"]["seed"]] = row["score"]
             if "average" in run["valid"]:
                 by_seed[arch]["_avg"][run["info"]["seed"]] = run["valid"]["average"]["score"]
+    return tasks, labels, by_seed
+
+
+def beside_table(beside: Dict[str, List[Dict]], archs: Sequence[str], label: str,
+                 tasks: Sequence[str]) -> List[str]:
+    """The same archs trained another way (e.g. from scratch), one column each in the main
+    table's order, per task (``-`` for a task that way did not train) and the GLUE-style
+    average of the tasks it trained, named, since it need not be the main table's set."""
+    archs = [a for a in archs if beside.get(a)]
+    if not archs:
+        return []
+    own_tasks, labels, by_seed = collect(beside, archs)
+    header = ["task (metric)"] + [f"{NAMES.get(a, a)} ({seeds_label(len(beside[a]))})"
+                                  for a in archs]
+    lines = ["", f"The same models {label}:", "", "| " + " | ".join(header) + " |",
+             "|" + "---|" * len(header)]
+    for task in list(tasks) + [t for t in own_tasks if t not in tasks]:
+        name = f"{task} ({labels[task]})" if task in labels else task
+        lines.append(f"| {name} | " + " | ".join(fmt(by_seed[a][task]) for a in archs) + " |")
+    lines.append(f"| GLUE-style average of its {len(own_tasks)} tasks | "
+                 + " | ".join(fmt(by_seed[a]["_avg"]) for a in archs) + " |")
+    return lines
+
+
+def build(runs: Dict[str, List[Dict]], title: str, expected: Sequence[str] = (),
+          beside: Dict[str, List[Dict]] = None, beside_label: str = "trained another way") -> str:
+    """The table; ``expected`` tasks that no run has get a row saying so (the thesis' NLI table
+    names MNLI and QNLI, which a user must bring); ``beside``: runs of the same archs trained
+    another way, as a second table (``beside_table``)."""
+    archs = [a for a in ORDER if a in runs] + sorted(a for a in runs if a not in ORDER)
+    tasks, labels, by_seed = collect(runs, archs)
     header = ["task (metric)"] + [f"{NAMES.get(a, a)} ({seeds_label(len(runs[a]))})" for a in archs]
     lines = [f"# {title}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for task in tasks:
@@ -174,6 +219,8 @@ def build(runs: Dict[str, List[Dict]], title: str, expected: Sequence[str] = ())
                   "yardstick, per task (difference of the means over seeds [95 % t interval "
                   "of the same-seed differences]):", "",
                   "- " + "; ".join(f"{t} {versus(ours[t], theirs[t])}" for t in checked)]
+    if beside:
+        lines += beside_table(beside, archs, beside_label, tasks)
     lines += ["", "Runs (dev = the evaluation set; the reported model is the LAST checkpoint, "
               "nothing was selected on dev):", "",
               "| model | seed | hardware | train wall time | commit |", "|---|---|---|---|---|"]
@@ -181,14 +228,19 @@ def build(runs: Dict[str, List[Dict]], title: str, expected: Sequence[str] = ())
     for arch in archs:
         for run in runs[arch]:
             info = run["info"]
-            lines.append(f"| {NAMES.get(arch, arch)} | {info['seed']} | {info['hardware']} | "
+            seed = info["seed"]
+            if info.get("tasks_run"):
+                seed = f"{seed} ({', '.join(info['tasks_run'])} only)"
+            lines.append(f"| {NAMES.get(arch, arch)} | {seed} | {info['hardware']} | "
                          f"{info['train_seconds'] / 60:.1f} min | {info['commit']} |")
             template = command_template(info["command"])
             if template not in commands:
                 commands.append(template)
     if commands:
         lines += ["", "Profile: " + runs[archs[0]][0]["info"].get("profile_note", ""), "",
-                  "Commands (recipes/glue/train.sh; ARCH, SEED, RUN_DIR per run):", "", "```"]
+                  "Commands (recipes/glue/train.sh; ARCH, SEED, RUN_DIR per run"
+                  + ("; the yardstick: TASK, SEED, OUT_DIR" if "hf_reference" in runs else "")
+                  + "):", "", "```"]
         lines += commands + ["```"]
     return "\n".join(lines) + "\n"
 
@@ -203,6 +255,10 @@ def main(argv=None):
     parser.add_argument("--out", required=True)
     parser.add_argument("--title", default="GLUE dev-set scores, single-task vs each scheme")
     parser.add_argument("--preamble", help="a markdown file put under the title")
+    parser.add_argument("--beside", help="runs of the same archs trained another way (e.g. "
+                        "from scratch): a second table")
+    parser.add_argument("--beside-label", default="trained another way",
+                        help="what --beside's runs are, after 'The same models'")
     parser.add_argument("--expect-tasks", default="",
                         help="comma-separated tasks that get a row even when no run has them")
     args = parser.parse_args(argv)
@@ -213,7 +269,8 @@ def main(argv=None):
         scheme_tasks = {row["task"] for records in runs.values() for run in records
                         for row in run["valid"]["tasks"]}
         runs["hf_reference"] = load_reference(args.reference, scheme_tasks)
-    text = build(runs, args.title, expected)
+    beside = load(args.beside) if args.beside else None
+    text = build(runs, args.title, expected, beside, args.beside_label)
     if args.published:
         text += "\n".join(published_table(args.published)) + "\n"
     write_table(text, args.out, args.preamble)
