@@ -370,3 +370,30 @@ def test_t_interval_and_the_tables_that_quote_it():
     text = paired_markdown([("p", row(90.0), row(85.0)), ("q", row(80.0), row(77.0))])
     # differences -5, -3: mean -4, half 12.706 * 1.414 / 1.414
     assert "-4.00 points, 95% t interval over the 2 pairs [-16.71, +8.71]" in text
+
+
+def test_glue_table_ranks_the_schemes_against_the_thesis_order(tmp_path):
+    """The Transformer models ranked by GLUE-style average, each step with its same-seed
+    interval, and whether the thesis' order (single < S-P < L-I here) shows."""
+    from fairseq_mtl.analysis import glue_table
+
+    averages = {"st_transformer": (50.0, 52.0), "stack_pool_transformer": (60.0, 62.0),
+                "layerwise_implicit_transformer": (63.0, 66.0)}
+    for arch, scores in averages.items():
+        for seed, score in enumerate(scores, start=1):
+            d = tmp_path / arch / f"seed{seed}"
+            os.makedirs(d)
+            json.dump({"split": "valid", "tasks": [{"task": "RTE", "accuracy": score,
+                                                    "score": score}],
+                       "average": {"score": score}}, open(d / "eval_valid.json", "w"))
+            json.dump({"seed": seed, "hardware": "cpu", "train_seconds": 60, "commit": "c",
+                       "command": f"fairseq-train --arch {arch} --seed {seed}"},
+                      open(d / "run.json", "w"))
+    out = tmp_path / "t.md"
+    glue_table.main(["--runs", str(tmp_path), "--out", str(out)])
+    text = out.read_text()
+    # L-I - S-P: +3, +4 (mean 3.5, t(1) 12.706 * sd 0.707 / sqrt 2 = 6.35); S-P - single: +10, +10
+    assert ("- here: L-I 64.50 ±2.12 > S-P 61.00 ±1.41 (by +3.50 [-2.85, +9.85]) > "
+            "Transformer single 51.00 ±1.41 (by +10.00 [+10.00, +10.00])") in text
+    assert "- thesis (FDU-MTL, Table 4.2): L-I > S-P > Transformer single" in text
+    assert "- the same order; 1 of 2 steps have an interval that excludes zero" in text

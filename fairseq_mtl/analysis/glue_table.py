@@ -22,7 +22,7 @@ import statistics
 from collections import defaultdict
 from typing import Dict, Iterable, List, Sequence
 
-from fairseq_mtl.analysis.fdu_table import command_template
+from fairseq_mtl.analysis.fdu_table import THESIS_AVG, command_template
 from fairseq_mtl.analysis.markdown import write_table
 from fairseq_mtl.analysis.stats import t_interval
 from fairseq_mtl.metrics import metric_of_row
@@ -173,6 +173,33 @@ def beside_table(beside: Dict[str, List[Dict]], archs: Sequence[str], label: str
     return lines
 
 
+def interval_excludes_zero(text: str) -> bool:
+    """Whether a ``versus`` cell's interval (``+d [lo, hi]``) lies on one side of zero."""
+    m = re.search(r"\[([-+]\S+), ([-+]\S+)\]", text)
+    return bool(m) and (float(m.group(1)) > 0 or float(m.group(2)) < 0)
+
+
+def ordering(by_seed, archs: Sequence[str]) -> List[str]:
+    """The Transformer models ranked by their GLUE-style average (mean over seeds), each step
+    down with its difference and same-seed interval, against the thesis' FDU-MTL order."""
+    ranked = sorted((a for a in archs if a in THESIS_AVG and by_seed[a].get("_avg")),
+                    key=lambda a: -statistics.mean(by_seed[a]["_avg"].values()))
+    if len(ranked) < 2:
+        return []
+    thesis = sorted(ranked, key=lambda a: -THESIS_AVG[a])
+    steps = [versus(by_seed[a]["_avg"], by_seed[b]["_avg"]) for a, b in zip(ranked, ranked[1:])]
+    order = f"{NAMES[ranked[0]]} {fmt(by_seed[ranked[0]]['_avg'])}"
+    for b, step in zip(ranked[1:], steps):
+        order += f" > {NAMES[b]} {fmt(by_seed[b]['_avg'])} (by {step})"
+    measured = sum(interval_excludes_zero(step) for step in steps)
+    return ["", "The thesis' ordering: the models ranked by their GLUE-style average (mean "
+            "over seeds), each by how much it is below the one before [95 % t interval of the "
+            "same-seed differences]:", "", f"- here: {order}",
+            "- thesis (FDU-MTL, Table 4.2): " + " > ".join(NAMES[a] for a in thesis),
+            f"- {'the same order' if ranked == thesis else 'not the same order'}; "
+            f"{measured} of {len(steps)} steps have an interval that excludes zero"]
+
+
 def build(runs: Dict[str, List[Dict]], title: str, expected: Sequence[str] = (),
           beside: Dict[str, List[Dict]] = None, beside_label: str = "trained another way") -> str:
     """The table; ``expected`` tasks that no run has get a row saying so (the thesis' NLI table
@@ -212,6 +239,7 @@ def build(runs: Dict[str, List[Dict]], title: str, expected: Sequence[str] = (),
                 line += (f"; the transformers yardstick (single-task) "
                          f"{versus(by_seed['hf_reference'][task], base)}")
             lines.append(line)
+    lines += ordering(by_seed, archs)
     ours, theirs = by_seed.get("st_transformer", {}), by_seed.get("hf_reference", {})
     checked = [t for t in tasks if ours.get(t) and theirs.get(t)]
     if checked:  # the path check: the same checkpoint, data and settings through transformers
