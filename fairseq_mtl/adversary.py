@@ -139,6 +139,31 @@ class DiscriminatorTrainer:
         if state:
             self.optimizer.load_state_dict(state)
 
+    def attach(self) -> None:
+        """Make the critic's Adam moments part of the model's state dict (the discriminator's
+        ``critic._extra_state``), so that they are saved in every checkpoint and come back when
+        fairseq-train resumes: the trainer restores the model's state dict, not the task's."""
+        self.discriminator.critic = CriticState(self)
+
+
+class CriticState(torch.nn.Module):
+    """The critic's optimizer state as a module's extra state (no parameters of its own)."""
+
+    def __init__(self, trainer: DiscriminatorTrainer):
+        super().__init__()
+        self.trainer = trainer  # a plain attribute: the trainer is not a module
+
+    def get_extra_state(self) -> Dict:
+        return self.trainer.state_dict()
+
+    def set_extra_state(self, state: Optional[Dict]) -> None:
+        self.trainer.load_state_dict(state)
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        # a checkpoint from before the moments were saved here: they start from zero
+        state_dict.setdefault(prefix + "_extra_state", None)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
 
 def unwrap(model):
     """The model under fairseq's data-parallel wrappers (ModuleProxyWrapper around

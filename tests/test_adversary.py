@@ -86,11 +86,44 @@ def test_critic_learns_to_recognise_tasks_and_leaves_the_discriminator_frozen():
     assert not any(p.requires_grad for p in disc.parameters())
     assert all(p.grad is None for p in disc.parameters())
     state = critic.state_dict()
-    assert state["state"]  # Adam moments, saved in the checkpoint's task state
+    assert state["state"]  # Adam moments, saved in the model's checkpoint state (attach)
+
+
+@pytest.mark.fast
+def test_critic_moments_load_into_any_discriminator_strictly():
+    """A checkpoint with the critic's moments loads into a discriminator built without the
+    critic schedule (to evaluate or transfer), and one from before they were saved loads into
+    a discriminator with a critic (its moments start from zero); both strictly."""
+    def discriminator(critic):
+        torch.manual_seed(0)
+        disc = TaskDiscriminator(input_dim=4, num_tasks=2, scale=0.05)
+        trainer = DiscriminatorTrainer(disc, steps=1, lr=0.1, sentences_per_task=1)
+        if critic:
+            trainer.attach()
+        return disc, trainer
+
+    with_critic, trainer = discriminator(critic=True)
+    for p in trainer.params:  # one Adam step, so that there are moments to save
+        p.requires_grad_(True)
+    with_critic.logits(torch.randn(3, 4)).sum().backward()
+    trainer.optimizer.step()
+    saved = with_critic.state_dict()
+    assert saved["critic._extra_state"]["state"]
+    plain, _ = discriminator(critic=False)
+    plain.load_state_dict(saved, strict=True)
+    assert torch.equal(plain.proj.weight, with_critic.proj.weight)
+    old = {k: v for k, v in saved.items() if k != "critic._extra_state"}
+    fresh, fresh_trainer = discriminator(critic=True)
+    fresh.load_state_dict(old, strict=True)
+    assert not fresh_trainer.optimizer.state
+    fresh.load_state_dict(saved, strict=True)
+    assert fresh_trainer.optimizer.state_dict()["state"].keys() == saved[
+        "critic._extra_state"]["state"].keys()
 
 
 def _weights(model):
-    return {k: v.clone() for k, v in model.scheme.state_dict().items()}
+    # (the critic's Adam moments are in the state dict too, as a dict: not weights)
+    return {k: v.clone() for k, v in model.scheme.state_dict().items() if torch.is_tensor(v)}
 
 
 def test_critic_schedule_trains_logs_and_keeps_the_discriminator_out_of_the_model_update(
@@ -116,6 +149,25 @@ def test_critic_schedule_trains_logs_and_keeps_the_discriminator_out_of_the_mode
     ramped = [float(x) for x in __import__("re").findall(r"adv_lambda=([0-9.e-]+)", log)]
     # the ramp starts at 0 and rises to lambda (0.05) as training ends
     assert ramped[0] == 0.0 and ramped == sorted(ramped) and 0.03 < max(ramped) <= 0.05
+
+
+def test_a_resumed_critic_continues_its_adam_moments(data_bin, tmp_path):
+    """fairseq-train's resume restores the model's state dict, not the task's: the critic's Adam
+    moments travel in the model's (the discriminator's ``critic._extra_state``), so a run
+    stopped and resumed continues them instead of starting them from zero."""
+    critic = ["--discriminator-steps", "2", "--discriminator-sentences", "3"]
+
+    def critic_steps():
+        state = torch.load(tmp_path / "checkpoint_last.pt", map_location="cpu",
+                           weights_only=False)
+        key = next(k for k in state["model"] if k.endswith("discriminator.critic._extra_state"))
+        return {int(s["step"]) for s in state["model"][key]["state"].values()}
+
+    run_cli(train_args(data_bin, tmp_path, "asp_lstm", "--max-update", "3", *critic))
+    assert critic_steps() == {3 * 2}  # 2 critic steps before each of the 3 updates
+    proc = run_cli(train_args(data_bin, tmp_path, "asp_lstm", "--max-update", "5", *critic))
+    assert "loaded checkpoint" in (proc.stdout + proc.stderr).lower()
+    assert critic_steps() == {5 * 2}  # moments restarted at the resume would count 2 * 2
 
 
 def test_monitor_discriminator_learns_without_pushing_the_encoder(data_bin, tmp_path):

@@ -70,6 +70,13 @@ class TaskDiscriminator(nn.Module):
             self.register_buffer("running_mean", torch.zeros(input_dim))
             self.register_buffer("running_var", torch.ones(input_dim))
 
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        # the critic schedule's Adam moments (fairseq_mtl/adversary.py, CriticState) mean
+        # nothing to a model built without that schedule (e.g. to evaluate or transfer)
+        if not hasattr(self, "critic"):
+            state_dict.pop(prefix + "critic._extra_state", None)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
     @torch.no_grad()
     def update_statistics(self, shared: torch.Tensor, momentum: float = 0.1) -> None:
         """Fold a batch's feature means and variances into the running statistics."""

@@ -128,7 +128,6 @@ class MultitaskClassificationTask(FairseqTask):
         self._building_from_checkpoint = False  # see word_vectors
         self._told_batch_size = False
         self._critic: Optional[DiscriminatorTrainer] = None  # see build_model
-        self._critic_state = None  # from a checkpoint, until the critic is built
         self._base_lambda = None
         self._updates_per_epoch = None  # of the training data: progress for --adversarial-ramp
         self._critic_update = -1
@@ -258,7 +257,7 @@ class MultitaskClassificationTask(FairseqTask):
             lr = self.cfg.discriminator_lr or float(self.cfg.lr[0])
             self._critic = DiscriminatorTrainer(discriminator, self.cfg.discriminator_steps, lr,
                                                 self.cfg.discriminator_sentences)
-            self._critic.load_state_dict(self._critic_state)
+            self._critic.attach()  # its Adam moments travel in the model's checkpoints
             logger.info(f"task discriminator: critic schedule, {self.cfg.discriminator_steps} "
                         f"steps per update, Adam lr {lr}, {self.cfg.discriminator_sentences} "
                         f"sentences per task ({len(self.task_names)} tasks) per update; "
@@ -486,12 +485,7 @@ class MultitaskClassificationTask(FairseqTask):
             "manifest": manifest_to_dict(self.manifest),
             "tokenizer_files": dict(self.tokenizer_files),
         }
-        if self._critic is not None:
-            # the critic's Adam moments; fairseq-train's resume does not hand task_state back
-            # (only checkpoint_utils.load_model_ensemble does), so after a resume they restart
-            # from zero, while the discriminator's weights are restored with the model
-            state["discriminator_optimizer"] = self._critic.state_dict()
-        return state
+        return state  # the critic's Adam moments are in the model's state (adversary.py)
 
     @property
     def tokenizer_files(self) -> Dict[str, bytes]:
@@ -508,7 +502,6 @@ class MultitaskClassificationTask(FairseqTask):
         return self._tokenizer_files
 
     def load_state_dict(self, state_dict: Dict) -> None:
-        self._critic_state = (state_dict or {}).get("discriminator_optimizer")
         saved = (state_dict or {}).get("dictionary")
         if saved is not None:
             check_same_dictionary(saved["symbols"], self.dictionary.symbols,
