@@ -121,15 +121,24 @@ def seeds_label(n: int) -> str:
     return "1 seed" if n == 1 else f"{n} seeds"
 
 
-def versus(scores: Dict[int, float], base: Dict[int, float]) -> str:
-    """``scores`` (seed -> score) against ``base``: the difference of the means over seeds,
-    then, with two or more seeds in common, the 95 % t interval of the same-seed differences."""
+def difference(scores: Dict[int, float], base: Dict[int, float]):
+    """``scores`` (seed -> score) minus ``base``: the difference of the means over seeds, and,
+    with two or more seeds in common, the 95 % t interval (low, high) of the same-seed
+    differences, else None."""
     diff = statistics.mean(scores.values()) - statistics.mean(base.values())
     common = sorted(set(scores) & set(base))
     if len(common) < 2:
-        return f"{diff:+.2f}"
+        return diff, None
     mean, half = t_interval([scores[s] - base[s] for s in common])
-    return f"{diff:+.2f} [{mean - half:+.2f}, {mean + half:+.2f}]"
+    return diff, (mean - half, mean + half)
+
+
+def versus(scores: Dict[int, float], base: Dict[int, float]) -> str:
+    """``difference`` as a cell: ``+d`` or ``+d [low, high]``."""
+    diff, interval = difference(scores, base)
+    if interval is None:
+        return f"{diff:+.2f}"
+    return f"{diff:+.2f} [{interval[0]:+.2f}, {interval[1]:+.2f}]"
 
 
 def collect(runs: Dict[str, List[Dict]], archs: Sequence[str]):
@@ -173,12 +182,6 @@ def beside_table(beside: Dict[str, List[Dict]], archs: Sequence[str], label: str
     return lines
 
 
-def interval_excludes_zero(text: str) -> bool:
-    """Whether a ``versus`` cell's interval (``+d [lo, hi]``) lies on one side of zero."""
-    m = re.search(r"\[([-+]\S+), ([-+]\S+)\]", text)
-    return bool(m) and (float(m.group(1)) > 0 or float(m.group(2)) < 0)
-
-
 def ordering(by_seed, archs: Sequence[str]) -> List[str]:
     """The Transformer models ranked by their GLUE-style average (mean over seeds), each step
     down with its difference and same-seed interval, against the thesis' FDU-MTL order."""
@@ -187,17 +190,19 @@ def ordering(by_seed, archs: Sequence[str]) -> List[str]:
     if len(ranked) < 2:
         return []
     thesis = sorted(ranked, key=lambda a: -THESIS_AVG[a])
-    steps = [versus(by_seed[a]["_avg"], by_seed[b]["_avg"]) for a, b in zip(ranked, ranked[1:])]
+    pairs = list(zip(ranked, ranked[1:]))
     order = f"{NAMES[ranked[0]]} {fmt(by_seed[ranked[0]]['_avg'])}"
-    for b, step in zip(ranked[1:], steps):
-        order += f" > {NAMES[b]} {fmt(by_seed[b]['_avg'])} (by {step})"
-    measured = sum(interval_excludes_zero(step) for step in steps)
+    for a, b in pairs:
+        order += (f" > {NAMES[b]} {fmt(by_seed[b]['_avg'])} "
+                  f"(by {versus(by_seed[a]['_avg'], by_seed[b]['_avg'])})")
+    intervals = [difference(by_seed[a]["_avg"], by_seed[b]["_avg"])[1] for a, b in pairs]
+    measured = sum(1 for i in intervals if i is not None and (i[0] > 0 or i[1] < 0))
     return ["", "The thesis' ordering: the models ranked by their GLUE-style average (mean "
             "over seeds), each by how much it is below the one before [95 % t interval of the "
             "same-seed differences]:", "", f"- here: {order}",
             "- thesis (FDU-MTL, Table 4.2): " + " > ".join(NAMES[a] for a in thesis),
             f"- {'the same order' if ranked == thesis else 'not the same order'}; "
-            f"{measured} of {len(steps)} steps have an interval that excludes zero"]
+            f"{measured} of {len(pairs)} steps have an interval that excludes zero"]
 
 
 def build(runs: Dict[str, List[Dict]], title: str, expected: Sequence[str] = (),
