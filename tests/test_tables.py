@@ -397,3 +397,40 @@ def test_glue_table_ranks_the_schemes_against_the_thesis_order(tmp_path):
             "Transformer single 51.00 ±1.41 (by +10.00 [+10.00, +10.00])") in text
     assert "- thesis (FDU-MTL, Table 4.2): L-I > S-P > Transformer single" in text
     assert "- the same order; 1 of 2 steps have an interval that excludes zero" in text
+
+
+def test_dev_curves_from_a_resumed_log_into_the_glue_table(tmp_path):
+    """dev_curve keeps each epoch's validation values from fairseq's log (a resumed log's
+    parts in order, an epoch validated twice at its last line); the GLUE table shows the small
+    tasks' curves, mean over seeds, MRPC as (F1 + accuracy) / 2."""
+    from fairseq_mtl.analysis import dev_curve, glue_table
+
+    def valid(epoch, rte, f1, acc):
+        return (f"2026-12-01 02:00:00 | INFO | valid | epoch {epoch:03d} | valid on 'valid' "
+                f"subset | loss 0.8 | RTE/loss 0.9 | RTE/n 277 | RTE/acc {rte} | avg_acc 50 | "
+                f"MRPC/acc {acc} | MRPC/f1 {f1} | wps 10 | num_updates 9\n")
+
+    runs = tmp_path / "runs"
+    for seed, rte in ((1, 50.0), (2, 54.0)):
+        d = runs / "stack_pool_transformer" / f"seed{seed}"
+        os.makedirs(d)
+        log = (valid(1, rte, 80.0, 70.0) + "2026 | INFO | train_inner | epoch 002: 10 / 20\n"
+               + "# resumed from checkpoint_last.pt, commit abc\n" + valid(1, rte + 1, 80.0, 70.0)
+               + valid(2, rte + 2, 82.0, 74.0))
+        (d / "train.log").write_text(log)
+        dev_curve.main([str(d / "train.log"), "--out", str(d / "dev_curve.json")])
+        json.dump({"split": "valid", "tasks": [{"task": "RTE", "accuracy": rte,
+                                                "score": rte}]}, open(d / "eval_valid.json", "w"))
+        json.dump({"seed": seed, "hardware": "cpu", "train_seconds": 60, "commit": "c",
+                   "command": "fairseq-train --arch stack_pool_transformer"},
+                  open(d / "run.json", "w"))
+    curve = json.loads((runs / "stack_pool_transformer/seed1/dev_curve.json").read_text())
+    assert curve["epochs"]["1"] == {"RTE/acc": 51.0, "MRPC/acc": 70.0, "MRPC/f1": 80.0}
+    out = tmp_path / "t.md"
+    glue_table.main(["--runs", str(runs), "--out", str(out)])
+    text = out.read_text()
+    assert "| RTE (acc), 1 | 53.00 |\n| RTE (acc), 2 | 54.00 |" in text
+    assert "| MRPC ((F1+acc)/2), 2 | 78.00 |" in text and "STS-B (Pearson)" not in text
+    with pytest.raises(SystemExit, match="no validation lines"):
+        (tmp_path / "empty.log").write_text("nothing validated\n")
+        dev_curve.main([str(tmp_path / "empty.log"), "--out", str(tmp_path / "c.json")])

@@ -50,8 +50,12 @@ def load(runs_dir: str) -> Dict[str, List[Dict]]:
     for path in sorted(glob.glob(os.path.join(runs_dir, "*", "seed*", "run.json"))):
         run_dir = os.path.dirname(path)
         arch = os.path.basename(os.path.dirname(run_dir))
-        runs[arch].append({"info": json.load(open(path)),
-                           "valid": json.load(open(os.path.join(run_dir, "eval_valid.json")))})
+        record = {"info": json.load(open(path)),
+                  "valid": json.load(open(os.path.join(run_dir, "eval_valid.json")))}
+        curve = os.path.join(run_dir, "dev_curve.json")  # fairseq_mtl.analysis.dev_curve
+        if os.path.exists(curve):
+            record["curve"] = json.load(open(curve))["epochs"]
+        runs[arch].append(record)
     return runs
 
 
@@ -205,6 +209,38 @@ def ordering(by_seed, archs: Sequence[str]) -> List[str]:
             f"{measured} of {len(pairs)} steps have an interval that excludes zero"]
 
 
+#: the in-training validation's value of each small task closest to its official metric
+#: (fairseq's validation logs STS-B's Pearson only; MRPC as (F1 + accuracy) / 2)
+CURVE_METRICS = {"RTE": ("acc", ("RTE/acc",)), "MRPC": ("(F1+acc)/2", ("MRPC/f1", "MRPC/acc")),
+                 "STS-B": ("Pearson", ("STS-B/pearson",)), "CoLA": ("MCC", ("CoLA/mcc",))}
+
+
+def curves(runs: Dict[str, List[Dict]], archs: Sequence[str]) -> List[str]:
+    """The small tasks' dev scores after every epoch (fairseq's in-training validation, from
+    each run's ``dev_curve.json``), mean over the seeds that have them: when a scheme gains or
+    loses against single-task training, not only whether it does at the end."""
+    archs = [a for a in archs if any("curve" in run for run in runs[a])]
+    if not archs:
+        return []
+    epochs = sorted({int(e) for a in archs for run in runs[a] for e in run.get("curve", {})})
+    header = ["task (in-training metric), epoch"] + [
+        f"{NAMES.get(a, a)} ({seeds_label(len(runs[a]))})" for a in archs]
+    lines = ["", "The small tasks after every epoch: fairseq's in-training validation on the "
+             "same dev sets (STS-B: Pearson only), mean over the seeds:", "",
+             "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for task, (label, keys) in CURVE_METRICS.items():
+        for epoch in epochs:
+            cells = []
+            for a in archs:
+                logged = [run.get("curve", {}).get(str(epoch), {}) for run in runs[a]]
+                seeds = [statistics.mean(scores[k] for k in keys) for scores in logged
+                         if all(k in scores for k in keys)]
+                cells.append(f"{statistics.mean(seeds):.2f}" if seeds else "-")
+            if any(cell != "-" for cell in cells):
+                lines.append(f"| {task} ({label}), {epoch} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def build(runs: Dict[str, List[Dict]], title: str, expected: Sequence[str] = (),
           beside: Dict[str, List[Dict]] = None, beside_label: str = "trained another way") -> str:
     """The table; ``expected`` tasks that no run has get a row saying so (the thesis' NLI table
@@ -244,6 +280,7 @@ def build(runs: Dict[str, List[Dict]], title: str, expected: Sequence[str] = (),
                 line += (f"; the transformers yardstick (single-task) "
                          f"{versus(by_seed['hf_reference'][task], base)}")
             lines.append(line)
+    lines += curves(runs, archs)
     lines += ordering(by_seed, archs)
     ours, theirs = by_seed.get("st_transformer", {}), by_seed.get("hf_reference", {})
     checked = [t for t in tasks if ours.get(t) and theirs.get(t)]

@@ -55,6 +55,12 @@ if [[ ${#JOBS_LIST[@]} -gt 0 ]]; then
   printf '%s\n' "${JOBS_LIST[@]}" | OMP_NUM_THREADS=1 xargs -P "${JOBS:-2}" -L 1 bash -c 'run_one "$@"' _
 fi
 NAME=glue_pretrained
+# each finished scheme run's dev scores after every epoch, from its log, for the table's curves
+for RUN_JSON in "$RUNS"/*/seed*/run.json; do
+  [[ -f "$RUN_JSON" ]] || continue
+  "$BIN/python" -m fairseq_mtl.analysis.dev_curve "$(dirname "$RUN_JSON")/train.log" \
+    --out "$(dirname "$RUN_JSON")/dev_curve.json"
+done
 for SRC in "$RUNS" "$REF"; do
   DEST="$ROOT/thesis_results/runs/$(basename "$(dirname "$SRC")")_$PROFILE"
   (cd "$SRC" && find . -name '*.json' | while read -r f; do
