@@ -59,7 +59,7 @@ NAME=glue_pretrained
 for RUN_JSON in "$RUNS"/*/seed*/run.json; do
   [[ -f "$RUN_JSON" ]] || continue
   "$BIN/python" -m fairseq_mtl.analysis.dev_curve "$(dirname "$RUN_JSON")/train.log" \
-    --out "$(dirname "$RUN_JSON")/dev_curve.json"
+    --out "$(dirname "$RUN_JSON")/dev_curve.json" || echo "  (that run gets no curve)" >&2
 done
 for SRC in "$RUNS" "$REF"; do
   DEST="$ROOT/thesis_results/runs/$(basename "$(dirname "$SRC")")_$PROFILE"
