@@ -13,7 +13,8 @@ print(git_commit(sys.argv[1]))' "$1"
 
 # train_logged RUN_DIR COMMIT CMD...: run CMD, its output into RUN_DIR/train.log (appended,
 # after a marker line, when RUN_DIR holds a checkpoint_last.pt to resume from), printing only
-# the dev lines and the end; sets PART_START for train_seconds
+# the dev lines and the end; sets PART_START for train_seconds; returns CMD's exit status (a
+# training that crashed or was killed after its first checkpoint is not a finished run)
 train_logged() {
   local run_dir="$1" commit="$2"; shift 2
   # one training per run directory: a second start (another recipe call, a duplicate job)
@@ -41,7 +42,8 @@ train_logged() {
     : > "$run_dir/train.log"; rm -f "$run_dir/train_seconds.parts"
   fi
   PART_START=$(date +%s)
-  "$@" 2>&1 | tee -a "$run_dir/train.log" | grep --line-buffered -E "valid on|done training" || true
+  "$@" 2>&1 | tee -a "$run_dir/train.log" | { grep --line-buffered -E "valid on|done training" || true; }
+  return "${PIPESTATUS[0]}"
 }
 
 # last_part_seconds LOG: seconds from the first to the last timestamped line of LOG's last part

@@ -183,6 +183,26 @@ def test_every_recipe_calls_the_tools_of_BIN():
     assert not offenders, "\n".join(offenders)
 
 
+@pytest.mark.parametrize("recipe", ["recipes/fdu_mtl/train.sh", "recipes/glue/train.sh"])
+def test_a_training_that_dies_after_its_first_checkpoint_is_not_recorded(tmp_path, recipe):
+    """fairseq-train killed or crashing in epoch 2 leaves epoch 1's checkpoints behind: the
+    recipe must fail with the log's end, not evaluate them and write run.json as if finished."""
+    stub = _stub_bin(tmp_path)
+    (stub / "fairseq-train").write_text(
+        "#!/usr/bin/env bash\nwhile [[ $# -gt 0 ]]; do [[ \"$1\" == --save-dir ]] && D=\"$2\"; "
+        "shift; done\necho \"epoch 001 valid on 'valid'\"\n"
+        "touch \"$D/checkpoint_best.pt\" \"$D/checkpoint_last.pt\"\n"
+        "echo 'RuntimeError: CUDA out of memory in epoch 2' >&2\nexit 1\n")
+    run_dir = tmp_path / "run"
+    proc = subprocess.run([str(ROOT / recipe), "asp_lstm", "1", "cpu"], capture_output=True,
+                          text=True, cwd=ROOT, env=dict(os.environ, BIN=str(stub),
+                                                        RUN_DIR=str(run_dir),
+                                                        FAIRSEQ_MTL_COMMIT="abc"))
+    assert proc.returncode == 1
+    assert "training asp_lstm seed 1 failed" in proc.stderr and "in epoch 2" in proc.stderr
+    assert not (run_dir / "run.json").exists() and (run_dir / "checkpoint_last.pt").exists()
+
+
 @pytest.mark.fast
 @pytest.mark.parametrize("side", ["shell", "python"])
 def test_a_run_is_marked_dirty_by_edited_code_not_by_a_rebuilt_table(tmp_path, side):

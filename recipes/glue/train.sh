@@ -31,7 +31,8 @@ CMD=("$BIN/fairseq-train" "$DATA" --user-dir "$ROOT/user_dir" --arch "$ARCH"
 source "$ROOT/recipes/run_log.sh"
 # the code the run starts with (the tree may change while it trains); +dirty: uncommitted edits
 COMMIT="$(run_commit "$ROOT")"
-train_logged "$RUN_DIR" "$COMMIT" "${CMD[@]}"
+train_logged "$RUN_DIR" "$COMMIT" "${CMD[@]}" \
+  || recipe_failed "$RUN_DIR/train.log" "training $ARCH seed $SEED"
 test -f "$RUN_DIR/checkpoint_last.pt" || recipe_failed "$RUN_DIR/train.log" "training $ARCH seed $SEED"
 TRAIN_SECONDS=$(train_seconds "$RUN_DIR")
 "$BIN/fairseq-mtl-evaluate" "$RUN_DIR/checkpoint_last.pt" --split valid --data "$DATA" \
