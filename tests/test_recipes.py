@@ -237,3 +237,29 @@ def test_a_run_is_marked_dirty_by_edited_code_not_by_a_rebuilt_table(tmp_path, s
         assert run_commit() == clean
         (tmp_path / "model.py").write_text("x = 2\n")
         assert run_commit() == clean + "+dirty"
+
+
+def test_a_glue_run_writes_its_dev_curve_when_it_finishes(tmp_path):
+    """recipes/glue/train.sh keeps each epoch's dev scores (dev_curve.json, glue_table's curves)
+    beside run.json; a log without validation lines gets no curve and the run still finishes."""
+    stub = _stub_bin(tmp_path)
+    (stub / "fairseq-train").write_text(
+        "#!/usr/bin/env bash\nwhile [[ $# -gt 0 ]]; do [[ \"$1\" == --save-dir ]] && D=\"$2\"; "
+        "shift; done\n"
+        "echo \"| valid | epoch 001 | valid on 'valid' subset | RTE/accuracy 55.2 | RTE/n 277\"\n"
+        "echo \"| valid | epoch 002 | valid on 'valid' subset | RTE/accuracy 58.1 | RTE/n 277\"\n"
+        "touch \"$D/checkpoint_last.pt\"\necho 'done training in 1.0 seconds'\n")
+    run_dir = tmp_path / "run"
+    env = dict(os.environ, BIN=str(stub), RUN_DIR=str(run_dir), FAIRSEQ_MTL_COMMIT="abc")
+    subprocess.run([str(ROOT / "recipes/glue/train.sh"), "asp_lstm", "1", "cpu"], env=env,
+                   check=True, capture_output=True, cwd=ROOT)
+    curve = json.loads((run_dir / "dev_curve.json").read_text())
+    assert curve == {"epochs": {"1": {"RTE/accuracy": 55.2}, "2": {"RTE/accuracy": 58.1}}}
+
+    quiet = tmp_path / "quiet"  # the default stub logs no validation line
+    (tmp_path / "q").mkdir()
+    proc = subprocess.run([str(ROOT / "recipes/glue/train.sh"), "asp_lstm", "1", "cpu"],
+                          env=dict(env, BIN=str(_stub_bin(tmp_path / "q")), RUN_DIR=str(quiet)),
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0 and (quiet / "run.json").exists()
+    assert not (quiet / "dev_curve.json").exists() and "no per-epoch dev curve" in proc.stderr

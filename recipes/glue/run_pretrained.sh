@@ -55,9 +55,10 @@ if [[ ${#JOBS_LIST[@]} -gt 0 ]]; then
   printf '%s\n' "${JOBS_LIST[@]}" | OMP_NUM_THREADS=1 xargs -P "${JOBS:-2}" -L 1 bash -c 'run_one "$@"' _
 fi
 NAME=glue_pretrained
-# each finished scheme run's dev scores after every epoch, from its log, for the table's curves
+# train.sh writes each run's dev scores after every epoch (dev_curve.json); runs recorded before
+# it did get theirs here, once
 for RUN_JSON in "$RUNS"/*/seed*/run.json; do
-  [[ -f "$RUN_JSON" ]] || continue
+  [[ -f "$RUN_JSON" && ! -f "$(dirname "$RUN_JSON")/dev_curve.json" ]] || continue
   "$BIN/python" -m fairseq_mtl.analysis.dev_curve "$(dirname "$RUN_JSON")/train.log" \
     --out "$(dirname "$RUN_JSON")/dev_curve.json" || echo "  (that run gets no curve)" >&2
 done

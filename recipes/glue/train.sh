@@ -6,7 +6,7 @@
 #         stack_cls_transformer layerwise_implicit_transformer layerwise_explicit_transformer
 #         asp_transformer (Transformer)
 #   TASKS=RTE,WNLI recipes/glue/train.sh ...  trains on a subset of the prepared tasks
-# Output: runs/glue/PROFILE/ARCH/seedSEED/{train.log,eval_valid.*,submission/,run.json}
+# Output: runs/glue/PROFILE/ARCH/seedSEED/{train.log,eval_valid.*,submission/,run.json,dev_curve.json}
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 source "$ROOT/recipes/lib.sh"
@@ -42,6 +42,9 @@ TRAIN_SECONDS=$(train_seconds "$RUN_DIR")
 FAIRSEQ_MTL_COMMIT="$COMMIT" "$BIN/python" -m fairseq_mtl.analysis.runinfo --out "$RUN_DIR/run.json" \
   --arch "$ARCH" --seed "$SEED" --profile "$PROFILE" --profile-note "$PROFILE_NOTE" \
   --train-seconds "$TRAIN_SECONDS" --command "${CMD[*]}"
+# the dev scores after every epoch, from fairseq's validation lines (glue_table's curves)
+"$BIN/python" -m fairseq_mtl.analysis.dev_curve "$RUN_DIR/train.log" --out "$RUN_DIR/dev_curve.json" \
+  || echo "  (no per-epoch dev curve for $RUN_DIR)" >&2
 # the GLUE-style average where the mix has a task with another metric, else mean accuracy
 AVERAGE=$(grep -o '\*\*[0-9.]*\*\* (GLUE-style)' "$RUN_DIR/eval_valid.md" ||
           grep '^| \*\*average\*\*' "$RUN_DIR/eval_valid.md" | grep -o '\*\*[0-9.]*\*\*' |
