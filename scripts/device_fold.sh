@@ -8,7 +8,10 @@
 # usage: scripts/device_fold.sh RECORDS.tar.gz
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-ARCHIVE="${1:?records.tar.gz from scripts/device_runs.sh}"
+source "$ROOT/recipes/lib.sh"
+recipe_args "$@"; set -- "${ARGS[@]}"
+[[ $# -eq 1 ]] || recipe_usage 2
+ARCHIVE="$1"
 TMP="$(mktemp -d)"; trap 'rm -rf "$TMP"' EXIT
 tar xzf "$ARCHIVE" -C "$TMP"
 declare -A FDU_PROFILES=() GLUE=()

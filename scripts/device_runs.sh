@@ -19,7 +19,10 @@
 # scripts/device_fold.sh.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-BUDGET="${1:?seconds}"; LIST="${2:?run list}"
+source "$ROOT/recipes/lib.sh"
+recipe_args "$@"; set -- "${ARGS[@]}"
+[[ $# -eq 2 ]] || recipe_usage 2
+BUDGET="$1"; LIST="$2"
 GRACE="${GRACE:-45}"; MIN_START="${MIN_START:-120}"
 RUNS_ROOT="${RUNS_ROOT:-/tmp/runs}"; OUT="${OUT:-/tmp/out}"
 START=$(date +%s); STOP_AT=$(( START + BUDGET - GRACE ))

@@ -18,6 +18,8 @@
 # Needs a package index here (pip download) the first time; the wheels are kept in WHEELS.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$ROOT/recipes/lib.sh"
+recipe_args "$@"; set -- "${ARGS[@]}"
 BIN="${BIN:-$ROOT/.venv/bin}"
 KIT="${KIT_DIR:-$ROOT/.device-carry}"
 WHEELS="${WHEELS:-$ROOT/.whl/cp312}"

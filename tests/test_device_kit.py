@@ -71,6 +71,7 @@ def test_device_runs_cuts_at_its_deadline_resumes_and_folds_only_finished_runs(t
     (checkout / "scripts").mkdir(parents=True)
     shutil.copy(ROOT / "scripts/device_fold.sh", checkout / "scripts")
     (checkout / "recipes/fdu_mtl").mkdir(parents=True)
+    shutil.copy(ROOT / "recipes/lib.sh", checkout / "recipes")
     (checkout / "recipes/fdu_mtl/make_tables.sh").write_text(
         "#!/usr/bin/env bash\necho \"table $1\"\n")
     (checkout / "recipes/fdu_mtl/make_tables.sh").chmod(0o755)
