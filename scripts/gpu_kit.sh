@@ -6,9 +6,9 @@
 #   scripts/gpu_kit.sh data-bin/fdu-mtl                        the thesis and paper profiles
 #   scripts/gpu_kit.sh --model pretrained/all-MiniLM-L6-v2 data-bin/glue-minilm   minilm_gpu
 # Writes into .device-carry/ (KIT_DIR):
-#   site.tar.gz         fairseq 0.12.3 built for CPython 3.12 (ve-fairseq, without its examples/
-#                       folder: 10 MB nothing imports), hydra-core, omegaconf, the antlr4
-#                       runtime, bitarray, tensorboardX: what the GPU image lacks
+#   site.tar.gz         fairseq 0.12.3 built for CPython 3.12 (ve-fairseq, without what nothing
+#                       here imports: examples/ and three extensions), hydra-core, omegaconf,
+#                       the antlr4 runtime, bitarray, tensorboardX: what the GPU image lacks
 #   data-NAME.tar.gz    one per prepared data directory (data-bin/NAME)
 #   model-NAME/         config, tokenizer and the weights as fp16 safetensors (half the size;
 #                       the encoder loads them as float32: the weights are rounded to fp16, which
@@ -48,7 +48,10 @@ SITE="$(mktemp -d)"
 trap 'rm -rf "$SITE"' EXIT
 python3 -m pip install -q --no-deps --no-compile --only-binary=:all: --python-version 3.12 \
   --implementation cp "${PLATFORMS[@]}" --target "$SITE/site" "$WHEELS"/*.whl
-rm -rf "$SITE/site/fairseq/examples"
+# left out, imported by nothing this project runs: fairseq's examples/ and the extensions of BASE
+# layers (libbase), non-autoregressive models (libnat) and alignment training (18 MB in all)
+rm -rf "$SITE/site/fairseq/examples" "$SITE"/site/fairseq/libbase.* "$SITE"/site/fairseq/libnat.* \
+  "$SITE"/site/alignment_train_cpu_binding.*
 tar czf "$KIT/site.tar.gz" -C "$SITE" site
 
 # 2. the prepared data, one archive per directory
