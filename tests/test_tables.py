@@ -402,7 +402,8 @@ def test_glue_table_ranks_the_schemes_against_the_thesis_order(tmp_path):
 def test_dev_curves_from_a_resumed_log_into_the_glue_table(tmp_path):
     """dev_curve keeps each epoch's validation values from fairseq's log (a resumed log's
     parts in order, an epoch validated twice at its last line); the GLUE table shows the small
-    tasks' curves, mean over seeds, MRPC as (F1 + accuracy) / 2."""
+    tasks' curves, mean over seeds, MRPC as (F1 + accuracy) / 2, and how many runs gained in
+    their last epoch."""
     from fairseq_mtl.analysis import dev_curve, glue_table
 
     def valid(epoch, rte, f1, acc):
@@ -431,6 +432,25 @@ def test_dev_curves_from_a_resumed_log_into_the_glue_table(tmp_path):
     text = out.read_text()
     assert "| RTE (acc), 1 | 53.00 |\n| RTE (acc), 2 | 54.00 |" in text
     assert "| MRPC ((F1+acc)/2), 2 | 78.00 |" in text and "STS-B (Pearson)" not in text
+    # seed by seed: RTE rose in epoch 2 for both runs (51 -> 52, 55 -> 56)
+    assert "| RTE: runs that gained in their last epoch | 2 of 2 |" in text
     with pytest.raises(SystemExit, match="no validation lines"):
         (tmp_path / "empty.log").write_text("nothing validated\n")
         dev_curve.main([str(tmp_path / "empty.log"), "--out", str(tmp_path / "c.json")])
+
+
+@pytest.mark.fast
+def test_last_epoch_gains_counts_runs_not_means():
+    """A mean over seeds can rise while most runs fell: the count is per run, over the runs
+    that have two epochs of the metric (all its keys), the last against the one before."""
+    from fairseq_mtl.analysis.glue_table import last_epoch_gains
+
+    keys = ("MRPC/acc", "MRPC/f1")
+
+    def run(*epochs):
+        return {"curve": {str(e + 1): {"MRPC/acc": v, "MRPC/f1": v} for e, v in enumerate(epochs)}}
+
+    runs = [run(80, 79), run(80, 79.5), run(70, 90), run(85), {"curve": {"1": {"MRPC/acc": 1},
+                                                                         "2": {"MRPC/acc": 2}}}]
+    assert last_epoch_gains(runs, keys) == (1, 3)
+    assert last_epoch_gains([run(1, 2, 1.5)], keys) == (0, 1)

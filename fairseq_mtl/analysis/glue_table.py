@@ -20,7 +20,7 @@ import os
 import re
 import statistics
 from collections import defaultdict
-from typing import Dict, Iterable, List, Sequence
+from typing import Dict, Iterable, List, Sequence, Tuple
 
 from fairseq_mtl.analysis.fdu_table import THESIS_AVG, command_template
 from fairseq_mtl.analysis.markdown import write_table
@@ -238,7 +238,26 @@ def curves(runs: Dict[str, List[Dict]], archs: Sequence[str]) -> List[str]:
                 cells.append(f"{statistics.mean(seeds):.2f}" if seeds else "-")
             if any(cell != "-" for cell in cells):
                 lines.append(f"| {task} ({label}), {epoch} | " + " | ".join(cells) + " |")
+        gained = [last_epoch_gains(runs[a], keys) for a in archs]
+        if any(total for _, total in gained):
+            lines.append(f"| {task}: runs that gained in their last epoch | "
+                         + " | ".join(f"{up} of {total}" if total else "-" for up, total in gained)
+                         + " |")
     return lines
+
+
+def last_epoch_gains(runs: List[Dict], keys: Sequence[str]) -> Tuple[int, int]:
+    """(how many runs scored higher after their last epoch than after the one before, how many
+    runs have both epochs): the seed-by-seed direction that a mean over seeds can hide."""
+    up = total = 0
+    for run in runs:
+        scored = {int(e): statistics.mean(v[k] for k in keys)
+                  for e, v in run.get("curve", {}).items() if all(k in v for k in keys)}
+        if len(scored) >= 2:
+            last, before = sorted(scored)[-1], sorted(scored)[-2]
+            total += 1
+            up += scored[last] > scored[before]
+    return up, total
 
 
 def build(runs: Dict[str, List[Dict]], title: str, expected: Sequence[str] = (),
