@@ -271,6 +271,8 @@ def test_glue_table_with_a_per_task_yardstick_and_published_scores(tmp_path):
     assert "| **GLUE-style average** | **50.50 ±0.71** | **-** |" in text
     # ... and its runs table says which tasks each seed has so far
     assert "| transformers fine-tuning | 1 (RTE only) |" in text
+    # ... and its column's header counts those seeds as partial
+    assert "| transformers fine-tuning (2 seeds, 2 partial) |" in text
 
 
 def test_glue_table_shows_one_yardstick_command_and_every_commit(tmp_path):

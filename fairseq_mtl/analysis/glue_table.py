@@ -125,6 +125,13 @@ def seeds_label(n: int) -> str:
     return "1 seed" if n == 1 else f"{n} seeds"
 
 
+def column_label(runs: List[Dict]) -> str:
+    """How many seeds a column has, and how many of them lack tasks (a yardstick seed still
+    under way: its tasks' cells count it, its average does not)."""
+    partial = sum("tasks_run" in run.get("info", {}) for run in runs)
+    return seeds_label(len(runs)) + (f", {partial} partial" if partial else "")
+
+
 def difference(scores: Dict[int, float], base: Dict[int, float]):
     """``scores`` (seed -> score) minus ``base``: the difference of the means over seeds, and,
     with two or more seeds in common, the 95 % t interval (low, high) of the same-seed
@@ -267,7 +274,7 @@ def build(runs: Dict[str, List[Dict]], title: str, expected: Sequence[str] = (),
     another way, as a second table (``beside_table``)."""
     archs = [a for a in ORDER if a in runs] + sorted(a for a in runs if a not in ORDER)
     tasks, labels, by_seed = collect(runs, archs)
-    header = ["task (metric)"] + [f"{NAMES.get(a, a)} ({seeds_label(len(runs[a]))})" for a in archs]
+    header = ["task (metric)"] + [f"{NAMES.get(a, a)} ({column_label(runs[a])})" for a in archs]
     lines = [f"# {title}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for task in tasks:
         lines.append(f"| {task} ({labels[task]}) | "
