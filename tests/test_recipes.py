@@ -3,6 +3,7 @@ checkpoint_last.pt; train.sh must keep the earlier part of its log and add up th
 the parts. fairseq-train is replaced by a stub (what it trains is tested elsewhere)."""
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -263,3 +264,25 @@ def test_a_glue_run_writes_its_dev_curve_when_it_finishes(tmp_path):
                           capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0 and (quiet / "run.json").exists()
     assert not (quiet / "dev_curve.json").exists() and "no per-epoch dev curve" in proc.stderr
+
+
+def test_a_gpu_profile_table_does_not_overwrite_the_cpu_profile_table(tmp_path):
+    """make_tables.sh minilm_gpu (runs folded from a GPU machine) writes its own table; the
+    minilm_cpu table beside it stays as it was."""
+    from test_tables import write_run
+
+    checkout = tmp_path / "checkout"
+    (checkout / "recipes/fdu_mtl").mkdir(parents=True)
+    shutil.copy(ROOT / "recipes/lib.sh", checkout / "recipes")
+    shutil.copy(ROOT / "recipes/fdu_mtl/make_tables.sh", checkout / "recipes/fdu_mtl")
+    results = checkout / "thesis_results"
+    write_run(results / "runs/minilm_gpu/stack_pool_transformer/seed1",
+              "stack_pool_transformer", 1, 92.0)
+    write_run(results / "runs/tf_cpu/stack_pool_transformer/seed1",
+              "stack_pool_transformer", 1, 80.0)
+    (results / "fdu_mtl_pretrained.md").write_text("the minilm_cpu table\n")
+    subprocess.run([str(checkout / "recipes/fdu_mtl/make_tables.sh"), "minilm_gpu"], check=True,
+                   capture_output=True, env=dict(os.environ, BIN=str(_stub_bin(tmp_path))))
+    assert (results / "fdu_mtl_pretrained.md").read_text() == "the minilm_cpu table\n"
+    table = (results / "fdu_mtl_pretrained_minilm_gpu.md").read_text()
+    assert "profile minilm_gpu" in table and "92.00" in table

@@ -4,8 +4,8 @@
 # usage: recipes/fdu_mtl/make_tables.sh [PROFILE]
 #   cpu (default) -> fdu_mtl_lstm.md          tf_cpu -> fdu_mtl_transformer.md
 #   paper -> fdu_mtl_lstm_paper.md            thesis -> fdu_mtl_transformer_thesis.md
-#   minilm_cpu, minilm_gpu -> fdu_mtl_pretrained.md (MiniLM runs; the tf_cpu from-scratch
-#     averages beside them)
+#   minilm_cpu -> fdu_mtl_pretrained.md, minilm_gpu -> fdu_mtl_pretrained_minilm_gpu.md (MiniLM
+#     runs; the tf_cpu from-scratch averages beside them)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 source "$ROOT/recipes/lib.sh"
@@ -18,7 +18,8 @@ case "$PROFILE" in
   cpu) FAMILY=lstm; NAME=fdu_mtl_lstm ;;
   tf_cpu) FAMILY=transformer; NAME=fdu_mtl_transformer ;;
   thesis) FAMILY=transformer; NAME=fdu_mtl_transformer_thesis ;;
-  minilm_*) FAMILY=transformer; NAME=fdu_mtl_pretrained
+  minilm_*) FAMILY=transformer; NAME=fdu_mtl_pretrained  # minilm_cpu; another profile: its own file
+            [[ "$PROFILE" == minilm_cpu ]] || NAME="fdu_mtl_pretrained_$PROFILE"
             BESIDE=(--beside "$RESULTS/runs/tf_cpu" --beside-label "from scratch (tf_cpu profile)")
             TITLE=(--title "FDU-MTL on a pretrained encoder (all-MiniLM-L6-v2, profile $PROFILE): test accuracy %") ;;
   *) FAMILY=lstm; NAME="fdu_mtl_lstm_$PROFILE" ;;

@@ -2,7 +2,8 @@
 # The GLUE table on a pretrained encoder: single-task fine-tuning (st_transformer) and the
 # thesis' schemes on the GLUE mix, and Hugging Face transformers' fine-tuning of the same
 # checkpoint one task at a time (recipes/glue/hf_reference.py, the profile's hyper-parameters),
-# for each SEED; then thesis_results/glue_pretrained.md (dev scores, LAST checkpoints).
+# for each SEED; then thesis_results/glue_pretrained.md (minilm_cpu; another profile:
+# glue_pretrained_PROFILE.md), dev scores of the LAST checkpoints.
 # usage: recipes/glue/run_pretrained.sh PROFILE SEED [SEED...]      e.g. minilm_cpu 1 2 3
 #   JOBS=2 (default): runs two at a time, one thread each; ARCHS="..." a subset of schemes;
 #   REFERENCE=0 skips the transformers runs. Finished runs (run.json present) are skipped.
@@ -54,7 +55,8 @@ mkdir -p "$RUNS" "$REF"
 if [[ ${#JOBS_LIST[@]} -gt 0 ]]; then
   printf '%s\n' "${JOBS_LIST[@]}" | OMP_NUM_THREADS=1 xargs -P "${JOBS:-2}" -L 1 bash -c 'run_one "$@"' _
 fi
-NAME=glue_pretrained
+# one table per profile: minilm_cpu's is glue_pretrained.md, another profile's has its name
+NAME=glue_pretrained; [[ "$PROFILE" == minilm_cpu ]] || NAME="glue_pretrained_$PROFILE"
 # train.sh writes each run's dev scores after every epoch (dev_curve.json); runs recorded before
 # it did get theirs here, once
 for RUN_JSON in "$RUNS"/*/seed*/run.json; do
