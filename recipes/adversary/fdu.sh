@@ -5,7 +5,7 @@
 # ASP - SP test error with a 95% interval over seeds. Writes thesis_results/adversary_fdu.md.
 # usage: recipes/adversary/fdu.sh NAME[,NAME...] SEED [SEED...]   e.g. fdu.sh sp_watch,asp_critic_conf 1 2 3
 #        recipes/adversary/fdu.sh --all                         every configuration, seeds 1 2 3
-#   NAMEs: sp_watch asp_joint asp_critic_rev asp_critic_conf; JOBS=2 runs at a time (one thread
+#   NAMEs: sp_watch asp_joint asp_critic_rev asp_critic_conf sp_watch_unl asp_critic_conf_unl; JOBS=2 runs at a time (one thread
 #   each); finished runs (run.json present) are skipped; TABLE_ONLY=1 rebuilds the table.
 #   Prepare first: recipes/fdu_mtl/prepare.sh
 set -euo pipefail
@@ -22,6 +22,11 @@ declare -A CONFIG=(
   [asp_joint]="asp_lstm"
   [asp_critic_rev]="asp_lstm $CRITIC"
   [asp_critic_conf]="asp_lstm $CRITIC --adversarial-objective confusion"
+  # the power study (issue: does the adversary help?): the critic also reads every domain's
+  # unlabeled text (MAN; paper Sec. 4.2), and so does the watching reference, so that both arms
+  # see the same batches, the same data order and the same random draws
+  [sp_watch_unl]="sp_lstm --monitor-discriminator $CRITIC --unlabeled"
+  [asp_critic_conf_unl]="asp_lstm $CRITIC --adversarial-objective confusion --unlabeled"
 )
 ORDER="sp_watch,asp_critic_conf,asp_critic_rev,asp_joint"
 declare -A LABEL=(
@@ -29,6 +34,8 @@ declare -A LABEL=(
   [asp_joint]="ASP-MTL joint, reverse (paper; default)"
   [asp_critic_rev]="ASP-MTL critic k=5, reverse (MAN)"
   [asp_critic_conf]="ASP-MTL critic k=5, confusion"
+  [sp_watch_unl]="SP-MTL + unlabeled (critic watching, lambda 0)"
+  [asp_critic_conf_unl]="ASP-MTL critic k=5, confusion, + unlabeled"
 )
 if [[ "$ALL" == 1 ]]; then NAMES="$ORDER"; SEEDS=(1 2 3)
 elif [[ $# -ge 2 ]]; then NAMES="$1"; shift; SEEDS=("$@")
