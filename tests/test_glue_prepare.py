@@ -208,3 +208,42 @@ def test_the_diagnostic_set_is_prepared_for_the_mnli_head_or_says_why_not(glue_r
     status = json.load(open(tmp_path / "b" / "manifest.json"))["preparation"]["diagnostic"]
     assert status.startswith("not prepared") and "MNLI is not among the tasks (RTE)" in status
     assert status in proc.stdout
+
+
+@pytest.mark.parametrize("split", ["train", "dev"])
+@pytest.mark.parametrize("content", ["", "index\tsentence1\tsentence2\tlabel\n"])
+def test_an_empty_or_header_only_train_or_dev_file_is_refused(tmp_path, split, content):
+    raw = write_glue(tmp_path / "glue")
+    path = raw / "RTE" / f"{split}.tsv"
+    path.write_text(content)
+    proc = prepare(raw, tmp_path / "out", "--tasks", "RTE,SST-2", "--tokenizer", "words",
+                   check=False)
+    assert proc.returncode == 1
+    split_name = "train" if split == "train" else "valid"
+    expected = (f"{path}: empty file (expected a header line)" if not content else
+                f"{path}: no examples for task RTE's {split_name} split")
+    assert proc.stderr == f"fairseq-mtl-prepare: error: {expected}" + (
+        "" if not content else " (the file is empty, holds only a header, or every line was "
+        "skipped)") + "\n"
+    assert not os.path.exists(tmp_path / "out")
+
+
+def test_an_empty_test_split_is_prepared_and_the_summary_says_so(tmp_path):
+    raw = write_glue(tmp_path / "glue")
+    (raw / "RTE" / "test.tsv").write_text("index\tsentence1\tsentence2\n")
+    proc = prepare(raw, tmp_path / "out", "--tasks", "RTE", "--tokenizer", "words")
+    assert "RTE: the test split is empty" in proc.stdout
+    assert json.load(open(tmp_path / "out" / "manifest.json"))["tasks"][0]["splits"]["test"] == 0
+
+
+def test_the_summary_gives_the_pieces_the_sentencepiece_model_has(tmp_path):
+    raw = write_glue(tmp_path / "glue")
+    proc = prepare(raw, tmp_path / "out", "--tasks", "RTE")
+    prep = json.load(open(tmp_path / "out" / "manifest.json"))["preparation"]
+    import sentencepiece as spm
+
+    pieces = spm.SentencePieceProcessor(model_file=str(tmp_path / "out" / "spm.model"))
+    assert prep["spm_pieces"] == pieces.get_piece_size() < 8000
+    assert (f"{prep['spm_pieces']} pieces; --spm-vocab 8000 asked for more than this text "
+            f"holds") in proc.stdout
+    assert "8000 pieces" not in proc.stdout

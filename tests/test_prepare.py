@@ -177,3 +177,81 @@ def test_any_tokenizer_with_any_format_through_the_one_pipeline(tmp_path):
     proc = prepare(raw, tmp_path / "x", "--tokenizer", "sentencepiece", "--embeddings",
                    "glove-6b-50d")
     assert proc.returncode == 1 and "--embeddings needs --tokenizer words" in proc.stderr
+
+
+def test_dev_size_below_one_is_refused_as_such(tmp_path):
+    raw = make_raw(tmp_path)
+    proc = run_main(prepare_main, ["fdu-mtl", "--raw-dir", raw, "--out", tmp_path / "out",
+                                   "--embeddings", "none", "--dev-size", "0"], check=False)
+    assert proc.returncode == 1
+    assert "--dev-size 0: the dev set is the last N lines" in proc.stderr
+    assert "too few" not in proc.stderr
+    proc = prepare(raw, tmp_path / "out2", "--dev-size", "20")  # 20 of 20 lines: none to train
+    assert proc.returncode == 1 and "20 lines, too few for a dev split of 20" in proc.stderr
+
+
+def test_a_byte_order_mark_is_dropped_as_in_glue(tmp_path):
+    raw = make_raw(tmp_path)
+    path = raw / "alpha.task.train"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    proc = prepare(raw, tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr  # not "label '\ufeff0' is not one of ..."
+    manifest = json.load(open(tmp_path / "out" / "manifest.json"))
+    alpha = next(t for t in manifest["tasks"] if t["name"] == "alpha")
+    assert alpha["splits"]["train"] + alpha["splits"]["valid"] == 20
+    assert "byte-order mark" in manifest["preparation"]["decoding"]
+
+
+def test_a_failed_preparation_leaves_the_output_as_it_was(tmp_path):
+    """Disk full half-way (a file-size limit: writes past it fail as on a full disk): one line
+    naming the file, no staging directory left, and the earlier preparation still complete."""
+    import resource
+    import subprocess
+
+    from conftest import BIN
+
+    raw = make_raw(tmp_path)
+    out = tmp_path / "out"
+    prepare(raw, out, check=True)
+    def files():
+        return {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    before = files()
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (300, 300))
+
+    proc = subprocess.run([os.path.join(BIN, "fairseq-mtl-prepare"), "fdu-mtl", "--raw-dir",
+                           str(raw), "--out", str(out), "--embeddings", "none", "--dev-size",
+                           str(DEV_SIZE)], capture_output=True, text=True, preexec_fn=limit,
+                          timeout=300)
+    assert proc.returncode == 1
+    errors = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(errors) == 1 and "cannot write (File too large)" in errors[0], proc.stderr
+    assert ".partial-" in errors[0]  # it names the file being written
+    assert sorted(os.listdir(tmp_path)) == ["out", "raw"]  # no staging directory left
+    assert files() == before
+
+    # a bad line stops a preparation into a new directory before anything is published
+    corrupt(raw / "beta.task.test", 2, b"x")
+    assert prepare(raw, tmp_path / "new").returncode == 1
+    assert sorted(os.listdir(tmp_path)) == ["out", "raw"]
+
+
+def test_an_output_that_cannot_be_made_is_one_line(tmp_path, monkeypatch):
+    raw = make_raw(tmp_path)
+    (tmp_path / "file").write_text("x")
+    proc = prepare(raw, tmp_path / "file" / "out")
+    assert proc.returncode == 1
+    assert proc.stderr.count("\n") == 1 and "cannot create the output directory" in proc.stderr
+
+    import tempfile
+
+    def read_only(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkdtemp", read_only)
+    proc = prepare(raw, tmp_path / "out")
+    assert proc.returncode == 1
+    assert proc.stderr == (f"fairseq-mtl-prepare: error: {tmp_path / 'out'}: cannot create the "
+                           f"output directory here (Permission denied)\n")

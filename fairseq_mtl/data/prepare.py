@@ -30,8 +30,11 @@ Output directory::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import shutil
 import sys
+import tempfile
 import time
 from collections import Counter
 from typing import Dict, List, Tuple
@@ -46,7 +49,8 @@ from fairseq_mtl.data.tokenizers import TOKENIZERS
 from fairseq_mtl.data.vocabulary import save_fixed
 from fairseq_mtl.paths import default_raw_dir
 
-DECODING = "utf-8 per line, fallback cp1252 then latin-1 (counted)"
+DECODING = ("utf-8 per line, fallback cp1252 then latin-1 (counted); a byte-order mark at the "
+            "start of a file dropped")
 
 
 def tokenize_tasks(tasks: List[TaskData], tokenizer, layout
@@ -138,7 +142,92 @@ def attach_vectors(source: str, dictionary, out_dir: str):
             "dim": int(matrix.shape[1]), "found": int(found.sum())}, index
 
 
+class WriteError(OSError):
+    """A file of the preparation that could not be written (full disk, read-only place): one
+    line naming it."""
+
+
+@contextlib.contextmanager
+def writing(path: str):
+    """Turn a failed write of ``path`` into a :class:`WriteError` that names it (numpy and
+    fairseq's dataset builder write through open files, whose errors name no file)."""
+    try:
+        yield
+    except WriteError:
+        raise
+    except OSError as e:
+        raise WriteError(f"{path}: cannot write ({e.strerror or e})") from e
+
+
 def prepare(args) -> Manifest:
+    """Prepare into a staging directory beside ``--out``, then publish it (:func:`publish`): a
+    preparation that fails half-way (bad input, a full disk) leaves ``--out`` as it was, and
+    never a directory with a manifest and missing or truncated files."""
+    out = args.out
+    parent = os.path.dirname(os.path.abspath(out))
+    try:
+        os.makedirs(parent, exist_ok=True)
+        staging = tempfile.mkdtemp(prefix=f".{os.path.basename(os.path.abspath(out))}.partial-",
+                                   dir=parent)
+    except OSError as e:
+        raise WriteError(f"{out}: cannot create the output directory here ({e.strerror or e})"
+                         ) from e
+    try:
+        manifest, summary = build(args, staging)
+        publish(staging, out)
+    finally:
+        if os.path.isdir(staging):
+            shutil.rmtree(staging, ignore_errors=True)
+    print(summary)
+    print(f"wrote {out} in {manifest.preparation['seconds']:.1f}s")
+    return manifest
+
+
+def publish(staging: str, out: str) -> None:
+    """Move a finished preparation from ``staging`` into ``out``: the old manifest (if any) is
+    removed first and the new one moved last, so that ``out`` holds a manifest only when every
+    file it lists is in place. Renames within one file system need no space. Files of an
+    earlier preparation that this one did not write (a task no longer prepared) stay."""
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise WriteError(f"{out}: exists and is not a directory")
+    os.makedirs(out, exist_ok=True)
+    manifest = os.path.join(out, "manifest.json")
+    if os.path.exists(manifest):
+        os.remove(manifest)
+    for name in sorted(os.listdir(staging)):
+        if name == "manifest.json":
+            continue
+        target = os.path.join(out, name)
+        if os.path.isdir(target) and not os.path.islink(target):
+            shutil.rmtree(target)
+        elif os.path.lexists(target):
+            os.remove(target)
+        os.replace(os.path.join(staging, name), target)
+    os.replace(os.path.join(staging, "manifest.json"), manifest)
+
+
+def check_splits(tasks: List[TaskData]) -> List[str]:
+    """Refuse a task whose training or dev split has no example (an empty or header-only file,
+    or every line skipped): fairseq-train would stop later on an empty data file naming no task.
+    An empty test split is allowed; the returned lines say so for the summary."""
+    notes = []
+    for task in tasks:
+        for split, examples in task.splits.items():
+            if examples or split in ("unlabel",):
+                continue
+            path = task.files.get(split) or task.files.get("train", task.name)
+            if split.startswith("test"):
+                notes.append(f"{task.name}: the {split} split is empty ({path}); it is "
+                             f"prepared empty and evaluation leaves it out")
+                continue
+            raise DataError(f"{path}: no examples for task {task.name}'s {split} split (the "
+                            f"file is empty, holds only a header, or every line was skipped)")
+    return notes
+
+
+def build(args, out_dir: str) -> Tuple[Manifest, str]:
+    """Every file of the preparation, written into ``out_dir``, the manifest last; returns the
+    manifest and the summary."""
     started = time.time()
     benchmark = FORMATS[args.benchmark](args)
     pretrained = getattr(args, "pretrained", None)
@@ -158,10 +247,11 @@ def prepare(args) -> Manifest:
     tasks = benchmark.read(raw_dir, args.tasks.split(",") if args.tasks else None, problems)
     subsampled = subsample_train(tasks, getattr(args, "train_subsample", None))
     name_labels(tasks, getattr(args, "label_names", None))
-    os.makedirs(args.out, exist_ok=True)
+    split_notes = check_splits(tasks)
 
-    tokenizer.fit((text for task in tasks for e in task.splits.get("train", [])
-                   for text in e.texts), args.out)
+    with writing(os.path.join(out_dir, f"(the {args.tokenizer} tokenizer's files)")):
+        tokenizer.fit((text for task in tasks for e in task.splits.get("train", [])
+                       for text in e.texts), out_dir)
     layout = tokenizer.layout(benchmark.pair_separator)
     tokens, cut = tokenize_tasks(tasks, tokenizer, layout)
     dictionary = tokenizer.dictionary()
@@ -169,17 +259,22 @@ def prepare(args) -> Manifest:
         dictionary = build_dictionary(tokens, benchmark.dictionary_splits(), args.min_count,
                                       benchmark.pair_separator)
         dictionary_file = "dict.txt"
-        dictionary.save(os.path.join(args.out, dictionary_file))
+        with writing(os.path.join(out_dir, dictionary_file)):
+            dictionary.save(os.path.join(out_dir, dictionary_file))
     else:  # a pretrained model's vocabulary, its ids unchanged
-        dictionary_file = save_fixed(args.out, dictionary.symbols, dictionary.specials)
-    embeddings, vector_words = attach_vectors(args.embeddings, dictionary, args.out)
+        with writing(os.path.join(out_dir, "vocabulary.json")):
+            dictionary_file = save_fixed(out_dir, dictionary.symbols, dictionary.specials)
+    with writing(os.path.join(out_dir, "embeddings.npy")):
+        embeddings, vector_words = attach_vectors(args.embeddings, dictionary, out_dir)
 
     entries = []
     for task in tasks:
         for split in task.splits:
-            prefix = split_prefix(args.out, task.name, split)
-            binarize(prefix, tokens[task.name][split], dictionary)
-            write_labels(prefix, task, split, benchmark)
+            prefix = split_prefix(out_dir, task.name, split)
+            with writing(prefix + ".bin"):
+                binarize(prefix, tokens[task.name][split], dictionary)
+            with writing(prefix + ".label.npy"):
+                write_labels(prefix, task, split, benchmark)
         stats = benchmark.task_stats(task, tokens[task.name], dictionary, vector_words)
         stats["skipped"] = sum(problems.for_file(p) for p in task.files.values())
         if layout.max_length is not None:
@@ -209,18 +304,20 @@ def prepare(args) -> Manifest:
             "seconds": round(time.time() - started, 1),
         },
     )
-    manifest.save(args.out)
     summary = benchmark.summary(manifest, problems)
     if layout.max_length is not None:
         summary += "\n\n" + cut_summary(cut, layout, args)
     if subsampled:
         summary += "\n\nTraining sets subsampled (--train-subsample, seeded): " + ", ".join(
             f"{t} {v['kept']} of {v['of']}" for t, v in subsampled.items()) + "."
-    with open(os.path.join(args.out, "summary.md"), "w") as f:
-        f.write(summary + "\n")
-    print(summary)
-    print(f"wrote {args.out} in {time.time() - started:.1f}s")
-    return manifest
+    if split_notes:
+        summary += "\n\n" + "\n".join(split_notes)
+    with writing(os.path.join(out_dir, "summary.md")):
+        with open(os.path.join(out_dir, "summary.md"), "w") as f:
+            f.write(summary + "\n")
+    with writing(os.path.join(out_dir, "manifest.json")):
+        manifest.save(out_dir)  # last: a directory with a manifest is complete
+    return manifest, summary
 
 
 def name_labels(tasks: List[TaskData], spec) -> None:
@@ -313,8 +410,12 @@ def cli_main(argv=None) -> int:
     args = get_parser().parse_args(argv)
     try:
         prepare(args)
-    except (DataError, FileNotFoundError, ValueError) as e:
+    except (DataError, ValueError, WriteError) as e:
         print(f"fairseq-mtl-prepare: error: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:  # a raw file that cannot be read, a directory that cannot be made
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"fairseq-mtl-prepare: error: {where}{e.strerror or e}", file=sys.stderr)
         return 1
     return 0
 

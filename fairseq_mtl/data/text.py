@@ -7,7 +7,9 @@ Windows-1252 either (it has one of the five bytes cp1252 leaves undefined) as La
 cannot fail. Each fallback is counted, so the summary says how many lines needed it.
 
 Lines are split on b"\\n" only: the imdb files contain U+0085 (NEL), on which
-``str.splitlines()`` would split a review in two.
+``str.splitlines()`` would split a review in two. A UTF-8 byte-order mark at the start of a file
+(Windows editors write one) is dropped, for every format alike: it is not part of the first
+line's label or text.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Iterator, List, Tuple
 
 FALLBACK_ENCODINGS = ("cp1252", "latin-1")
+UTF8_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass
@@ -48,10 +51,13 @@ def decode_line(raw: bytes) -> Tuple[str, str]:
 def read_lines(path: str, stats: DecodeStats | None = None) -> Iterator[Tuple[int, str]]:
     """Yield ``(line_number, text)`` (1-based) for every line of ``path``.
 
-    A final empty line after the last b"\\n" is not a line; a trailing "\\r" is removed.
+    A final empty line after the last b"\\n" is not a line; a trailing "\\r" is removed, and so
+    is a UTF-8 byte-order mark at the start of the file.
     """
     with open(path, "rb") as f:
         data = f.read()
+    if data.startswith(UTF8_BOM):
+        data = data[len(UTF8_BOM):]
     raw_lines = data.split(b"\n")
     if raw_lines and raw_lines[-1] == b"":
         raw_lines.pop()

@@ -117,6 +117,9 @@ def read_task(
 ) -> TaskData:
     """Read one task's files into splits ``train``, ``valid`` (last ``dev_size`` lines of the
     train file), ``test`` and ``unlabel``."""
+    if dev_size < 1:
+        raise ValueError(f"--dev-size {dev_size}: the dev set is the last N lines of each "
+                         f".task.train file and needs at least one (paper: 200)")
     task = TaskData(name=name, labels=tuple(labels))
     for split in ("train", "test", "unlabel"):
         if split == "unlabel" and not with_unlabeled:
@@ -139,9 +142,10 @@ def read_task(
     # never shifts an example from train to dev or back)
     n_lines = task.decode["train"].lines
     first_dev_line = n_lines - dev_size + 1
-    if dev_size <= 0 or first_dev_line <= 1:
+    if first_dev_line <= 1:
         raise ValueError(
-            f"{task.files['train']}: {n_lines} lines, too few for a dev split of {dev_size}"
+            f"{task.files['train']}: {n_lines} lines, too few for a dev split of {dev_size} "
+            f"and a training split of at least one line (choose a smaller --dev-size)"
         )
     train = task.splits["train"]
     task.splits["train"] = [e for e in train if e.line < first_dev_line]

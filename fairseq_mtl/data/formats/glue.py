@@ -107,13 +107,6 @@ _COLA_COLUMNS = ("source", "label", "mark", "sentence")
 DIAGNOSTIC_FILE = os.path.join("diagnostic", "diagnostic.tsv")
 
 
-def _rows(path: str, stats: DecodeStats):
-    for number, text in read_lines(path, stats):
-        if number == 1 and text.startswith("\ufeff"):
-            text = text[1:]
-        yield number, text
-
-
 def _parse_label(spec: GlueSpec, value: str) -> Optional[str]:
     """The normalised label, or None when it is not valid for the task."""
     value = value.strip()
@@ -132,7 +125,7 @@ def _parse_label(spec: GlueSpec, value: str) -> Optional[str]:
 def read_split(path: str, spec: GlueSpec, split: str, problems: Problems,
                stats: DecodeStats) -> List[Example]:
     test = split.startswith("test")
-    rows = _rows(path, stats)
+    rows = read_lines(path, stats)  # (a byte-order mark is dropped there)
     if spec.no_header_train and not test:
         header = list(_COLA_COLUMNS)
         header_line = 0
@@ -228,7 +221,6 @@ class GlueFormat(BenchmarkFormat):
     default_tokenizer = "sentencepiece"
     pair_separator = SEP
     labeled_test = False
-    decoding_note = "; BOM dropped"
 
     def read(self, raw_dir, names, problems):
         names = names or [t for t in GLUE_TASKS if os.path.isdir(os.path.join(raw_dir, t))]
@@ -267,11 +259,22 @@ class GlueFormat(BenchmarkFormat):
         prep = manifest.preparation
         lines += ["", f"diagnostic set (AX): {prep['diagnostic']}",
                   f"dictionary: {prep['dictionary_size']} symbols ({prep['tokenizer']}"
-                  + (f", {prep['spm_vocab']} pieces" if prep.get("spm_vocab") else "") + ")"]
+                  + spm_pieces_note(prep) + ")"]
         if problems.counts:
             lines.append(f"skipped input (--skip-bad-input): {problems.by_kind()}")
             lines += [f"  {m}" for m in problems.examples]
         return "\n".join(lines)
+
+
+def spm_pieces_note(prep) -> str:
+    """", N pieces" of a sentencepiece model, and the size asked for when the training text
+    was too small to learn that many (``--spm-vocab`` is an upper bound)."""
+    pieces, asked = prep.get("spm_pieces"), prep.get("spm_vocab")
+    if pieces is None:  # no sentencepiece (or a manifest written before pieces were counted)
+        return f", --spm-vocab {asked}" if asked else ""
+    if asked and pieces < asked:
+        return f", {pieces} pieces; --spm-vocab {asked} asked for more than this text holds"
+    return f", {pieces} pieces"
 
 
 def diagnostic_status(raw_dir: str, tasks: List[TaskData]) -> str:

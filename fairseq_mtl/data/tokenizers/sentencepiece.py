@@ -39,8 +39,10 @@ class SentencepieceTokenizer(Tokenizer):
         return self._processor.encode(text, out_type=str)
 
     def preparation(self):
+        # --spm-vocab is an upper bound (hard_vocab_limit=False): a small training text yields
+        # fewer pieces, and the summary reports what the model has
         return {"tokenizer": self.name, "spm_model": SPM_MODEL, "spm_vocab": self.args.spm_vocab,
-                "tokenizer_files": [SPM_MODEL]}
+                "spm_pieces": self._processor.get_piece_size(), "tokenizer_files": [SPM_MODEL]}
 
     @classmethod
     def for_raw_text(cls, preparation, files):
