@@ -177,10 +177,15 @@ def to_markdown(result: Dict, title: str = "") -> str:
         cells += [cell(r, k) for k in extra] + ([cell(r, "score")] if glue else [])
         lines.append("| " + " | ".join(cells) + " |")
     avg = result["average"]
+    undefined = [r for r in result["tasks"] if "undefined" in r]
     cells = ["**average**", "", f"**{avg['accuracy']:.2f}**" if "accuracy" in avg else "-",
              f"**{avg['error']:.2f}**" if "error" in avg else "-"] + [""] * len(extra)
     cells += [f"**{avg['score']:.2f}** (GLUE-style)" if "score" in avg else "-"] if glue else []
     lines.append("| " + " | ".join(cells) + " |")
+    if undefined:
+        lines.append("")
+        lines += [f"{r['task']}: '-' because {r['undefined']} (not in the average)."
+                  for r in undefined]
     return "\n".join(lines)
 
 

@@ -153,8 +153,15 @@ class PearsonSpearman(Metric):
                 "sxy": float((p * t).sum())}
 
     def scores(self, counts, values=None, digits=2):
+        """Pearson (and Spearman with ``values``); where they are undefined (fewer than two
+        examples, or all predictions or all gold scores equal) they count as 0 during training,
+        which needs a number to select on, while evaluation (``values`` given) returns only
+        ``{"undefined": why}``: an evaluation table shows '-', not a score of 0."""
         if not counts.get("n"):
             return {}
+        why = self.undefined(counts)
+        if why and values is not None:
+            return {"undefined": why}
         out = {"pearson": 100 * pearson_from_sums(*(counts[k] for k in ("n",) + REGRESSION_SUMS))}
         parts = [out["pearson"]]
         if values is not None:
@@ -162,6 +169,18 @@ class PearsonSpearman(Metric):
             parts.append(out["spearman"])
         out["score"] = sum(parts) / len(parts)
         return _round(out, digits)
+
+    @staticmethod
+    def undefined(counts) -> Optional[str]:
+        """Why a correlation of these counts is undefined; None when it is defined."""
+        n = counts["n"]
+        if n < 2:
+            return f"a correlation needs at least 2 examples, the split has {int(n)}"
+        if n * counts["sxx"] - counts["sx"] ** 2 <= 1e-12 * max(1.0, counts["sxx"] * n):
+            return "every prediction is the same value: no correlation is defined"
+        if n * counts["syy"] - counts["sy"] ** 2 <= 1e-12 * max(1.0, counts["syy"] * n):
+            return "every gold score is the same: no correlation is defined"
+        return None
 
 
 METRICS: Dict[str, Metric] = {m.name: m for m in (Accuracy(), Matthews(), F1Accuracy(),

@@ -68,3 +68,27 @@ def test_scores_against_sklearn_and_scipy():
     assert mcc["score"] == pytest.approx(100 * matthews_corrcoef(t, p))
     f = get_metric("f1_acc").scores(get_metric("f1_acc").counts(p, t), digits=None)
     assert f["score"] == pytest.approx((100 * f1_score(t, p) + 100 * np.mean(p == t)) / 2)
+
+
+def test_an_undefined_correlation_reads_dash_with_why_not_zero():
+    """An STS-B dev set of one example (or constant predictions) has no Pearson: evaluation
+    shows '-' and says why; training logs count it as 0 (it needs a number to select on)."""
+    from fairseq_mtl.data.manifest import TaskEntry
+    from fairseq_mtl.evaluate import score_task, to_markdown
+
+    entry = TaskEntry(name="STS-B", labels=[], type="regression", metric="pearson_spearman")
+    one = score_task(entry, [2.5], [3.0])
+    assert one == {"undefined": "a correlation needs at least 2 examples, the split has 1"}
+    assert score_task(entry, [1.0, 1.0, 1.0], [0.0, 2.0, 4.0]) == {
+        "undefined": "every prediction is the same value: no correlation is defined"}
+    assert score_task(entry, [1.0, 2.0], [3.0, 3.0])["undefined"].startswith("every gold")
+    fine = score_task(entry, [1.0, 2.0, 3.5], [0.0, 2.0, 4.0])
+    assert fine["pearson"] > 90 and "undefined" not in fine
+    row = {"task": "STS-B", "n": 1, "metric": "pearson_spearman", **one}
+    table = to_markdown({"split": "valid", "tasks": [row], "average": {}})
+    assert "| STS-B | 1 | - | - | - |" in table
+    assert ("STS-B: '-' because a correlation needs at least 2 examples, the split has 1 (not "
+            "in the average).") in table
+    metric = get_metric("pearson_spearman")
+    training = metric.scores(metric.counts([2.5], [3.0]))
+    assert training["pearson"] == 0.0  # what the training log shows
