@@ -49,31 +49,73 @@ def _first_line(e: BaseException) -> str:
     return text.splitlines()[0] if text else ""
 
 
-class CheckpointLoadError(RuntimeError):
+class OneLineError(Exception):
+    """An error whose message says everything (the file, the reason, what to do): the command
+    line tools print it as one line, without a traceback (fairseq_mtl_plugin/patches.py)."""
+
+
+class CheckpointLoadError(OneLineError, RuntimeError):
     """A checkpoint file that cannot be read: one line naming the file and the reason."""
 
 
-def load_error(path: str, e: BaseException) -> CheckpointLoadError:
-    """The one-line error for a checkpoint that torch could not load.
+class MissingFileError(OneLineError, FileNotFoundError):
+    """A file that a run needs and that is not there (one line naming it)."""
+
+
+def load_error(path: str, e: BaseException, what: str = "checkpoint") -> CheckpointLoadError:
+    """The one-line error for a file that torch could not load.
 
     torch's safe loader opens its refusal with the advice to retry with ``weights_only=False``,
-    which would run whatever the file holds; the line that matters is the one naming the
-    refused global (``GLOBAL posix.system``). That line is kept, the advice is not.
+    which would run whatever the file holds, and asks to "file an issue"; neither is the
+    reason. The reason is kept: the refused global (``GLOBAL posix.system``), a file that is a
+    plain pickle rather than torch's zip archive, or a truncated or corrupted archive.
     """
     lines = [line.strip() for line in str(e).splitlines() if line.strip()]
-    if isinstance(e, pickle.UnpicklingError) and lines and "weights_only" in lines[0]:
-        found = re.search(r"GLOBAL ([\w.]+)", str(e))
-        detail = next((line for line in lines[1:] if not line.startswith("Check the doc")),
-                      "")
-        reason = (f"refused by torch's safe loader: unsupported GLOBAL {found.group(1)}, which "
-                  f"no fairseq-mtl checkpoint holds; loading it in full could run code"
-                  if found else f"refused by torch's safe loader: {detail}")
-    elif os.path.isfile(path) and not zipfile.is_zipfile(path):
-        reason = (f"truncated or corrupted: {os.path.getsize(path)} bytes that are not a "
-                  f"complete torch checkpoint; {type(e).__name__}: {lines[0] if lines else ''}")
+    found = re.search(r"GLOBAL ([\w.]+)", str(e))
+    if os.path.isfile(path) and not zipfile.is_zipfile(path):
+        with open(path, "rb") as f:
+            head = f.read(2)
+        if head[:1] == b"\x80":  # the PROTO opcode that opens every pickle of protocol >= 2
+            reason = (f"a plain Python pickle (protocol {head[1]}), not a file written by "
+                      f"torch.save; fairseq-mtl reads such files only through torch's safe "
+                      f"loader, which does not run pickles")
+        else:
+            reason = (f"truncated or corrupted: {os.path.getsize(path)} bytes that are not a "
+                      f"complete torch file; {type(e).__name__}: {lines[0] if lines else ''}")
+    elif isinstance(e, pickle.UnpicklingError) and lines and "weights_only" in lines[0]:
+        if found:
+            reason = (f"refused by torch's safe loader: unsupported GLOBAL {found.group(1)}, "
+                      f"which no fairseq-mtl file holds; loading it in full could run code")
+        else:
+            detail = next((line for line in lines[1:] if not line.startswith(
+                ("Check the doc", "Please file an issue"))), "")
+            detail = detail or next((line.split("error:", 1)[1].strip() for line in lines
+                                     if "error:" in line), "")
+            reason = f"refused by torch's safe loader: {detail or 'unsupported content'}"
     else:
         reason = f"{type(e).__name__}: {lines[0] if lines else ''}"
-    return CheckpointLoadError(f"{path}: cannot load checkpoint ({reason})")
+    return CheckpointLoadError(f"{path}: cannot load {what} ({reason})")
+
+
+def safe_torch_load(path: str, what: str = "checkpoint", allowed=()):
+    """``torch.load`` of a checkpoint-like file (an extracted shared encoder, a pretrained
+    model), always through torch's weights-only unpickler (plus the ``allowed`` classes): a
+    missing file is a ``FileNotFoundError``, anything unreadable one
+    :class:`CheckpointLoadError` naming the file and the reason, never torch's advice to load
+    it in full."""
+    import warnings
+
+    import torch
+
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{what} not found: {path}")
+    try:
+        with warnings.catch_warnings(), torch.serialization.safe_globals(list(allowed)):
+            # ("Detected pickle protocol 4 ...": noise before the refusal of a plain pickle)
+            warnings.simplefilter("ignore", UserWarning)
+            return torch.load(path, map_location="cpu", weights_only=True)
+    except LOAD_ERRORS as e:
+        raise load_error(path, e, what) from None
 
 
 #: what torch raises for a truncated, corrupted or refused checkpoint file

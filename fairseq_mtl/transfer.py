@@ -75,17 +75,15 @@ def extract_shared_encoder(checkpoint: str, out: str, data: Optional[str] = None
 
 def load_shared_encoder(path: str) -> Dict:
     """Read an extracted shared encoder (safe loader); errors name the file."""
+    from fairseq_mtl.checkpoint import CheckpointLoadError, MissingFileError, safe_torch_load
+
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"shared encoder file not found: {path} (write one with "
-                                f"fairseq-mtl-extract-shared)")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # truncated file, or not a plain-container file
-        raise RuntimeError(f"{path}: cannot load shared encoder ({type(e).__name__}: "
-                           f"{str(e).strip().splitlines()[0] if str(e).strip() else ''})") from e
+        raise MissingFileError(f"shared encoder file not found: {path} (write one with "
+                               f"fairseq-mtl-extract-shared)")
+    state = safe_torch_load(path, "shared encoder")
     if not isinstance(state, dict) or state.get("format") != FORMAT:
-        raise RuntimeError(f"{path}: not a shared-encoder file of fairseq-mtl (expected format "
-                           f"{FORMAT!r})")
+        raise CheckpointLoadError(f"{path}: not a shared-encoder file of fairseq-mtl (expected "
+                                  f"format {FORMAT!r})")
     return state
 
 

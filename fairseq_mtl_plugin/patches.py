@@ -27,7 +27,9 @@
   ``fairseq-train``, ``fairseq-validate``, our own loading) raises a
   :class:`~fairseq_mtl.checkpoint.CheckpointLoadError` naming the file and the reason for a
   truncated, corrupted or refused file, and an uncaught one ends the command with that line
-  (``PATH: cannot load checkpoint (...)``) instead of a traceback through torch's zip reader.
+  (``PATH: cannot load checkpoint (...)``) instead of a traceback through torch's zip reader;
+  so does every other :class:`~fairseq_mtl.checkpoint.OneLineError` (a missing or unreadable
+  shared-encoder or pretrained file, a save directory in use or not writable).
 * ``install_peer_broadcast``: on resume, rank 0 loads the checkpoint file (through the safe
   loader above) and sends the loaded state to the other ranks with ``torch.save``; the receivers
   ``torch.load`` it with torch's new default, ``weights_only=True``, and refuse the omegaconf
@@ -240,9 +242,9 @@ def _load_with_one_line_errors(original):
 
 def _excepthook(previous):
     def hook(kind, value, traceback):
-        from fairseq_mtl.checkpoint import CheckpointLoadError
+        from fairseq_mtl.checkpoint import OneLineError
 
-        if isinstance(value, CheckpointLoadError):
+        if isinstance(value, OneLineError):
             print(f"error: {value}", file=sys.stderr)
         else:
             previous(kind, value, traceback)
@@ -268,6 +270,8 @@ FOREIGN_WARNINGS = (
     (r"torch\.utils\.data\.dataloader", r"'pin_memory' argument is set as true but no "
                                          r"accelerator"),  # fairseq pins memory on CPU too
     (r"fairseq\.", r"`torch\.cuda\.amp\.autocast\(args\.\.\.\)` is deprecated"),
+    # torch's safe loader, before it refuses a plain pickle (the refusal says why, in one line)
+    (r"torch\._weights_only_unpickler", r"Detected pickle protocol"),
 )
 
 

@@ -69,6 +69,22 @@ def test_a_pickle_that_runs_code_is_refused(tmp_path):
         torch.load(bad)
 
 
+def test_a_plain_pickle_is_refused_with_the_reason(tmp_path):
+    """Not torch's "Please file an issue ... weights_only=True compatible" advice: the file is a
+    plain pickle, which the safe loader does not run."""
+    from fairseq_mtl.checkpoint import CheckpointLoadError, load_checkpoint
+
+    plain = tmp_path / "plain.pt"
+    with open(plain, "wb") as f:
+        pickle.dump({"model": {}, "cfg": None}, f, protocol=4)
+    with pytest.raises(CheckpointLoadError) as caught:
+        load_checkpoint(str(plain))
+    assert str(caught.value) == (
+        f"{plain}: cannot load checkpoint (a plain Python pickle (protocol 4), not a file written "
+        f"by torch.save; fairseq-mtl reads such files only through torch's safe loader, which "
+        f"does not run pickles)")
+
+
 def test_checkpoint_from_before_newer_options_still_loads(data_bin, tmp_path):
     """A checkpoint written before an option existed gets the option's default (and the old
     ``pretrained_embeddings`` flag is carried over to ``no_pretrained_embeddings``)."""

@@ -6,7 +6,7 @@ import torch
 
 from conftest import run_cli, run_main, train_args
 from fairseq_mtl.transfer import cli_main as extract
-from test_checkpoint import params
+from test_checkpoint import _Exploit, params
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +78,17 @@ def test_transfer_errors(source, data_bin, tmp_path):
     proc = run_cli(transfer_args(data_bin, tmp_path, "transfer_bc", tmp_path / "missing.pt",
                                  "--max-update", "1"), check=False)
     assert proc.returncode != 0 and "shared encoder file not found" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    # a poisoned file goes through the one safe loader: one line, the refused global, and no
+    # advice to load it in full
+    poisoned = tmp_path / "poisoned.pt"
+    torch.save({"format": "fairseq-mtl-shared-encoder/1", "x": _Exploit()}, poisoned)
+    proc = run_cli(transfer_args(data_bin, tmp_path / "p", "transfer_bc", poisoned,
+                                 "--max-update", "1"), check=False)
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr and "weights_only" not in proc.stderr
+    assert (f"error: {poisoned}: cannot load shared encoder (refused by torch's safe loader: "
+            f"unsupported GLOBAL posix.system") in proc.stderr
     run_cli(train_args(data_bin, tmp_path / "st", "st_lstm", "--max-update", "1"))
     proc = run_main(extract, [tmp_path / "st" / "checkpoint_last.pt",
                     "--out", tmp_path / "x.pt"], check=False)

@@ -10,8 +10,10 @@ from typing import Dict, List, Optional, Sequence
 
 import torch
 
+from fairseq_mtl.checkpoint import OneLineError
 
-class PretrainedError(ValueError):
+
+class PretrainedError(OneLineError, ValueError):
     """A pretrained model that cannot be used: one line naming the file and what is wrong."""
 
 
@@ -88,13 +90,12 @@ class PretrainedEncoder:
 def safe_load(file: str, allowed: Sequence[type] = ()) -> dict:
     """``torch.load`` through the weights-only unpickler (plus the ``allowed`` classes); a file
     that cannot be read is one :class:`PretrainedError` naming it and why."""
-    from fairseq_mtl.checkpoint import LOAD_ERRORS, load_error
+    from fairseq_mtl.checkpoint import CheckpointLoadError, safe_torch_load
 
     try:
-        with torch.serialization.safe_globals(list(allowed)):
-            return torch.load(file, map_location="cpu", weights_only=True)
-    except LOAD_ERRORS as e:
-        raise PretrainedError(str(load_error(file, e))) from None
+        return safe_torch_load(file, "checkpoint", allowed)
+    except (CheckpointLoadError, FileNotFoundError) as e:
+        raise PretrainedError(str(e)) from None
 
 
 def vocabulary_digest(symbols: List[str]) -> str:
