@@ -149,14 +149,55 @@ def read_checkpoint_state(path: str, overrides: Optional[dict] = None) -> dict:
     return state
 
 
+def find_recorded_data(recorded: Optional[str], checkpoint: str) -> Optional[str]:
+    """The prepared-data directory a checkpoint records, as an absolute path, or None when it
+    cannot be found from here.
+
+    Runs record it absolute (the task resolves it when training starts). A checkpoint written
+    before that may hold the path as typed, relative to wherever ``fairseq-train`` ran: it is
+    looked for from the current directory, then from the checkpoint's directory and each
+    directory above it (a save dir inside the project, where training usually runs). A wrong
+    match cannot pass unnoticed: the task refuses a dictionary other than the checkpoint's.
+    """
+    if not recorded:
+        return None
+
+    def prepared(directory: str) -> bool:
+        return os.path.isfile(os.path.join(directory, "manifest.json"))
+
+    if os.path.isabs(recorded):
+        return recorded if prepared(recorded) else None
+    if prepared(recorded):
+        return os.path.abspath(recorded)
+    here = os.path.dirname(os.path.abspath(checkpoint))
+    while True:
+        candidate = os.path.join(here, recorded)
+        if prepared(candidate):
+            return os.path.normpath(candidate)
+        parent = os.path.dirname(here)
+        if parent == here:
+            return None
+        here = parent
+
+
+def missing_data_message(checkpoint: str, recorded: Optional[str]) -> str:
+    """One line for a command that needs the checkpoint's data and cannot find it."""
+    where = (f"the data directory it was trained on, {recorded!r}, is not found from here"
+             + (" (a relative path: it was relative to where fairseq-train ran)"
+                if recorded and not os.path.isabs(recorded) else "")
+             if recorded else "it records no data directory")
+    return f"{checkpoint}: {where}; pass --data DIR, the prepared data of this model"
+
+
 def load_checkpoint(path: str, data: Optional[str] = None, user_dir: Optional[str] = None,
                     device: str = "cpu"):
     """Return ``(model, task, cfg)``.
 
     ``data`` overrides the prepared-data directory recorded in the checkpoint (use it when the
     data moved); its dictionary must be the checkpoint's. Without it, the recorded directory is
-    used when it still exists, and otherwise the dictionary and manifest the checkpoint carries
-    (enough to predict, not to evaluate on a split).
+    used when it can be found (:func:`find_recorded_data`), and otherwise the dictionary and
+    manifest the checkpoint carries (enough to predict, not to evaluate on a split: the task's
+    ``data_dir`` is then None).
     """
     import torch
     from fairseq import tasks
@@ -170,7 +211,12 @@ def load_checkpoint(path: str, data: Optional[str] = None, user_dir: Optional[st
     state = read_checkpoint_state(path, overrides)
     cfg = state["cfg"]
     task_state = state.get("task_state") or {}
-    if os.path.isfile(os.path.join(cfg.task.data or "", "manifest.json")):
+    found = cfg.task.data if data is not None else find_recorded_data(cfg.task.data, path)
+    if found is not None:
+        from omegaconf import open_dict
+
+        with open_dict(cfg.task):
+            cfg.task.data = found
         task = tasks.setup_task(cfg.task)
         task.load_state_dict(task_state)  # refuses another dictionary
     else:

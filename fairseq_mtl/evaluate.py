@@ -189,6 +189,19 @@ def to_markdown(result: Dict, title: str = "") -> str:
     return "\n".join(lines)
 
 
+def nothing_scored(result: Dict, task, split: str, submission: bool) -> Optional[str]:
+    """Why an evaluation has nothing to show (no task has the split; an unlabeled split and
+    no ``--submission`` to write its predictions to), or None."""
+    if not result["tasks"]:
+        splits = "; ".join(f"{e.name}: {', '.join(sorted(e.splits)) or 'none'}"
+                           for e in task.task_entries)
+        return f"no task of this checkpoint has a {split!r} split in {task.data_dir} ({splits})"
+    if submission or any("score" in r or "undefined" in r for r in result["tasks"]):
+        return None
+    return (f"the {split!r} split has no labels (GLUE's test sets): nothing to score; pass "
+            f"--submission DIR to write its predictions")
+
+
 def get_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fairseq-mtl-evaluate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -218,11 +231,21 @@ def cli_main(argv: List[str] = None) -> int:
     if not splits:
         print("fairseq-mtl-evaluate: error: --split names no split", file=sys.stderr)
         return 2
+    if "unlabel" in splits:
+        print("fairseq-mtl-evaluate: error: --split unlabel is the unlabeled text of the "
+              "adversarial loss: it has no labels to score", file=sys.stderr)
+        return 2
     started = time.time()
     try:
         model, task, _ = load_checkpoint(args.checkpoint, args.data, args.user_dir, args.device)
     except (FileNotFoundError, RuntimeError, KeyError, ValueError) as e:
         print(f"fairseq-mtl-evaluate: error: {e}", file=sys.stderr)
+        return 1
+    if getattr(task, "data_dir", "") is None:
+        from fairseq_mtl.checkpoint import missing_data_message
+
+        message = missing_data_message(args.checkpoint, task.cfg.data)
+        print(f"fairseq-mtl-evaluate: error: {message}", file=sys.stderr)
         return 1
     for split in splits:
         if args.submission and split == "test" and not any(
@@ -236,6 +259,11 @@ def cli_main(argv: List[str] = None) -> int:
             result = evaluate(model, task, split, args.batch_size, args.device, args.submission)
         except (FileNotFoundError, RuntimeError, KeyError, ValueError) as e:
             print(f"fairseq-mtl-evaluate: error: {e}", file=sys.stderr)
+            return 1
+        problem = nothing_scored(result, task, split, bool(args.submission))
+        if problem:  # say so, and leave any earlier results file alone
+            print(f"fairseq-mtl-evaluate: error: {problem}; nothing was written",
+                  file=sys.stderr)
             return 1
         result["checkpoint"] = os.path.abspath(args.checkpoint)
         result["seconds"] = round(time.time() - started, 1)

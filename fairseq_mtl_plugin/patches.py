@@ -14,6 +14,9 @@
 * ``install_bf16_without_xla``: fairseq 0.12 reads ``--bf16`` as "on a TPU" (it sets ``--tpu``)
   and then asks torch_xla for the device. Where torch_xla is not installed, ``--bf16`` means
   bfloat16 on the GPU (or CPU): ``--tpu`` is turned back off before fairseq sets up devices.
+  At the same point (fairseq's ``call_main``, for fairseq-train and fairseq-hydra-train alike)
+  the run's data directory is made absolute, so that its checkpoints record where the data is
+  (``record_absolute_data``).
 * ``install_ddp_for_one_task_batches``: a batch holds one task, so every update leaves the other
   tasks' private parameters without a gradient. PyTorch DDP (``--ddp-backend c10d``, fairseq's
   default) must then be built with ``find_unused_parameters``, otherwise its all-reduce waits
@@ -146,6 +149,21 @@ def bf16_without_xla(cfg) -> None:
                     "CPU" if cfg.common.cpu else "the GPU")
 
 
+def record_absolute_data(cfg) -> None:
+    """The prepared data directory of a fairseq-mtl run, made absolute before the run starts:
+    the checkpoint records the config, and evaluation or prediction from another directory must
+    find the data (a relative path meant "from where fairseq-train ran")."""
+    from omegaconf import open_dict
+
+    task = cfg.get("task") if hasattr(cfg, "get") else None
+    if task is None or task.get("_name") != "multitask_classification":
+        return
+    data = task.get("data")
+    if data and not os.path.isabs(data) and os.path.isdir(data):
+        with open_dict(task):
+            task.data = os.path.abspath(data)
+
+
 def install_bf16_without_xla() -> None:
     import fairseq.distributed.utils as distributed_utils
 
@@ -155,6 +173,7 @@ def install_bf16_without_xla() -> None:
 
     def call_main(cfg, main, **kwargs):
         bf16_without_xla(cfg)
+        record_absolute_data(cfg)
         return original(cfg, main, **kwargs)
 
     call_main.fairseq_mtl_bf16 = True

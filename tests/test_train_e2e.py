@@ -76,6 +76,63 @@ def test_evaluate_and_fairseq_validate(data_bin, tmp_path):
     assert "avg_acc" in proc.stdout + proc.stderr
 
 
+def _run_in(cwd, args, check=True):
+    import subprocess
+    import sys
+
+    cmd = [os.path.join(os.path.dirname(sys.executable), args[0])] + [str(a) for a in args[1:]]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, timeout=600,
+                          env=dict(os.environ, PYTHONWARNINGS="ignore"))
+    assert not check or proc.returncode == 0, proc.stderr[-3000:]
+    return proc
+
+
+def test_evaluate_from_another_directory_finds_the_data_or_refuses(data_bin, tmp_path):
+    """Trained with a relative data path: the checkpoint records it absolute; an older
+    checkpoint with the relative path is found from its own directory; data that cannot be
+    found is one line naming it and --data, and an earlier results file stays as it was."""
+    import shutil
+
+    import torch
+
+    project, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
+    shutil.copytree(data_bin, project / "data-bin" / "tiny")
+    elsewhere.mkdir()
+    args = train_args("data-bin/tiny", "ck", "sp_lstm", "--max-update", "4")
+    _run_in(project, args)
+    state = torch.load(project / "ck" / "checkpoint_last.pt")
+    assert state["cfg"]["task"]["data"] == str(project / "data-bin" / "tiny")
+    ckpt = project / "ck" / "checkpoint_last.pt"
+    proc = _run_in(elsewhere, ["fairseq-mtl-evaluate", ckpt, "--split", "test"])
+    assert "| alpha | 12 |" in proc.stdout
+
+    state["cfg"]["task"]["data"] = "data-bin/tiny"  # as written before paths were resolved
+    old = project / "ck" / "old.pt"
+    torch.save(state, old)
+    proc = _run_in(elsewhere, ["fairseq-mtl-evaluate", old, "--split", "test"])
+    assert "| gamma | 12 |" in proc.stdout
+    good = (project / "ck" / "eval_test.md").read_text()
+
+    (project / "data-bin").rename(project / "moved")
+    proc = _run_in(elsewhere, ["fairseq-mtl-evaluate", old, "--split", "test"], check=False)
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines()[-1] == (
+        f"fairseq-mtl-evaluate: error: {old}: the data directory it was trained on, "
+        f"'data-bin/tiny', is not found from here (a relative path: it was relative to where "
+        f"fairseq-train ran); pass --data DIR, the prepared data of this model")
+    assert (project / "ck" / "eval_test.md").read_text() == good
+    proc = _run_in(elsewhere, ["fairseq-mtl-evaluate", old, "--split", "test", "--data",
+                               project / "moved" / "tiny"])
+    assert "| beta | 12 |" in proc.stdout
+    # a split no task has: an error, nothing written
+    proc = _run_in(elsewhere, ["fairseq-mtl-evaluate", old, "--split", "dev", "--data",
+                               project / "moved" / "tiny", "--out", tmp_path / "u"], check=False)
+    assert proc.returncode == 1
+    assert "no task of this checkpoint has a 'dev' split" in proc.stderr
+    assert proc.stderr.rstrip().endswith("nothing was written")
+    assert not (tmp_path / "u.md").exists()
+
+
 def test_evaluate_reports_missing_checkpoint(tmp_path):
     proc = run_cli(["fairseq-mtl-evaluate", tmp_path / "nope.pt"], check=False)
     assert proc.returncode == 1 and "checkpoint not found" in proc.stderr

@@ -121,6 +121,9 @@ class MultitaskClassificationTask(FairseqTask):
         super().__init__(cfg)
         self.dictionary = dictionary
         self.manifest = manifest
+        #: the prepared data directory the splits are read from (None: a task rebuilt from a
+        #: checkpoint alone, which can predict but has no splits)
+        self.data_dir: Optional[str] = cfg.data
         names = cfg.tasks.split(",") if cfg.tasks else manifest.task_names
         self.task_entries = [manifest.task(n) for n in names]  # KeyError lists known tasks
         self.task_names = [t.name for t in self.task_entries]
@@ -176,7 +179,9 @@ class MultitaskClassificationTask(FairseqTask):
                       ) -> Optional[TaskDataset]:
         """One task's split (cut to the length the model reads, as in training); None when
         the task has no such split."""
-        prefix = split_prefix(self.cfg.data, name, split)
+        if self.data_dir is None:
+            return None
+        prefix = split_prefix(self.data_dir, name, split)
         if not os.path.exists(prefix + ".idx"):
             return None
         tokens = make_dataset(prefix, impl="mmap")
@@ -517,6 +522,7 @@ class MultitaskClassificationTask(FairseqTask):
         dictionary = dictionary_from_state(state_dict["dictionary"])
         manifest = manifest_from_dict(state_dict["manifest"])
         task = cls(cfg, dictionary, manifest)
+        task.data_dir = None  # no splits to load: evaluation refuses (fairseq_mtl/evaluate.py)
         files = dict(state_dict.get("tokenizer_files") or {})
         if state_dict.get("spm_model_proto") is not None:  # checkpoints before tokenizer_files
             files[manifest.preparation.get("spm_model", "spm.model")] = \
