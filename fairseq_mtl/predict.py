@@ -133,6 +133,22 @@ class MultiTaskClassifier:
         self.check_task(task)
         return self._entries[task].type == "regression"
 
+    def is_pair(self, task: str) -> bool:
+        """Whether the task reads a sentence pair (give a tuple of two texts)."""
+        self.check_task(task)
+        return self._entries[task].pair
+
+    def check_input(self, task: str, text) -> Optional[str]:
+        """Why ``text`` is not an input of ``task`` (a single text for a pair task, or a pair
+        for a single-text task), or None."""
+        given_pair = isinstance(text, (tuple, list))
+        if self.is_pair(task) and not (given_pair and len(text) == 2):
+            return (f"task {task!r} reads a sentence pair: give two texts (a tuple (A, B); on "
+                    f"the command line A<TAB>B, or two --text-column names)")
+        if given_pair and not self.is_pair(task):
+            return f"task {task!r} reads one text, not a pair"
+        return None
+
     @property
     def max_words(self) -> Optional[int]:
         """The most tokens the model reads (None: any length)."""
@@ -248,6 +264,9 @@ class MultiTaskClassifier:
         results: List[Optional[Prediction]] = [None] * len(chunk)
         encoded = []
         for i, (number, task, text) in enumerate(chunk):
+            problem = self.check_input(task, text) if text != "" else None
+            if problem:
+                raise ValueError(f"input {number}: {problem}")
             stats.texts += 1
             ids, cut = self.encode(text)
             if not ids:
@@ -314,6 +333,24 @@ def read_input(path: Optional[str], strict: bool, stats: InputStats) -> Iterator
     finally:
         if path:
             stream.close()
+
+
+def text_rows(lines: Iterator[Tuple[int, str]], name: str, task: str, model
+              ) -> Iterator[Tuple[int, str, object, Dict[str, str]]]:
+    """``(line, task, text, row)`` of plain text input: one text per line, or, for a task that
+    reads a sentence pair, the two texts of a line separated by exactly one TAB (an empty line
+    is an empty text, with a row of its own)."""
+    pair = task in model.tasks and model.is_pair(task)
+    for number, line in lines:
+        if not pair or not line.strip():
+            yield number, task, line, {}
+            continue
+        parts = line.split("\t")
+        if len(parts) != 2:
+            raise ValueError(f"{name}:{number}: task {task!r} reads a sentence pair: give the "
+                             f"two texts separated by one TAB (this line has "
+                             f"{len(parts) - 1} TABs)")
+        yield number, task, tuple(parts), {}
 
 
 def tsv_rows(lines: Iterator[Tuple[int, str]], name: str, text_column: str,
@@ -469,9 +506,16 @@ def cli_main(argv: Optional[List[str]] = None) -> int:
     name = args.input or "<stdin>"
     lines = read_input(args.input, args.strict_utf8, stats)
     if args.format == "tsv":
+        if args.task and not args.task_column:
+            columns = args.text_column.split(",")
+            if model.is_pair(args.task) != (len(columns) == 2):
+                return fail(f"task {args.task!r} reads " + (
+                    f"a sentence pair: name its two columns, --text-column A,B (given: "
+                    f"{args.text_column!r})" if model.is_pair(args.task) else
+                    f"one text: name one column, --text-column (given: {args.text_column!r})"))
         rows = tsv_rows(lines, name, args.text_column, args.task_column, args.task)
     else:
-        rows = ((number, args.task, text, {}) for number, text in lines)
+        rows = text_rows(lines, name, args.task, model)
 
     pending: Deque[Tuple[int, str, Dict[str, str]]] = deque()
     problem: List[str] = []  # a bad row ends the input there; the rows before it are predicted
@@ -485,11 +529,17 @@ def cli_main(argv: Optional[List[str]] = None) -> int:
                 if task not in model.tasks:
                     raise ValueError(f"{name}:{number}: unknown task {task!r}; this model's "
                                      f"tasks: {', '.join(model.tasks)}")
+                mismatch = model.check_input(task, text) if text != "" else None
+                if mismatch:
+                    raise ValueError(f"{name}:{number}: {mismatch}")
                 pending.append((number, task, row))
                 yield task, text
         except ValueError as e:
             problem.append(str(e))
 
+    # the file line of the item being predicted (read when predict_iter takes it, which is
+    # right after items() has put it into pending): messages name file lines, not item counts
+    line_numbers = (pending[-1][0] for _ in iter(int, 1))
     show = args.progress or sys.stderr.isatty()
     total = _count_lines(args.input) if show else None
     out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
@@ -498,7 +548,7 @@ def cli_main(argv: Optional[List[str]] = None) -> int:
     try:
         writer = Writer(out, fmt, args.probabilities, label_union)
         for prediction in model.predict_iter(items(), args.batch_size, stats, total=total,
-                                             progress=show):
+                                             progress=show, line_numbers=line_numbers):
             number, task, row = pending.popleft()
             writer.write(number, task, prediction, row)
             written += 1

@@ -271,3 +271,81 @@ def test_pipeline_call_with_label_names(raw_dir, tmp_path):
                              "--embeddings", "none", "--dev-size", "8", "--label-names",
                              "2:neutral"], check=False)
     assert bad.returncode == 1 and "task alpha has no label '2'" in bad.stderr
+
+
+@pytest.fixture(scope="module")
+def pair_ckpt(tmp_path_factory):
+    """A GLUE-layout checkpoint with a pair task (RTE) and a single-text task (SST-2)."""
+    from fairseq_mtl.data.prepare import cli_main as prepare
+    from test_glue_prepare import write_glue
+
+    root = tmp_path_factory.mktemp("pair")
+    raw = write_glue(root / "glue", n=16)
+    run_main(prepare, ["glue", "--raw-dir", raw, "--out", root / "bin", "--tasks", "RTE,SST-2",
+                       "--tokenizer", "words"])
+    run_cli(train_args(root / "bin", root / "ck", "fs_lstm", "--max-update", "6"))
+    return str(root / "ck" / "checkpoint_last.pt")
+
+
+def test_a_tab_separates_a_pair_as_tsv_and_the_api_do(pair_ckpt, tmp_path):
+    from fairseq_mtl import MultiTaskClassifier
+
+    pair = ("A man plays the guitar.", "Someone is playing music.")
+    _, by_tab, _ = predict_cli("--checkpoint", pair_ckpt, "--task", "RTE", "--probabilities",
+                               stdin=f"{pair[0]}\t{pair[1]}\n".encode())
+    tsv = tmp_path / "in.tsv"
+    tsv.write_text(f"sentence1\tsentence2\n{pair[0]}\t{pair[1]}\n")
+    _, by_tsv, _ = predict_cli("--checkpoint", pair_ckpt, "--task", "RTE", "--probabilities",
+                               "--input", tsv, "--format", "tsv",
+                               "--text-column", "sentence1,sentence2")
+    row_tab, row_tsv = by_tab.splitlines()[1].split("\t"), by_tsv.splitlines()[1].split("\t")
+    assert row_tab[1:] == row_tsv[1:]  # task, label and every probability
+    m = MultiTaskClassifier.from_checkpoint(pair_ckpt, device="cpu")
+    api = m.predict("RTE", [pair])[0].probabilities
+    assert [f"{api[label]:.6f}" for label in m.labels("RTE")] == row_tab[3:]
+    # not the probabilities of the pair read as one text (what the TAB line used to give)
+    joined = m.model(*_encoded(m, " ".join(pair)), m.tasks.index("RTE"))["logits"].softmax(-1)[0].tolist()
+    assert [f"{p:.6f}" for p in joined] != row_tab[3:]
+
+
+def _encoded(m, text):
+    ids = [m.dictionary.indices.get(t, m.dictionary.unk()) for t in m.tokenize(text)]
+    return torch.tensor([ids]), torch.tensor([len(ids)])
+
+
+def test_a_pair_task_refuses_single_texts(pair_ckpt, tmp_path):
+    from fairseq_mtl import MultiTaskClassifier
+
+    code, out, err = predict_cli("--checkpoint", pair_ckpt, "--task", "RTE", check=False,
+                                 stdin=b"index\tsentence1\tsentence2\nA man plays.\n")
+    assert code == 1 and out.splitlines() == ["line\ttask\tlabel"]
+    assert ":1: task 'RTE' reads a sentence pair: give the two texts separated by one TAB " \
+           "(this line has 2 TABs)" in err
+    code, out, err = predict_cli("--checkpoint", pair_ckpt, "--task", "RTE", check=False,
+                                 stdin=b"x\ty\nA man plays.\n")
+    assert code == 1 and len(out.splitlines()) == 2  # the first row is written
+    assert ":2: task 'RTE' reads a sentence pair" in err and "(this line has 0 TABs)" in err
+    tsv = tmp_path / "in.tsv"
+    tsv.write_text("sentence1\tsentence2\nA man plays.\tHe plays.\n")
+    code, _, err = predict_cli("--checkpoint", pair_ckpt, "--task", "RTE", "--input", tsv,
+                               "--format", "tsv", "--text-column", "sentence1", check=False)
+    assert code == 1 and "task 'RTE' reads a sentence pair: name its two columns" in err
+    code, _, err = predict_cli("--checkpoint", pair_ckpt, "--task", "SST-2", "--input", tsv,
+                               "--format", "tsv", "--text-column", "sentence1,sentence2",
+                               check=False)
+    assert code == 1 and "task 'SST-2' reads one text" in err
+    m = MultiTaskClassifier.from_checkpoint(pair_ckpt, device="cpu")
+    with pytest.raises(ValueError, match="task 'RTE' reads a sentence pair"):
+        m("A man plays.", task="RTE")
+    with pytest.raises(ValueError, match="task 'SST-2' reads one text, not a pair"):
+        m(("A man plays.", "He plays."), task="SST-2")
+
+
+def test_tsv_messages_name_file_lines(lstm_ckpt, tmp_path):
+    """Line 1 is the header: the empty text on the file's line 3 is 'line 3', not item 2."""
+    tsv = tmp_path / "in.tsv"
+    tsv.write_text("text\na1 good\n\na2 bad\n")
+    _, out, err = predict_cli("--checkpoint", lstm_ckpt, "--task", "alpha", "--input", tsv,
+                              "--format", "tsv")
+    assert "1 empty text(s) got no prediction (first: line 3)" in err
+    assert [r.split("\t")[0] for r in out.splitlines()[1:]] == ["2", "3", "4"]

@@ -33,6 +33,11 @@ class TaskEntry:
     def label_name(self, label: str) -> str:
         return self.label_names.get(label, label)
 
+    @property
+    def pair(self) -> bool:
+        """Whether an example is a sentence pair (recorded by preparation in ``stats``)."""
+        return bool(self.stats.get("pair", False))
+
 
 @dataclass
 class Manifest:
