@@ -304,7 +304,8 @@ def test_a_tab_separates_a_pair_as_tsv_and_the_api_do(pair_ckpt, tmp_path):
     api = m.predict("RTE", [pair])[0].probabilities
     assert [f"{api[label]:.6f}" for label in m.labels("RTE")] == row_tab[3:]
     # not the probabilities of the pair read as one text (what the TAB line used to give)
-    joined = m.model(*_encoded(m, " ".join(pair)), m.tasks.index("RTE"))["logits"].softmax(-1)[0].tolist()
+    logits = m.model(*_encoded(m, " ".join(pair)), m.tasks.index("RTE"))["logits"]
+    joined = logits.softmax(-1)[0].tolist()
     assert [f"{p:.6f}" for p in joined] != row_tab[3:]
 
 
