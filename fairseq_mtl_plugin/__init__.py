@@ -1,5 +1,6 @@
 """The fairseq plugin of fairseq-mtl: the only place that registers anything with fairseq, and
-the home of the few patches fairseq 0.12 needs (``patches.py``).
+the home of the few patches fairseq 0.12 needs (``patches.py``; the save directory's lock and
+safe writes: ``save_dir.py``).
 
 Loading it is one step, from any directory once the project is installed:
 
@@ -20,6 +21,7 @@ from fairseq_mtl_plugin.patches import (check_fairseq, install_atomic_checkpoint
                                         install_peer_broadcast,
                                         install_plugin_defaults_for_help,
                                         install_quiet_start)
+from fairseq_mtl_plugin.save_dir import install_save_dir_guard
 
 check_fairseq()
 install_checkpoint_allowlist()
@@ -30,6 +32,7 @@ install_peer_broadcast()
 install_one_line_checkpoint_errors()
 install_quiet_start()
 install_plugin_defaults_for_help()
+install_save_dir_guard()
 
 from . import criterions, models, optim, tasks  # noqa: E402,F401
 

@@ -109,7 +109,7 @@ def _atomic_copy(original):
             return original(src_path, dst_path, overwrite)
         if not overwrite and os.path.exists(dst_path):
             return False
-        tmp = dst_path + ".tmp"
+        tmp = f"{dst_path}.{os.getpid()}.tmp"  # a name of this process: never another run's
         try:
             shutil.copyfile(src_path, tmp)
             os.replace(tmp, dst_path)

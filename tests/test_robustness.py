@@ -83,7 +83,11 @@ def test_a_failing_checkpoint_write_keeps_the_previous_checkpoint_last(data_bin,
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=600,
                           preexec_fn=_limit_file_size(len(before) // 2))
     assert proc.returncode != 0 and "File too large" in proc.stderr
+    assert "Traceback" not in proc.stderr  # one line, at once (fairseq retried twice)
+    assert re.search(r"error: \S+checkpoint\w*\.pt: cannot write checkpoint \(File too large\); "
+                     r"the checkpoints written before it are intact", proc.stderr)
     assert (tmp_path / "checkpoint_last.pt").read_bytes() == before
+    assert not glob.glob(str(tmp_path / "*.tmp"))  # no stray temporary file
     torch.load(tmp_path / "checkpoint_last.pt")  # and it loads
 
 
@@ -110,3 +114,83 @@ def test_checkpoint_copies_are_atomic(tmp_path, monkeypatch):
     monkeypatch.undo()
     assert PathManager.copy(str(src), str(dst), overwrite=True)
     assert dst.read_bytes() == src.read_bytes()
+
+
+def _popen(args, cwd=ROOT):
+    cmd = [os.path.join(BIN, a) if i == 0 else str(a) for i, a in enumerate(args)]
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            cwd=cwd)
+
+
+def test_a_second_run_into_a_busy_save_dir_stops_naming_the_first(data_bin, tmp_path):
+    """Two runs, one --save-dir: the second stops at once with one line naming the first
+    (which trains on untouched); a lock left by a process that died is taken over."""
+    from fairseq_mtl_plugin.save_dir import LOCK_NAME
+
+    first = _popen(train_args(data_bin, tmp_path, "sp_lstm", "--max-epoch", "200"))
+    lock = tmp_path / LOCK_NAME
+    deadline = time.time() + 120
+    while not (lock.exists() and f"process {first.pid} " in lock.read_text()):
+        assert first.poll() is None, first.stderr.read()
+        assert time.time() < deadline
+        time.sleep(0.05)
+    second = run_cli(train_args(data_bin, tmp_path, "sp_lstm", "--max-update", "2",
+                                "--seed", "4"), check=False)
+    assert first.poll() is None  # untouched
+    first.kill()
+    first.wait()
+    assert second.returncode != 0 and "Traceback" not in second.stderr
+    assert (f"error: --save-dir {tmp_path} is in use by another run (process {first.pid} on "
+            in second.stderr)
+    assert "give this run its own --save-dir" in second.stderr
+    # the first run was killed: its lock is stale, and the next run takes it over
+    proc = run_cli(train_args(data_bin, tmp_path, "sp_lstm", "--max-update", "2",
+                              "--restore-file", "none.pt"))
+    assert f"took over the lock of an earlier run that is no longer running (process " \
+           f"{first.pid} " in proc.stdout + proc.stderr
+    assert not glob.glob(str(tmp_path / "*.tmp"))
+
+
+def test_no_save_reads_and_writes_nothing(data_bin, tmp_path):
+    """--no-save: no ./checkpoints is made, and a checkpoint_last.pt found there is not resumed."""
+    work = tmp_path / "work"
+    work.mkdir()
+    args = [a for a in train_args(data_bin, "unused", "sp_lstm", "--max-update", "3",
+                                  "--no-save")]
+    i = args.index("--save-dir")
+    args = args[:i] + args[i + 2:]  # fairseq's default, ./checkpoints
+    cmd = [os.path.join(BIN, args[0])] + [str(a) for a in args[1:]]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=work, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert os.listdir(work) == []
+    # another run's checkpoint where --no-save would have looked
+    run_cli(train_args(data_bin, work / "checkpoints", "sp_lstm", "--max-update", "5"))
+    before = sorted(os.listdir(work / "checkpoints"))
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=work, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    log = proc.stdout + proc.stderr
+    assert "Loaded checkpoint" not in log and "num_updates 3" in log
+    assert sorted(os.listdir(work / "checkpoints")) == before
+
+
+def test_a_save_dir_that_cannot_be_made_is_one_line(data_bin, tmp_path):
+    (tmp_path / "file").write_text("x")
+    proc = run_cli(train_args(data_bin, tmp_path / "file" / "ck", "sp_lstm", "--max-update",
+                              "1"), check=False)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert f"error: --save-dir {tmp_path / 'file' / 'ck'}: cannot create it (Not a directory)" \
+        in proc.stderr
+
+
+def test_a_read_only_save_dir_is_one_line(tmp_path, monkeypatch):
+    """(A read-only file system, or a directory the user cannot write: simulated, as the tests
+    run as root.)"""
+    import fairseq_mtl_plugin.save_dir as save_dir
+
+    def read_only(path, *args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system", path)
+
+    monkeypatch.setattr(save_dir.os, "open", read_only)
+    with pytest.raises(save_dir.SaveDirError) as caught:
+        save_dir.verify_checkpoint_directory(str(tmp_path))
+    assert str(caught.value) == f"--save-dir {tmp_path}: cannot write there (Read-only file system)"
