@@ -63,6 +63,16 @@ def score_task(entry, predictions, targets) -> Dict:
     return metric.scores(metric.counts(predictions, targets), values)
 
 
+def confusion(entry, predictions, targets) -> Dict:
+    """The confusion matrix of a classification task (JSON only): ``matrix[gold][predicted]``
+    counts, rows and columns in the order of ``labels`` (the task's label names)."""
+    k = len(entry.labels)
+    matrix = [[0] * k for _ in range(k)]
+    for p, t in zip(predictions, targets):
+        matrix[int(t)][int(p)] += 1
+    return {"labels": [entry.label_name(label) for label in entry.labels], "matrix": matrix}
+
+
 def evaluate(model, task, split: str, batch_size: int = 64, device: str = "cpu",
              submission: Optional[str] = None) -> Dict:
     """Per-task scores on ``split`` (tasks without the split are left out; MNLI's mismatched dev
@@ -90,6 +100,7 @@ def evaluate(model, task, split: str, batch_size: int = 64, device: str = "cpu",
                 if "accuracy" in metrics:
                     row["correct"] = sum(int(p == t) for p, t in zip(predictions, targets))
                     row["error"] = round(100.0 - metrics["accuracy"], 2)
+                    row["confusion"] = confusion(entry, predictions, targets)
             if submission:
                 write_submission(submission, entry, row_name, task.cfg.data, row_split,
                                  predictions)

@@ -47,7 +47,6 @@ from fairseq_mtl.data.manifest import Manifest, TaskEntry, split_prefix
 from fairseq_mtl.data.problems import DataError, Problems
 from fairseq_mtl.data.tokenizers import TOKENIZERS
 from fairseq_mtl.data.vocabulary import save_fixed
-from fairseq_mtl.paths import default_raw_dir
 
 DECODING = ("utf-8 per line, fallback cp1252 then latin-1 (counted); a byte-order mark at the "
             "start of a file dropped")
@@ -117,7 +116,8 @@ def write_labels(prefix: str, task: TaskData, split: str, benchmark: BenchmarkFo
     if split in benchmark.unlabeled_splits:
         return
     examples = task.splits[split]
-    if split.startswith("test") and not benchmark.labeled_test:
+    if split.startswith("test") and (not benchmark.labeled_test
+                                     or all(e.label is None for e in examples)):
         labels = np.full(len(examples), -1, dtype=np.float32 if task.regression else np.int64)
         with open(prefix + ".index.txt", "w") as f:
             f.writelines(f"{e.index}\n" for e in examples)
@@ -242,7 +242,7 @@ def build(args, out_dir: str) -> Tuple[Manifest, str]:
     if args.embeddings != "none" and not tokenizer.word_level:
         raise ValueError(f"--embeddings needs --tokenizer words (word vectors do not fit "
                          f"{args.tokenizer} pieces); use --embeddings none")
-    raw_dir = args.raw_dir or default_raw_dir(benchmark.data_dir)
+    raw_dir = args.raw_dir or benchmark.default_raw_dir()
     problems = Problems(skip=args.skip_bad_input)
     tasks = benchmark.read(raw_dir, args.tasks.split(",") if args.tasks else None, problems)
     subsampled = subsample_train(tasks, getattr(args, "train_subsample", None))

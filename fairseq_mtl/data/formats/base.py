@@ -66,6 +66,12 @@ class BenchmarkFormat:
     def __init__(self, args):
         self.args = args
 
+    def default_raw_dir(self) -> str:
+        """Where the raw files are when ``--raw-dir`` is not given."""
+        from fairseq_mtl.paths import default_raw_dir
+
+        return default_raw_dir(self.data_dir)
+
     def read(self, raw_dir: str, names: Optional[List[str]], problems) -> List[TaskData]:
         raise NotImplementedError
 
