@@ -192,11 +192,9 @@ def test_prediction_reads_the_ids_preparation_wrote(tmp_path, tokenizer):
         bert = write_tiny_bert(str(root / "bert"), vocab=bert_vocab(words))
         extra, arch = ["--pretrained", bert, "--max-length", "16"], "stack_cls_transformer"
     prepare(root / "list.json", root / "bin", *extra)
-    train = train_args(root / "bin", root / "ck", arch, "--max-update", "2")
-    if tokenizer == "pretrained":
-        i = train.index("--encoder-dim")  # the pretrained model's own size
-        train = train[:i] + ["--pretrained", bert, "--lr", "1e-4"]
-    run_cli(train)
+    pretrained = (["--pretrained", bert, "--lr", "1e-3", "--optimizer", "torch_adamw"]
+                  if tokenizer == "pretrained" else [])
+    run_cli(train_args(root / "bin", root / "ck", arch, "--max-update", "2", *pretrained))
     state = torch.load(root / "ck" / "checkpoint_last.pt", weights_only=False)
     state["cfg"]["task"]["data"] = str(root / "gone")
     state["cfg"]["model"]["pretrained"] = str(root / "gone-too")
