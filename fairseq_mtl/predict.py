@@ -13,8 +13,10 @@
 Raw text goes through the preprocessing of training: the tokeniser the manifest names (for
 FDU-MTL the PTB-style one used for its raw reviews, lower-cased), the checkpoint's dictionary
 (unknown words -> <unk>), and truncation to what the model reads (a Transformer's positions, or
-the run's ``--truncate-length``). A checkpoint carries its dictionary and manifest, so no data
-directory is needed.
+the run's ``--truncate-length``). Text that is already tokenised as FDU-MTL's labeled lines are
+(``--pretokenized``; ``pretokenized=True``) gets the rule the manifest records for them
+(whitespace, lower case), so every prepared line predicts from exactly its training ids. A
+checkpoint carries its dictionary and manifest, so no data directory is needed.
 
 Input policy: every input line gets exactly one output row, in input order. An empty line gets
 a row without a label (and is counted); a line that is not UTF-8 is decoded as prepare decodes
@@ -91,25 +93,30 @@ class InputStats:
 class MultiTaskClassifier:
     """A trained fairseq-mtl model, ready to label raw text for any of its tasks."""
 
-    def __init__(self, model, task, device: str = "cpu"):
+    def __init__(self, model, task, device: str = "cpu", pretokenized: bool = False):
         self.model = model.eval()
         self.task = task
         self.device = torch.device(device)
         self.dictionary = task.source_dictionary
-        self._tokenize = raw_text_tokenizer(task.manifest.preparation, task.tokenizer_files)
+        #: texts are given tokenised as the benchmark's labeled lines were (FDU-MTL), not raw
+        self.pretokenized = pretokenized
+        self._tokenize = raw_text_tokenizer(task.manifest.preparation, task.tokenizer_files,
+                                            pretokenized)
         self.layout = raw_text_layout(task.manifest.preparation)
         self._entries = {e.name: e for e in task.task_entries}
 
     @classmethod
     def from_checkpoint(cls, path: str, data: Optional[str] = None, device: Optional[str] = None,
-                        user_dir: Optional[str] = None) -> "MultiTaskClassifier":
+                        user_dir: Optional[str] = None, pretokenized: bool = False
+                        ) -> "MultiTaskClassifier":
         """Load a checkpoint written by ``fairseq-train``; ``data`` (optional) is a prepared
-        data directory whose dictionary must be the checkpoint's."""
+        data directory whose dictionary must be the checkpoint's; ``pretokenized``: the texts
+        will be given tokenised as the benchmark's labeled lines are (FDU-MTL's files)."""
         from fairseq_mtl.checkpoint import load_checkpoint
 
         device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         model, task, _ = load_checkpoint(path, data, user_dir, device)
-        return cls(model, task, device)
+        return cls(model, task, device, pretokenized)
 
     # --- what the model knows -----------------------------------------------------------------
     @property
@@ -449,6 +456,10 @@ def get_parser() -> argparse.ArgumentParser:
                         "dictionary and manifest)")
     parser.add_argument("--user-dir", help="fairseq-mtl's user_dir (default: the project's)")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda if present)")
+    parser.add_argument("--pretokenized", action="store_true",
+                        help="the input is tokenised as the benchmark's labeled lines are "
+                        "(FDU-MTL's files: split on spaces, lower-cased), not raw text; "
+                        "default: raw text, tokenised as preparation tokenised raw text")
     parser.add_argument("--strict-utf8", action="store_true",
                         help="a line that is not UTF-8 is an error (default: decode as "
                         "cp1252/latin-1 and count, as fairseq-mtl-prepare does)")
@@ -476,7 +487,7 @@ def cli_main(argv: Optional[List[str]] = None) -> int:
         return fail(f"input not found: {args.input}")
     try:
         model = MultiTaskClassifier.from_checkpoint(args.checkpoint, args.data, args.device,
-                                                    args.user_dir)
+                                                    args.user_dir, args.pretokenized)
     except (FileNotFoundError, RuntimeError, KeyError, ValueError) as e:
         return fail(str(e))
     if args.list_tasks:

@@ -350,3 +350,42 @@ def test_tsv_messages_name_file_lines(lstm_ckpt, tmp_path):
                               "--format", "tsv")
     assert "1 empty text(s) got no prediction (first: line 3)" in err
     assert [r.split("\t")[0] for r in out.splitlines()[1:]] == ["2", "3", "4"]
+
+
+def test_prediction_reads_the_ids_preparation_wrote_fdu_mtl(lstm_ckpt, raw_dir, data_bin):
+    """FDU-MTL's labeled lines come tokenised: given as such (pretokenized=True), every line
+    of every split predicts from exactly the ids it was trained and scored on; its raw
+    unlabeled lines get the raw-text rule, as in preparation."""
+    from fairseq_mtl import MultiTaskClassifier
+    from conftest import DEV_SIZE
+
+    m = MultiTaskClassifier.from_checkpoint(lstm_ckpt, device="cpu", pretokenized=True)
+    raw = MultiTaskClassifier.from_checkpoint(lstm_ckpt, device="cpu")
+    task = m.task
+    from fairseq_mtl.checkpoint import load_checkpoint
+
+    _, data_task, _ = load_checkpoint(lstm_ckpt, data_bin)
+    checked = 0
+    for name in TASKS:
+        lines = {}
+        for split in ("train", "test", "unlabel"):
+            with open(os.path.join(raw_dir, f"{name}.task.{split}"), encoding="utf-8") as f:
+                lines[split] = [line.rstrip("\n") for line in f]
+        texts = {"train": [x.split("\t", 1)[1] for x in lines["train"][:-DEV_SIZE]],
+                 "valid": [x.split("\t", 1)[1] for x in lines["train"][-DEV_SIZE:]],
+                 "test": [x.split("\t", 1)[1] for x in lines["test"]]}
+        for split, rows in texts.items():
+            dataset = data_task.split_dataset(name, split)
+            assert len(rows) == len(dataset)
+            for i, text in enumerate(rows):
+                assert m.encode(text)[0] == dataset[i][0].tolist(), (name, split, i)
+                checked += 1
+        unlabeled = data_task.split_dataset(name, "unlabel", labeled=False)
+        for i, text in enumerate(lines["unlabel"]):
+            assert raw.encode(text)[0] == unlabeled[i][0].tolist()
+            checked += 1
+    assert checked == sum(n + 12 + 10 for _, n in TASKS.values())
+    assert task.manifest.preparation["pretokenized"].startswith("whitespace, lower-cased")
+    code, _, err = predict_cli("--checkpoint", lstm_ckpt, "--task", "alpha", "--pretokenized",
+                               stdin=b"a1 good a2\n")
+    assert code == 0

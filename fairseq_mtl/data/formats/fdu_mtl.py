@@ -26,6 +26,10 @@ SPLIT_SUFFIX = {"train": "train", "test": "test", "unlabel": "unlabel"}
 SPLITS = ("train", "valid", "test", "unlabel")
 
 
+#: how the labeled FDU-MTL lines become tokens (fairseq_mtl.data.text.whitespace_tokenize)
+PRETOKENIZED_RULE = "whitespace, lower-cased (the labeled .task.train/.task.test lines)"
+
+
 @register_format("fdu-mtl")
 class FduMtlFormat(BenchmarkFormat):
     help = "the 16-domain sentiment benchmark"
@@ -58,7 +62,10 @@ class FduMtlFormat(BenchmarkFormat):
 
     def preparation(self, tasks):
         return {"dev_size": self.args.dev_size,
-                "vocab_include_unlabeled": self.args.vocab_include_unlabeled}
+                "vocab_include_unlabeled": self.args.vocab_include_unlabeled,
+                # the rule of the labeled lines (already tokenised by the benchmark's authors);
+                # prediction applies it to text given as pre-tokenised (--pretokenized)
+                "pretokenized": PRETOKENIZED_RULE}
 
     def summary(self, manifest, problems):
         return format_summary(manifest, problems)

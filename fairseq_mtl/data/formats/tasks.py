@@ -120,7 +120,13 @@ class TaskListFormat(BenchmarkFormat):
         return stats
 
     def preparation(self, tasks):
-        return {"pair_separator": SEP, "task_list": os.path.abspath(self.args.config)}
+        out = {"pair_separator": SEP, "task_list": os.path.abspath(self.args.config)}
+        fdu = [s.name for s in self.specs.values() if s.benchmark == "fdu-mtl"]
+        if fdu:  # their labeled lines come tokenised (fairseq_mtl/data/formats/fdu_mtl.py)
+            from fairseq_mtl.data.formats.fdu_mtl import PRETOKENIZED_RULE
+
+            out["pretokenized"] = f"{PRETOKENIZED_RULE}: {', '.join(fdu)}"
+        return out
 
     def summary(self, manifest, problems):
         lines = ["| task | source | type | train | dev | test | unlabel | avg tokens | skipped |",

@@ -17,11 +17,28 @@ register_tokenizer = TOKENIZERS.register
 ALIASES = {"ptb": "words"}
 
 
-def raw_text_tokenizer(preparation: dict, files: Optional[Dict[str, bytes]] = None):
+def raw_text_tokenizer(preparation: dict, files: Optional[Dict[str, bytes]] = None,
+                       pretokenized: bool = False):
     """The tokeniser that makes raw text look like a prepared benchmark's training text (from
     its manifest's ``preparation``; manifests older than the field are FDU-MTL: words). A
     tokenizer with model files (sentencepiece, a pretrained model's) needs their bytes, as the
-    task reads them from the data directory or a checkpoint carries them."""
+    task reads them from the data directory or a checkpoint carries them.
+
+    ``pretokenized``: the text is already tokenised the way the benchmark's labeled text was
+    (FDU-MTL's lines: the manifest's ``pretokenized`` rule, whitespace and lower case), and gets
+    exactly the tokens preparation gave those lines."""
+    if pretokenized:
+        from fairseq_mtl.data.text import whitespace_tokenize
+
+        name = preparation.get("tokenizer", "ptb")
+        # (an FDU-MTL manifest written before the rule was recorded has its dev_size)
+        recorded = ("pretokenized" in preparation or "dev_size" in preparation
+                    or "tokenizer" not in preparation)
+        if ALIASES.get(name, name) != "words" or not recorded:
+            raise ValueError("this model's training text was not given pre-tokenised (it was "
+                             f"tokenised by {name!r} at preparation): give raw text, without "
+                             "--pretokenized")
+        return whitespace_tokenize
     name = preparation.get("tokenizer", "ptb")
     name = ALIASES.get(name, name)
     if name not in TOKENIZERS:
