@@ -8,8 +8,8 @@
   real checkpoints; tests/test_checkpoint.py re-checks it). Anything else, a pickle that would
   run code above all, is still refused by torch's safe loader.
 * ``install_atomic_checkpoint_copy``: fairseq writes a checkpoint atomically (to ``.tmp``, then
-  renames) but then COPIES it over the other names (``checkpoint_best.pt`` -> ``checkpoint_last.pt``)
-  in place; a full disk during that copy would leave a truncated ``checkpoint_last.pt`` and no
+  renames) but then COPIES it over the other names (``checkpoint_best.pt`` ->
+  ``checkpoint_last.pt``) in place; a full disk during that copy would leave a truncated ``checkpoint_last.pt`` and no
   good one. The copy goes through a temporary file and a rename as well.
 * ``install_bf16_without_xla``: fairseq 0.12 reads ``--bf16`` as "on a TPU" (it sets ``--tpu``)
   and then asks torch_xla for the device. Where torch_xla is not installed, ``--bf16`` means

@@ -284,6 +284,20 @@ def test_adversary_table_pairs_seeds_and_reads_what_the_discriminator_saw(tmp_pa
     result = run_main(table, ["--runs", tmp_path / "runs", "--reference", "mt", "--out", out],
                       check=False)
     assert result.returncode == 1 and "no finished run of 'mt'" in result.stderr
+    # a second pair with its own reference (the same data and draws but for the adversary)
+    for name, by_seed in {"sp_u": {1: 15.0, 2: 15.5}, "asp_u": {1: 14.0, 2: 15.0}}.items():
+        for seed, error in by_seed.items():
+            d = tmp_path / "runs" / name / f"seed{seed}"
+            d.mkdir(parents=True)
+            (d / "run.json").write_text(json.dumps({"seed": seed, "arch": "x", "command": "c"}))
+            (d / "eval_test.json").write_text(json.dumps({"average": {"error": error}}))
+    run_main(table, ["--runs", tmp_path / "runs", "--reference", "sp", "--pair", "asp_u=sp_u",
+                     "--order", "sp,asp,sp_u,asp_u", "--out", out])
+    rows = [line for line in out.read_text().splitlines() if line.startswith("| ")]
+    assert rows[3].startswith("| sp_u | 1, 2 | 15.25 ±0.35 | reference |")
+    # -1.0 and -0.5 against sp_u (against sp they would be 0.0 and 0.0)
+    assert rows[4].startswith("| asp_u | 1, 2 | 14.50 ±0.71 | -0.75 [") and "vs sp_u |" in rows[4]
+    assert "vs sp |" in rows[2]
 
 
 def test_critic_under_two_data_parallel_workers(data_bin, tmp_path):

@@ -316,3 +316,28 @@ def test_a_range_violation_can_be_skipped_and_counted(tmp_path):
     proc = prepare(tmp_path / "list.yaml", tmp_path / "out", "--skip-bad-input")
     assert "{'score_range': 1}" in proc.stdout
     assert manifest_of(tmp_path / "out")["a"]["splits"] == {"train": 2, "valid": 1}
+
+
+@pytest.mark.parametrize("arch", ["st_lstm", "mt_cnn", "mt_dnn", "fs_transformer",
+                                  "stack_pool_transformer"])
+def test_every_arch_family_gives_each_task_a_head_of_its_size(own, tmp_path, arch):
+    from fairseq_mtl.checkpoint import load_checkpoint
+
+    _, out, _ = own
+    run_cli(train_args(out, tmp_path, arch, "--max-update", "4"))
+    model, task, _ = load_checkpoint(str(tmp_path / "checkpoint_last.pt"))
+    sizes = {"topic": 4, "nli": 2, "quality": 1, "RTE": 2}
+    for k, name in enumerate(task.task_names):
+        tokens, lengths = torch.tensor([[5, 6, 7]]), torch.tensor([3])
+        assert model(tokens, lengths, k)["logits"].shape == (1, sizes[name]), (arch, name)
+
+
+@pytest.mark.fast
+def test_a_row_with_other_fields_or_an_empty_line_is_its_file_line(tmp_path):
+    (tmp_path / "t.csv").write_text('text,label\n"a, b",x\nc,y\n\nd,x,extra\ne,y\nf,x\n')
+    (tmp_path / "list.yaml").write_text("tasks:\n  a: {train: t.csv, dev_size: 1}\n")
+    proc = prepare(tmp_path / "list.yaml", tmp_path / "out", check=False)
+    assert proc.returncode == 1 and f"{tmp_path / 't.csv'}:4: empty line" in proc.stderr
+    proc = prepare(tmp_path / "list.yaml", tmp_path / "out", "--skip-bad-input")
+    assert f"{tmp_path / 't.csv'}:5: 3 fields, expected 2 ('text', 'label')" in proc.stdout
+    assert manifest_of(tmp_path / "out")["a"]["splits"] == {"train": 3, "valid": 1}

@@ -89,13 +89,20 @@ def _interval(diffs: List[float]) -> str:
     return f"{mean:+.2f} [{mean - half:+.2f}, {mean + half:+.2f}]"
 
 
-def markdown(runs: Dict[str, List[Dict]], reference: str, labels: Dict[str, str]) -> str:
+def markdown(runs: Dict[str, List[Dict]], reference: str, labels: Dict[str, str],
+             pairs: Optional[Dict[str, str]] = None) -> str:
+    """The table; each configuration is paired, seed by seed, with ``pairs[name]`` (a reference
+    that trains alike but for the adversary: the same data, order and random draws), else with
+    ``reference``."""
+    pairs = pairs or {}
+    references = {reference} | set(pairs.values())
     lines = ["| configuration | seeds | avg test error % | paired vs reference: mean "
              "[95% t interval] | dev adv_acc, last epoch | train disc_acc, last epoch | "
              "shared-layer task probe % (chance) | train min / run |",
              "|---|---|---|---|---|---|---|---|"]
-    ref = {r["seed"]: r for r in runs.get(reference, [])}
     for name, records in runs.items():
+        own_reference = pairs.get(name, reference)
+        ref = {r["seed"]: r for r in runs.get(own_reference, [])}
         errors = [r["test_error"] for r in records]
         paired = [r["test_error"] - ref[r["seed"]]["test_error"] for r in records
                   if r["seed"] in ref]
@@ -108,10 +115,20 @@ def markdown(runs: Dict[str, List[Dict]], reference: str, labels: Dict[str, str]
         lines.append(
             f"| {labels.get(name, name)} | {', '.join(str(r['seed']) for r in records)} | "
             f"{_mean_sd(errors, 2)} | "
-            f"{'reference' if name == reference else (_interval(paired) if paired else '-')} | "
+            f"{_paired_cell(name, references, own_reference, paired, labels)} | "
             f"{_mean_sd(last('dev_adv_acc'))} | {_mean_sd(last('train_disc_acc'))} | "
             f"{_mean_sd(probes)}{f' ({chance:.1f})' if chance else ''} | {wall} |")
     return "\n".join(lines) + "\n"
+
+
+def _paired_cell(name: str, references, own_reference: str, paired: List[float],
+                 labels: Dict[str, str]) -> str:
+    if name in references:
+        return "reference"
+    if not paired:
+        return "-"
+    cell = _interval(paired)
+    return cell if len(references) == 1 else f"{cell} vs {labels.get(own_reference, own_reference)}"
 
 
 def collect(root: str, data: Optional[str]) -> Dict[str, List[Dict]]:
@@ -133,6 +150,8 @@ def cli_main(argv=None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", required=True, help="directory of NAME/seedS/ run dirs")
     parser.add_argument("--reference", required=True, help="the NAME the others pair with")
+    parser.add_argument("--pair", action="append", default=[], metavar="NAME=REFERENCE",
+                        help="pair NAME with its own reference instead of --reference (repeat)")
     parser.add_argument("--data", help="prepared data: probe each run's shared.pt")
     parser.add_argument("--label", action="append", default=[], help="NAME=text (repeat)")
     parser.add_argument("--order", help="comma-separated NAMEs, the table's row order")
@@ -150,7 +169,8 @@ def cli_main(argv=None) -> int:
         order = [n for n in args.order.split(",") if n in runs]
         runs = {n: runs[n] for n in order + [n for n in runs if n not in order]}
     labels = dict(item.partition("=")[::2] for item in args.label)
-    text = f"# {args.title}\n\n" + markdown(runs, args.reference, labels)
+    pairs = dict(item.partition("=")[::2] for item in args.pair)
+    text = f"# {args.title}\n\n" + markdown(runs, args.reference, labels, pairs)
     commands = ["", "Commands (seed 1 of each; the other seeds differ only in --seed and the "
                 "directories):", ""]
     for name, records in runs.items():

@@ -28,7 +28,7 @@ declare -A CONFIG=(
   [sp_watch_unl]="sp_lstm --monitor-discriminator $CRITIC --unlabeled"
   [asp_critic_conf_unl]="asp_lstm $CRITIC --adversarial-objective confusion --unlabeled"
 )
-ORDER="sp_watch,asp_critic_conf,asp_critic_rev,asp_joint"
+ORDER="sp_watch,asp_critic_conf,asp_critic_rev,asp_joint,sp_watch_unl,asp_critic_conf_unl"
 declare -A LABEL=(
   [sp_watch]="SP-MTL (critic watching, lambda 0)"
   [asp_joint]="ASP-MTL joint, reverse (paper; default)"
@@ -69,6 +69,7 @@ LABELS=(); for NAME in "${!LABEL[@]}"; do LABELS+=(--label "$NAME=${LABEL[$NAME]
 PREAMBLE=(); [[ -f "$ROOT/thesis_results/notes/adversary_fdu.md" ]] && \
   PREAMBLE=(--preamble "$ROOT/thesis_results/notes/adversary_fdu.md")
 "$BIN/python" -m fairseq_mtl.analysis.adversary_table --runs "$RUNS" --reference sp_watch \
+  --pair asp_critic_conf_unl=sp_watch_unl \
   --title "The adversary of ASP-MTL on FDU-MTL: what the discriminator sees, what a probe finds" \
   --data "$DATA" --order "$ORDER" "${LABELS[@]}" "${PREAMBLE[@]}" \
   --out "$ROOT/thesis_results/adversary_fdu.md" > /dev/null

@@ -192,15 +192,20 @@ def read_rows(spec: TaskSpec, path: str, split: str, problems: Problems, task: T
     for number, record, columns in records:
         if text_keys is None:
             text_keys, label_key, has_label = find_columns(spec, path, number, columns, split)
-        try:
-            texts = [record[k] for k in text_keys]
-            label = record[label_key] if has_label else None
-        except (KeyError, IndexError):
-            problems.report(path, number, "columns",
-                            f"{len(record)} columns, expected {len(columns)} ({columns})"
-                            if isinstance(record, list) else
-                            f"no key {next(k for k in text_keys + [label_key] if k not in record)!r}")
+        if not record:
+            problems.report(path, number, "empty_line", "empty line")
             continue
+        if isinstance(record, list) and len(record) != len(columns):
+            problems.report(path, number, "columns",
+                            f"{len(record)} fields, expected {len(columns)} ({_shown(columns)})")
+            continue
+        wanted = text_keys + ([label_key] if has_label else [])
+        missing = [k for k in wanted if isinstance(record, dict) and k not in record]
+        if missing:
+            problems.report(path, number, "columns", f"no key {missing[0]!r}")
+            continue
+        texts = [record[k] for k in text_keys]
+        label = record[label_key] if has_label else None
         rows.append((number, [_text(v) for v in texts], None if label is None else _text(label)))
     return rows
 
@@ -237,8 +242,9 @@ def _shown(columns) -> str:
 
 def table_records(path: str, stats: DecodeStats, fmt: str, header: bool):
     """``(line, record, columns)`` of a CSV or TSV file; a record is a dict by header name, or
-    the list of fields without a header. Rows with another number of fields than the first one
-    become lists (reported by the caller as a columns problem)."""
+    the list of fields without a header. A row with another number of fields than the header
+    (or the first row) is yielded as its list of fields, an empty line as ``[]``: the caller
+    reports both with their line."""
     text = decode_file(path, stats)
     if fmt == "csv":
         reader = csv.reader(io.StringIO(text, newline=""))
@@ -255,10 +261,10 @@ def table_records(path: str, stats: DecodeStats, fmt: str, header: bool):
     if not rows:
         return
     if header:
-        (first, names), rows = rows[0], rows[1:]
+        (_, names), rows = rows[0], rows[1:]
         names = [n.strip() for n in names]
     else:
-        first, names = 1, list(range(len(rows[0][1])))
+        names = list(range(len(rows[0][1])))
     for number, fields in rows:
         if not any(x.strip() for x in fields):
             yield number, [], names  # an empty line: reported as an empty text
