@@ -73,6 +73,8 @@ class InputStats:
     first_empty: Optional[int] = None
     first_truncated: Optional[int] = None
     first_fallback: Optional[int] = None
+    tabs: int = 0  # lines of a single-text task holding a TAB (read as part of the text)
+    first_tab: Optional[int] = None
 
     def messages(self, max_words: Optional[int]) -> List[str]:
         out = []
@@ -83,6 +85,9 @@ class InputStats:
             out.append(f"{self.truncated} text(s) longer than {max_words} tokens were cut to "
                        f"{max_words}, the most the model reads (first: line "
                        f"{self.first_truncated})")
+        if self.tabs:
+            out.append(f"{self.tabs} line(s) held a TAB, read as part of the one text this task "
+                       f"takes (first: line {self.first_tab}); a TSV file needs --format tsv")
         if self.decoded_fallback:
             out.append(f"{self.decoded_fallback} line(s) were not UTF-8 and were decoded as "
                        f"cp1252/latin-1 (first: line {self.first_fallback}); --strict-utf8 "
@@ -342,7 +347,8 @@ def read_input(path: Optional[str], strict: bool, stats: InputStats) -> Iterator
             stream.close()
 
 
-def text_rows(lines: Iterator[Tuple[int, str]], name: str, task: str, model
+def text_rows(lines: Iterator[Tuple[int, str]], name: str, task: str, model,
+              stats: Optional["InputStats"] = None
               ) -> Iterator[Tuple[int, str, object, Dict[str, str]]]:
     """``(line, task, text, row)`` of plain text input: one text per line, or, for a task that
     reads a sentence pair, the two texts of a line separated by exactly one TAB (an empty line
@@ -350,6 +356,9 @@ def text_rows(lines: Iterator[Tuple[int, str]], name: str, task: str, model
     pair = task in model.tasks and model.is_pair(task)
     for number, line in lines:
         if not pair or not line.strip():
+            if "\t" in line and stats is not None:
+                stats.tabs += 1
+                stats.first_tab = stats.first_tab or number
             yield number, task, line, {}
             continue
         parts = line.split("\t")
@@ -526,7 +535,7 @@ def cli_main(argv: Optional[List[str]] = None) -> int:
                     f"one text: name one column, --text-column (given: {args.text_column!r})"))
         rows = tsv_rows(lines, name, args.text_column, args.task_column, args.task)
     else:
-        rows = text_rows(lines, name, args.task, model)
+        rows = text_rows(lines, name, args.task, model, stats)
 
     pending: Deque[Tuple[int, str, Dict[str, str]]] = deque()
     problem: List[str] = []  # a bad row ends the input there; the rows before it are predicted
@@ -571,12 +580,16 @@ def cli_main(argv: Optional[List[str]] = None) -> int:
         else:
             out.flush()
     if problem:
-        return fail(f"{problem[0]} (the {written} rows before it were written)")
+        before = "the 1 row before it was" if written == 1 else f"the {written} rows before it were"
+        return fail(f"{problem[0]} ({before} written)")
     seconds = time.time() - started
     for message in stats.messages(model.max_words):
         print(f"{prog}: {message}", file=sys.stderr)
     rate = written / seconds if seconds > 0 else math.inf
-    print(f"{prog}: {written} predictions in {seconds:.1f}s ({rate:.0f}/s)", file=sys.stderr)
+    predicted = written - stats.empty
+    rows = f" ({written} rows)" if predicted != written else ""
+    print(f"{prog}: {predicted} predictions{rows} in {seconds:.1f}s ({rate:.0f} rows/s)",
+          file=sys.stderr)
     return 0
 
 

@@ -219,7 +219,7 @@ def test_an_empty_or_header_only_train_or_dev_file_is_refused(tmp_path, split, c
     proc = prepare(raw, tmp_path / "out", "--tasks", "RTE,SST-2", "--tokenizer", "words",
                    check=False)
     assert proc.returncode == 1
-    split_name = "train" if split == "train" else "valid"
+    split_name = "train" if split == "train" else "dev"
     expected = (f"{path}: empty file (expected a header line)" if not content else
                 f"{path}: no examples for task RTE's {split_name} split")
     assert proc.stderr == f"fairseq-mtl-prepare: error: {expected}" + (

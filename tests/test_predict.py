@@ -389,3 +389,12 @@ def test_prediction_reads_the_ids_preparation_wrote_fdu_mtl(lstm_ckpt, raw_dir, 
     code, _, err = predict_cli("--checkpoint", lstm_ckpt, "--task", "alpha", "--pretokenized",
                                stdin=b"a1 good a2\n")
     assert code == 0
+
+
+def test_a_tab_in_a_single_text_line_is_said_and_empty_lines_are_not_predictions(lstm_ckpt):
+    _, out, err = predict_cli("--checkpoint", lstm_ckpt, "--task", "alpha",
+                              stdin=b"a1 good\n\n1\ta2 bad\n")
+    assert len(out.splitlines()) == 4  # header + one row per line
+    assert ("1 line(s) held a TAB, read as part of the one text this task takes (first: line "
+            "3); a TSV file needs --format tsv") in err
+    assert "2 predictions (3 rows) in" in err

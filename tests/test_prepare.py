@@ -255,3 +255,10 @@ def test_an_output_that_cannot_be_made_is_one_line(tmp_path, monkeypatch):
     assert proc.returncode == 1
     assert proc.stderr == (f"fairseq-mtl-prepare: error: {tmp_path / 'out'}: cannot create the "
                            f"output directory here (Permission denied)\n")
+
+
+def test_preparing_again_says_it_replaces_the_earlier_preparation(tmp_path):
+    raw = make_raw(tmp_path)
+    assert "replacing" not in prepare(raw, tmp_path / "out", check=True).stdout
+    assert f"replacing the earlier preparation in {tmp_path / 'out'}" in prepare(
+        raw, tmp_path / "out", check=True).stdout

@@ -193,6 +193,7 @@ def publish(staging: str, out: str) -> None:
     os.makedirs(out, exist_ok=True)
     manifest = os.path.join(out, "manifest.json")
     if os.path.exists(manifest):
+        print(f"replacing the earlier preparation in {out}")
         os.remove(manifest)
     for name in sorted(os.listdir(staging)):
         if name == "manifest.json":
@@ -220,7 +221,8 @@ def check_splits(tasks: List[TaskData]) -> List[str]:
                 notes.append(f"{task.name}: the {split} split is empty ({path}); it is "
                              f"prepared empty and evaluation leaves it out")
                 continue
-            raise DataError(f"{path}: no examples for task {task.name}'s {split} split (the "
+            shown = "dev" if split == "valid" else split
+            raise DataError(f"{path}: no examples for task {task.name}'s {shown} split (the "
                             f"file is empty, holds only a header, or every line was skipped)")
     return notes
 

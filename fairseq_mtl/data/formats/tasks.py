@@ -83,8 +83,12 @@ class TaskListFormat(BenchmarkFormat):
             if path is not None:
                 rows[split] = read_rows(spec, path, split, problems, task)
         labels = [] if spec.regression else list(spec.labels or [])
+        if not rows["train"]:
+            raise DataError(f"{spec.train}: no examples for task {spec.name}'s train split (the "
+                            f"file is empty or holds only a header)")
         if not spec.regression and spec.labels is None:
-            labels = list(dict.fromkeys(label for _, _, label in rows["train"]))
+            labels = list(dict.fromkeys(label for _, texts, label in rows["train"]
+                                        if all(t.strip() for t in texts)))
             if len(labels) < 2:
                 raise DataError(f"{spec.train}: a classification task needs at least 2 labels; "
                                 f"its training rows have {len(labels)} ({labels})")
@@ -190,8 +194,9 @@ def read_rows(spec: TaskSpec, path: str, split: str, problems: Problems, task: T
     text_keys, label_key, has_label = None, None, True
     rows = []
     for number, record, columns in records:
-        if text_keys is None:
-            text_keys, label_key, has_label = find_columns(spec, path, number, columns, split)
+        if text_keys is None:  # (a table's columns are its header: line 1)
+            at = 1 if fmt != "jsonl" and spec.header else number
+            text_keys, label_key, has_label = find_columns(spec, path, at, columns, split)
         if not record:
             problems.report(path, number, "empty_line", "empty line")
             continue
@@ -315,7 +320,7 @@ def to_examples(spec: TaskSpec, task: TaskData, rows, split: str, problems: Prob
                 where = ("the task's labels" if spec.labels is not None
                          else "the labels seen in train")
                 problems.report(path, number, "bad_label",
-                                f"label {label!r} is not one of {where} {sorted(known)}")
+                                f"label {label!r} is not one of {where} {list(task.labels)}")
                 continue
         examples.append(Example(list(texts), label, number,
                                 index=str(len(examples)) if label is None else None))
