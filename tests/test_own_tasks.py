@@ -341,3 +341,24 @@ def test_a_row_with_other_fields_or_an_empty_line_is_its_file_line(tmp_path):
     proc = prepare(tmp_path / "list.yaml", tmp_path / "out", "--skip-bad-input")
     assert f"{tmp_path / 't.csv'}:5: 3 fields, expected 2 ('text', 'label')" in proc.stdout
     assert manifest_of(tmp_path / "out")["a"]["splits"] == {"train": 3, "valid": 1}
+
+
+@pytest.mark.fast
+def test_fdu_mtl_domains_train_beside_own_tasks(raw_dir, tmp_path):
+    from conftest import DEV_SIZE
+
+    write_topic_csv(tmp_path / "t.csv", 40, 0)
+    (tmp_path / "list.yaml").write_text(
+        f"tasks:\n  topic: {{train: t.csv}}\n"
+        f"  alpha: {{benchmark: fdu-mtl, dir: {raw_dir}, dev_size: {DEV_SIZE}}}\n"
+        f"  reviews: {{benchmark: fdu-mtl, dir: {raw_dir}, task: beta, dev_size: {DEV_SIZE},"
+        f" label_names: {{'0': negative, '1': positive}}}}\n")
+    proc = prepare(tmp_path / "list.yaml", tmp_path / "out")
+    tasks = manifest_of(tmp_path / "out")
+    assert list(tasks) == ["topic", "alpha", "reviews"]
+    assert tasks["alpha"]["splits"] == {"train": 60 - DEV_SIZE, "valid": DEV_SIZE, "test": 12,
+                                        "unlabel": 10}
+    assert tasks["reviews"]["label_names"] == {"0": "negative", "1": "positive"}
+    assert "| reviews | fdu-mtl beta |" in proc.stdout
+    prep = json.load(open(tmp_path / "out" / "manifest.json"))["preparation"]
+    assert prep["pretokenized"].endswith(": alpha, reviews")
