@@ -32,8 +32,9 @@ def test_fused_adamw_follows_fairseq_adam_and_resumes_exactly(data_bin, tmp_path
     for name in a:
         # the same update up to rounding; a decay not applied, or applied to the gradient
         # (Adam's L2) instead of the weights, is >= 1e-4 off after 6 updates (measured: rounding
-        # leaves <= 3e-7; without the decay the nearest parameter is 1e-4 off)
-        assert torch.allclose(a[name], b[name], rtol=0, atol=1e-6), name
+        # leaves <= 3e-7 on one machine, 1.09e-6 on another (2026-12-04, the same torch 2.13.0
+        # CPU wheel); without the decay the nearest parameter is 1e-4 off)
+        assert torch.allclose(a[name], b[name], rtol=0, atol=1e-5), name
     # 3 updates, stop, resume to 6: the optimizer state (moments, step) comes back
     _train(data_bin, resumed, "torch_adamw", 3)
     _train(data_bin, resumed, "torch_adamw", 6)
