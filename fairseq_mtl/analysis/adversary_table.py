@@ -115,20 +115,23 @@ def markdown(runs: Dict[str, List[Dict]], reference: str, labels: Dict[str, str]
         lines.append(
             f"| {labels.get(name, name)} | {', '.join(str(r['seed']) for r in records)} | "
             f"{_mean_sd(errors, 2)} | "
-            f"{_paired_cell(name, references, own_reference, paired, labels)} | "
+            f"{_paired_cell(name, references, own_reference, reference, paired, labels)} | "
             f"{_mean_sd(last('dev_adv_acc'))} | {_mean_sd(last('train_disc_acc'))} | "
             f"{_mean_sd(probes)}{f' ({chance:.1f})' if chance else ''} | {wall} |")
     return "\n".join(lines) + "\n"
 
 
-def _paired_cell(name: str, references, own_reference: str, paired: List[float],
-                 labels: Dict[str, str]) -> str:
+def _paired_cell(name: str, references, own_reference: str, reference: str,
+                 paired: List[float], labels: Dict[str, str]) -> str:
+    """"reference", or the paired difference (naming its reference when it is not the
+    table's main one)."""
     if name in references:
         return "reference"
     if not paired:
         return "-"
     cell = _interval(paired)
-    return cell if len(references) == 1 else f"{cell} vs {labels.get(own_reference, own_reference)}"
+    return cell if own_reference == reference else \
+        f"{cell} vs {labels.get(own_reference, own_reference)}"
 
 
 def collect(root: str, data: Optional[str]) -> Dict[str, List[Dict]]:
