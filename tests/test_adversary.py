@@ -3,7 +3,6 @@ fairseq_mtl/modules/heads.py), and the adversary check whose answer is known: on
 corpus where one word per sentence gives the task away, a task probe must find the task in
 SP-MTL's shared layer and must not in ASP-MTL's."""
 import math
-import types
 
 import numpy as np
 import pytest
@@ -303,7 +302,7 @@ def test_adversary_table_pairs_seeds_and_reads_what_the_discriminator_saw(tmp_pa
 def test_critic_under_two_data_parallel_workers(data_bin, tmp_path):
     """Each worker draws its own mixed batch; the critic's gradients are averaged over the
     workers (a collective call in every critic step: a mismatch would hang or crash)."""
-    from test_distributed import two_process_run
+    from conftest import two_process_run
 
     log = two_process_run(data_bin, tmp_path, "asp_lstm", "--max-update", "4",
                           "--discriminator-steps", "2", "--discriminator-sentences", "2",

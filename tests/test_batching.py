@@ -17,7 +17,7 @@ import torch
 
 from conftest import BIN, ROOT, USER_DIR, run_cli, run_main, train_args, write_raw_task
 from fairseq_mtl.data.prepare import cli_main as prepare
-from test_glue_prepare import write_glue
+from conftest import write_glue
 
 #: train lines per task (the last DEV of them are dev): sizes that 8 and 10 do not divide
 ODD_TASKS = {"alpha": ("a", 61), "beta": ("b", 45), "gamma": ("g", 30)}

@@ -5,18 +5,7 @@ import pickle
 import pytest
 import torch
 
-from conftest import run_cli, train_args
-
-
-def params(path, prefix=""):
-    state = torch.load(path, map_location="cpu")["model"]
-    return {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
-
-
-def assert_same(a, b):
-    assert a.keys() == b.keys()
-    for k in a:
-        assert torch.equal(a[k], b[k]), k
+from conftest import _Exploit, assert_same, params, run_cli, train_args
 
 
 @pytest.mark.parametrize("arch, stop_at, total", [
@@ -47,11 +36,6 @@ def test_checkpoints_need_nothing_outside_the_allowlist(data_bin, tmp_path):
         if name.endswith(".pt"):
             unsafe = torch.serialization.get_unsafe_globals_in_checkpoint(tmp_path / name)
             assert set(unsafe) <= allowed, (name, unsafe)
-
-
-class _Exploit:
-    def __reduce__(self):
-        return (os.system, ("touch /tmp/fairseq_mtl_pwned",))
 
 
 def test_a_pickle_that_runs_code_is_refused(tmp_path):

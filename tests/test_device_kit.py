@@ -9,7 +9,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from test_recipes import _stub_bin
+from conftest import _stub_bin
 
 ROOT = Path(__file__).resolve().parents[1]
 

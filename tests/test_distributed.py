@@ -2,18 +2,10 @@
 import json
 import os
 import re
-import socket
 import subprocess
-import sys
 
 import pytest
-from conftest import BIN, ROOT, run_cli, train_args
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from conftest import BIN, ROOT, free_port, run_cli, train_args, two_process_run
 
 
 def test_two_process_run_logs_the_same_dev_accuracy_as_a_direct_evaluation(data_bin, tmp_path):
@@ -41,25 +33,6 @@ def test_two_process_run_logs_the_same_dev_accuracy_as_a_direct_evaluation(data_
     # each worker saw different tasks in the same steps, and per-task losses stay per-task
     losses = [float(x) for x in re.findall(r"alpha/loss[ =]([0-9.]+)", logs[0])]
     assert losses and max(losses) < 1.5
-
-
-
-def two_process_run(data_bin, save_dir, arch, *extra, ddp_backend="c10d"):
-    port = free_port()
-    procs = []
-    for rank in (0, 1):
-        args = train_args(data_bin, save_dir, arch, *extra,
-                          "--distributed-world-size", "2", "--distributed-rank", str(rank),
-                          "--distributed-no-spawn", "--distributed-backend", "gloo",
-                          "--distributed-init-method", f"tcp://127.0.0.1:{port}",
-                          "--ddp-backend", ddp_backend, "--cpu")
-        cmd = [os.path.join(BIN, args[0])] + [str(a) for a in args[1:]]
-        procs.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                      text=True, cwd=ROOT))
-    logs = [p.communicate(timeout=600)[0] for p in procs]
-    failed = [rank for rank, p in enumerate(procs) if p.returncode != 0]
-    assert not failed, "\n".join(f"rank {rank}:\n{logs[rank][-2500:]}" for rank in (0, 1))
-    return logs[0]
 
 
 def update_losses(log):

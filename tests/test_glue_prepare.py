@@ -5,97 +5,10 @@ import os
 import numpy as np
 import pytest
 
-from conftest import run_main
+from conftest import glue_sentence, run_main, write_glue, write_tsv
 from fairseq_mtl.data.prepare import cli_main as prepare_main
 
 pytestmark = pytest.mark.fast
-
-WORDS = "the cat sat on a mat dog ran fast slow good bad film movie".split()
-
-
-def _sentence(i, n=6):
-    return " ".join(WORDS[(i * 7 + k * 3) % len(WORDS)] for k in range(n)).capitalize() + "."
-
-
-def _write(path, header, rows, bom=False):
-    with open(path, "w", encoding="utf-8") as f:
-        if bom:
-            f.write("\ufeff")
-        if header is not None:
-            f.write("\t".join(header) + "\n")
-        for r in rows:
-            f.write("\t".join(str(c) for c in r) + "\n")
-
-
-def write_glue(root, n=12, diagnostic=True):
-    """Small files in each task's official GLUE layout (column names and order as released),
-    and GLUE's diagnostic set (5 pairs) unless ``diagnostic`` is False."""
-    def d(task):
-        os.makedirs(root / task, exist_ok=True)
-        return root / task
-
-    for split, m in (("train", n), ("dev", n // 2)):
-        _write(d("CoLA") / f"{split}.tsv", None,
-               [("gj04", i % 2, "*" if i % 2 == 0 else "", _sentence(i)) for i in range(m)])
-        _write(d("SST-2") / f"{split}.tsv", ["sentence", "label"],
-               [(_sentence(i), i % 2) for i in range(m)])
-        _write(d("MRPC") / f"{split}.tsv", ["Quality", "#1 ID", "#2 ID", "#1 String",
-                                           "#2 String"],
-               [(i % 2, 100 + i, 200 + i, _sentence(i), _sentence(i + 1)) for i in range(m)],
-               bom=True)
-        _write(d("STS-B") / f"{split}.tsv",
-               ["index", "genre", "filename", "year", "old_index", "source1", "source2",
-                "sentence1", "sentence2", "score"],
-               [(i, "main-news", "x", "2012", i, "none", "none", _sentence(i), _sentence(i + 2),
-                 f"{(i % 6) * 0.8:.3f}") for i in range(m)])
-        _write(d("QQP") / f"{split}.tsv",
-               ["id", "qid1", "qid2", "question1", "question2", "is_duplicate"],
-               [(i, 2 * i, 2 * i + 1, _sentence(i) + "?", _sentence(i + 3) + "?", i % 2)
-                for i in range(m)])
-        _write(d("QNLI") / f"{split}.tsv", ["index", "question", "sentence", "label"],
-               [(i, _sentence(i) + "?", _sentence(i + 4),
-                 ["entailment", "not_entailment"][i % 2]) for i in range(m)])
-        for task in ("RTE", "WNLI"):
-            labels = ["entailment", "not_entailment"] if task == "RTE" else ["0", "1"]
-            _write(d(task) / f"{split}.tsv", ["index", "sentence1", "sentence2", "label"],
-                   [(i, _sentence(i), _sentence(i + 5), labels[i % 2]) for i in range(m)])
-    mnli_header = ["index", "promptID", "pairID", "genre", "sentence1_binary_parse",
-                   "sentence2_binary_parse", "sentence1_parse", "sentence2_parse", "sentence1",
-                   "sentence2"]
-    classes = ["contradiction", "entailment", "neutral"]
-    for name, m, labels in (("train", n, 1), ("dev_matched", n // 2, 5),
-                            ("dev_mismatched", n // 2, 5), ("test_matched", 4, 0),
-                            ("test_mismatched", 3, 0)):
-        extra = ["label1"] + [f"label{k}" for k in range(2, labels + 1)] if labels else []
-        header = mnli_header + extra + (["gold_label"] if labels else [])
-        rows = []
-        for i in range(m):
-            row = [i, i, f"{i}e", "fiction", "( x )", "( y )", "(ROOT x)", "(ROOT y)",
-                   _sentence(i), _sentence(i + 6)]
-            if labels:
-                row += [classes[i % 3]] * labels + [classes[i % 3]]
-            rows.append(row)
-        _write(d("MNLI") / f"{name}.tsv", header, rows)
-    # official test layouts
-    _write(d("CoLA") / "test.tsv", ["index", "sentence"], [(i, _sentence(i)) for i in range(3)])
-    _write(d("SST-2") / "test.tsv", ["index", "sentence"], [(i, _sentence(i)) for i in range(3)])
-    _write(d("MRPC") / "test.tsv", ["index", "#1 ID", "#2 ID", "#1 String", "#2 String"],
-           [(i, 1, 2, _sentence(i), _sentence(i + 1)) for i in range(3)], bom=True)
-    _write(d("STS-B") / "test.tsv", ["index", "genre", "filename", "year", "old_index",
-                                     "source1", "source2", "sentence1", "sentence2"],
-           [(i, "g", "f", "y", i, "s", "s", _sentence(i), _sentence(i + 1)) for i in range(3)])
-    _write(d("QQP") / "test.tsv", ["id", "question1", "question2"],
-           [(i, _sentence(i), _sentence(i + 1)) for i in range(3)])
-    for task in ("QNLI",):
-        _write(d(task) / "test.tsv", ["index", "question", "sentence"],
-               [(i, _sentence(i), _sentence(i + 1)) for i in range(3)])
-    for task in ("RTE", "WNLI"):
-        _write(d(task) / "test.tsv", ["index", "sentence1", "sentence2"],
-               [(i, _sentence(i), _sentence(i + 1)) for i in range(3)])
-    if diagnostic:
-        _write(d("diagnostic") / "diagnostic.tsv", ["index", "sentence1", "sentence2"],
-               [(i, _sentence(i + 2), _sentence(i + 7)) for i in range(5)])
-    return root
 
 
 @pytest.fixture
@@ -142,8 +55,8 @@ def test_all_nine_tasks_in_their_official_layouts(glue_raw, tmp_path):
 
 
 def test_sentencepiece_and_sst2_test_as_sentence_minus_one(glue_raw, tmp_path):
-    _write(glue_raw / "SST-2" / "test.tsv", ["sentence", "label"],
-           [(_sentence(i), -1) for i in range(4)])
+    write_tsv(glue_raw / "SST-2" / "test.tsv", ["sentence", "label"],
+           [(glue_sentence(i), -1) for i in range(4)])
     out = tmp_path / "bin"
     prepare(glue_raw, out, "--tasks", "SST-2,RTE", "--spm-vocab", "60")
     manifest = json.load(open(out / "manifest.json"))

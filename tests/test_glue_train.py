@@ -4,7 +4,7 @@ import pytest
 from conftest import run_cli, run_main, train_args
 from fairseq_mtl.data.prepare import cli_main as prepare
 from fairseq_mtl.evaluate import cli_main as evaluate
-from test_glue_prepare import write_glue
+from conftest import write_glue
 
 
 @pytest.fixture(scope="module")

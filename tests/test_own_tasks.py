@@ -11,9 +11,8 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import run_cli, run_main, train_args
+from conftest import predict_cli, run_cli, run_main, train_args, write_glue
 from fairseq_mtl.data.prepare import cli_main as prepare_main
-from test_glue_prepare import write_glue
 
 TOPICS = {"sports": "ball goal team match", "politics": "vote law senate party",
           "tech": "chip code app cloud", "food": "pasta salt bake soup"}
@@ -149,7 +148,6 @@ def test_train_evaluate_predict_an_lstm_and_a_transformer_scheme(own, tmp_path):
     assert m("chip code, app!!", task="topic")["label"] in m.label_names("topic")
     assert m.is_pair("nli") and not m.is_pair("topic")
     assert isinstance(m("a good film great", task="quality")["score"], float)
-    from test_predict import predict_cli
 
     _, printed, _ = predict_cli("--checkpoint", ckpt, "--task", "nli", "--probabilities",
                                 stdin=b"The cat sat on mat 3.\tA cat sat.\n")

@@ -5,7 +5,7 @@ import os
 import pytest
 import torch
 
-from conftest import TASKS, run_cli, run_main, train_args, write_raw_task
+from conftest import TASKS, predict_cli, run_cli, run_main, train_args, write_raw_task
 
 
 @pytest.fixture(scope="module")
@@ -28,31 +28,6 @@ def raw_test(raw_dir, task):
     with open(os.path.join(raw_dir, f"{task}.task.test")) as f:
         rows = [line.rstrip("\n").split("\t") for line in f]
     return [r[1] for r in rows], [r[0] for r in rows]
-
-
-def predict_cli(*args, check=True, stdin=None, subprocess=False):
-    """fairseq-mtl-predict in this process (stdin: via a temporary --input file), or as a real
-    process with ``subprocess=True``."""
-    if subprocess:
-        import subprocess as sp
-        import sys
-
-        cmd = [os.path.join(os.path.dirname(sys.executable), "fairseq-mtl-predict")]
-        proc = sp.run(cmd + [str(a) for a in args], input=stdin, capture_output=True,
-                      env=dict(os.environ, PYTHONWARNINGS="ignore"))
-        if check:
-            assert proc.returncode == 0, proc.stderr.decode()[-3000:]
-        return proc.returncode, proc.stdout.decode(), proc.stderr.decode()
-    import tempfile
-
-    from fairseq_mtl.predict import cli_main
-
-    if stdin is not None:
-        with tempfile.NamedTemporaryFile("wb", suffix=".txt", delete=False) as f:
-            f.write(stdin)
-        args = args + ("--input", f.name)
-    result = run_main(cli_main, args, check=check)
-    return result.returncode, result.stdout, result.stderr
 
 
 def test_api_lists_tasks_and_agrees_with_evaluation_on_raw_text(lstm_ckpt, raw_dir, tmp_path):
@@ -277,7 +252,7 @@ def test_pipeline_call_with_label_names(raw_dir, tmp_path):
 def pair_ckpt(tmp_path_factory):
     """A GLUE-layout checkpoint with a pair task (RTE) and a single-text task (SST-2)."""
     from fairseq_mtl.data.prepare import cli_main as prepare
-    from test_glue_prepare import write_glue
+    from conftest import write_glue
 
     root = tmp_path_factory.mktemp("pair")
     raw = write_glue(root / "glue", n=16)

@@ -1,7 +1,6 @@
 """fairseq-mtl-prepare on small fixtures, including every bad-input case of the issue."""
 import json
 import os
-import shutil
 
 import numpy as np
 import pytest

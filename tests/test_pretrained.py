@@ -15,7 +15,7 @@ from fairseq_mtl.data.vocabulary import fixed_dictionary
 from fairseq_mtl.pretrained import PRETRAINED_FORMATS, PretrainedError, load_pretrained
 from fairseq_mtl.pretrained import modules as pm
 from pretrained_models import bert_vocab, write_tiny_bert, write_tiny_roberta
-from test_glue_prepare import write_glue
+from conftest import write_glue
 
 MINILM = os.path.join(ROOT, "pretrained", "all-MiniLM-L6-v2")
 SENTENCES = [("The cat sat on the mat.", None), ("A dog ran fast, it was great!", None),

@@ -4,7 +4,6 @@ the parts. fairseq-train is replaced by a stub (what it trains is tested elsewhe
 import json
 import os
 import shutil
-import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -12,30 +11,9 @@ from unittest import mock
 
 import pytest
 
+from conftest import _stub_bin
+
 ROOT = Path(__file__).resolve().parents[1]
-
-STUB_TRAIN = """#!/usr/bin/env bash
-while [[ $# -gt 0 ]]; do [[ "$1" == --save-dir ]] && D="$2"; shift; done
-echo "part $$ valid on 'valid'"
-touch "$D/checkpoint_best.pt" "$D/checkpoint_last.pt"
-sleep 1
-echo "done training in 1.0 seconds"
-"""
-
-
-def _stub_bin(tmp_path: Path) -> Path:
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    for name, text in (("fairseq-train", STUB_TRAIN),
-                       ("fairseq-mtl-evaluate", "#!/usr/bin/env bash\nexit 0\n")):
-        path = bin_dir / name
-        path.write_text(text)
-        path.chmod(path.stat().st_mode | stat.S_IEXEC)
-    # a wrapper, not a symlink: the venv's python must find its pyvenv.cfg (the recipes read
-    # their profiles with it, recipes/config/*.yaml through omegaconf)
-    (bin_dir / "python").write_text(f'#!/usr/bin/env bash\nexec "{sys.executable}" "$@"\n')
-    (bin_dir / "python").chmod(0o755)
-    return bin_dir
 
 
 @pytest.mark.parametrize("recipe", ["recipes/fdu_mtl/train.sh", "recipes/glue/train.sh"])
@@ -269,7 +247,7 @@ def test_a_glue_run_writes_its_dev_curve_when_it_finishes(tmp_path):
 def test_a_gpu_profile_table_does_not_overwrite_the_cpu_profile_table(tmp_path):
     """make_tables.sh minilm_gpu (runs folded from a GPU machine) writes its own table; the
     minilm_cpu table beside it stays as it was."""
-    from test_tables import write_run
+    from conftest import write_run
 
     checkout = tmp_path / "checkout"
     (checkout / "recipes/fdu_mtl").mkdir(parents=True)

@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from conftest import BIN, ROOT, run_cli, train_args
-from test_checkpoint import assert_same, params
+from conftest import assert_same, params
 
 KILL_ARGS = ["--max-epoch", "4", "--save-interval-updates", "7", "--keep-interval-updates", "1",
              "--no-epoch-checkpoints", "--unlabeled"]

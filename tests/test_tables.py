@@ -4,23 +4,11 @@ import os
 
 import pytest
 
+from conftest import write_run
+
 from fairseq_mtl.analysis import fdu_table, layer_sweep
 
 pytestmark = pytest.mark.fast
-
-
-def write_run(run_dir, arch, seed, accuracy):
-    os.makedirs(run_dir, exist_ok=True)
-    tasks = [{"task": t, "n": 400, "accuracy": accuracy, "error": 100 - accuracy}
-             for t in ("books", "MR")]
-    for split in ("test", "valid"):
-        json.dump({"split": split, "tasks": tasks,
-                   "average": {"accuracy": accuracy, "error": 100 - accuracy}},
-                  open(os.path.join(run_dir, f"eval_{split}.json"), "w"))
-    json.dump({"seed": seed, "profile": "tf_cpu", "profile_note": "", "hardware": "2 CPU cores",
-               "train_seconds": 600, "unlabeled": False, "commit": "abc",
-               "command": f"fairseq-train --arch {arch} --seed {seed} --save-dir x"},
-              open(os.path.join(run_dir, "run.json"), "w"))
 
 
 def test_transformer_table_shows_accuracy_beside_the_thesis(tmp_path):

@@ -1,5 +1,4 @@
 """Real `fairseq-train --user-dir user_dir` runs of a few updates on the tiny synthetic data."""
-import glob
 import json
 import os
 

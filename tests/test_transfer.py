@@ -6,7 +6,7 @@ import torch
 
 from conftest import run_cli, run_main, train_args
 from fairseq_mtl.transfer import cli_main as extract
-from test_checkpoint import _Exploit, params
+from conftest import _Exploit, params
 
 
 @pytest.fixture(scope="module")
