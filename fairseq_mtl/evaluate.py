@@ -56,11 +56,12 @@ def predict_split(model, task, name: str, split: str, batch_size: int = 64,
     return predictions, targets
 
 
-def score_task(entry, predictions, targets) -> Dict:
-    """The task's official metrics (fairseq_mtl/metrics.py) on labeled data."""
+def score_task(entry, predictions, targets, digits: Optional[int] = 2) -> Dict:
+    """The task's official metrics (fairseq_mtl/metrics.py) on labeled data, rounded to
+    ``digits`` (None: exact, for averages that round once, as training's log does)."""
     metric = get_metric(getattr(entry, "metric", "accuracy"))
     values = (predictions, targets) if metric.regression else None
-    return metric.scores(metric.counts(predictions, targets), values)
+    return metric.scores(metric.counts(predictions, targets), values, digits=digits)
 
 
 def confusion(entry, predictions, targets) -> Dict:
@@ -79,6 +80,7 @@ def evaluate(model, task, split: str, batch_size: int = 64, device: str = "cpu",
     set is the extra row ``MNLI-mm`` of ``valid``). With ``submission``, the predictions of an
     unlabeled split are written as GLUE submission files."""
     rows = []
+    exact: Dict[str, Dict] = {}  # unrounded scores: the averages round once
     for k, name in enumerate(task.task_names):
         entry = task.task_entries[k]
         parts = [(name, split)]
@@ -95,24 +97,26 @@ def evaluate(model, task, split: str, batch_size: int = 64, device: str = "cpu",
                    "metric": getattr(entry, "metric", "accuracy")}
             labeled = not (targets and all(t == -1 for t in targets))
             if labeled:
-                metrics = score_task(entry, predictions, targets)
+                exact[row_name] = score_task(entry, predictions, targets, digits=None)
+                metrics = {key: round(v, 2) if isinstance(v, float) else v
+                           for key, v in exact[row_name].items()}
                 row.update(metrics)
                 if "accuracy" in metrics:
                     row["correct"] = sum(int(p == t) for p, t in zip(predictions, targets))
-                    row["error"] = round(100.0 - metrics["accuracy"], 2)
+                    row["error"] = round(100.0 - exact[row_name]["accuracy"], 2)
                     row["confusion"] = confusion(entry, predictions, targets)
             if submission:
                 write_submission(submission, entry, row_name, task.cfg.data, row_split,
                                  predictions)
             rows.append(row)
-    scored = [r for r in rows if "score" in r]
-    accuracies = [r["accuracy"] for r in scored if "accuracy" in r]
+    scored = [r["task"] for r in rows if "score" in r]
+    accuracies = [exact[t]["accuracy"] for t in scored if "accuracy" in exact[t]]
     average = {}
     if accuracies:
         avg = sum(accuracies) / len(accuracies)
         average.update(accuracy=round(avg, 2), error=round(100.0 - avg, 2))
     if scored:
-        average["score"] = glue_average({r["task"]: r["score"] for r in scored})
+        average["score"] = glue_average({t: exact[t]["score"] for t in scored})
     return {"split": split, "tasks": rows, "average": average}
 
 
@@ -259,13 +263,14 @@ def cli_main(argv: List[str] = None) -> int:
         print(f"fairseq-mtl-evaluate: error: {message}", file=sys.stderr)
         return 1
     for split in splits:
+        no_ax = None
         if args.submission and split == "test" and not any(
                 DIAGNOSTIC_SPLIT in entry.splits for entry in task.task_entries):
-            print("AX.tsv not written: GLUE scores its diagnostic set with an MNLI model's "
-                  "predictions, and " + ("this checkpoint has no MNLI task"
-                                         if "MNLI" not in task.task_names else
-                                         "the data holds no diagnostic set (prepare with "
-                                         "diagnostic/diagnostic.tsv in the GLUE directory)"))
+            no_ax = ("AX.tsv not written: GLUE scores its diagnostic set with an MNLI model's "
+                     "predictions, and " + ("this checkpoint has no MNLI task"
+                                            if "MNLI" not in task.task_names else
+                                            "the data holds no diagnostic set (prepare with "
+                                            "diagnostic/diagnostic.tsv in the GLUE directory)"))
         try:
             result = evaluate(model, task, split, args.batch_size, args.device, args.submission)
         except (FileNotFoundError, RuntimeError, KeyError, ValueError) as e:
@@ -291,6 +296,8 @@ def cli_main(argv: List[str] = None) -> int:
             json.dump(result, f, indent=2)
         print(markdown)
         print(f"wrote {out}.md and {out}.json")
+        if no_ax:
+            print(no_ax)  # after the table it is about
     if args.submission and os.path.isdir(args.submission):
         problems = check_submission(args.submission)
         present = sum(os.path.exists(os.path.join(args.submission, n))

@@ -92,3 +92,20 @@ def test_an_undefined_correlation_reads_dash_with_why_not_zero():
     metric = get_metric("pearson_spearman")
     training = metric.scores(metric.counts([2.5], [3.0]))
     assert training["pearson"] == 0.0  # what the training log shows
+
+
+def test_evaluation_averages_round_once_as_the_training_log(monkeypatch):
+    """Accuracies 0 and 33.333...: the mean of the exact values is 16.67 (what training logs
+    as avg_acc), the mean of the rounded 0.00 and 33.33 would be 16.66."""
+    from types import SimpleNamespace
+
+    from fairseq_mtl import evaluate as ev
+    from fairseq_mtl.data.manifest import TaskEntry
+
+    entries = [TaskEntry(name=n, labels=["0", "1"], splits={"valid": 3}) for n in ("a", "b")]
+    task = SimpleNamespace(task_names=["a", "b"], task_entries=entries)
+    outcomes = {"a": ([1, 1, 1], [0, 0, 0]), "b": ([1, 1, 1], [1, 0, 0])}
+    monkeypatch.setattr(ev, "predict_split", lambda model, task, name, split, *a: outcomes[name])
+    result = ev.evaluate(None, task, "valid")
+    assert [r["accuracy"] for r in result["tasks"]] == [0.0, 33.33]
+    assert result["average"] == {"accuracy": 16.67, "error": 83.33, "score": 16.67}
