@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import os
 import shutil
 import sys
@@ -164,7 +165,7 @@ def prepare(args) -> Manifest:
     preparation that fails half-way (bad input, a full disk) leaves ``--out`` as it was, and
     never a directory with a manifest and missing or truncated files."""
     out = args.out
-    parent = os.path.dirname(os.path.abspath(out))
+    parent = os.path.dirname(os.path.realpath(out))  # beside the real directory: renames work
     try:
         os.makedirs(parent, exist_ok=True)
         staging = tempfile.mkdtemp(prefix=f".{os.path.basename(os.path.abspath(out))}.partial-",
@@ -203,8 +204,18 @@ def publish(staging: str, out: str) -> None:
             shutil.rmtree(target)
         elif os.path.lexists(target):
             os.remove(target)
-        os.replace(os.path.join(staging, name), target)
-    os.replace(os.path.join(staging, "manifest.json"), manifest)
+        _move(os.path.join(staging, name), target)
+    _move(os.path.join(staging, "manifest.json"), manifest)
+
+
+def _move(src: str, dst: str) -> None:
+    """A rename; a copy where ``--out`` is another file system than its parent (a mount)."""
+    try:
+        os.replace(src, dst)
+    except OSError as e:
+        if e.errno != errno.EXDEV:
+            raise
+        shutil.move(src, dst)
 
 
 def check_splits(tasks: List[TaskData]) -> List[str]:
