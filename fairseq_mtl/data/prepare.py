@@ -6,6 +6,7 @@
         [--tasks CoLA,SST-2,MRPC,RTE,WNLI] [--tokenizer sentencepiece|words] [--spm-vocab 8000]
     fairseq-mtl-prepare glue --out data-bin/glue-minilm --pretrained pretrained/all-MiniLM-L6-v2 \\
         [--max-length 128] [--truncation head_tail|head|tail]
+    fairseq-mtl-prepare tasks --config my_tasks.yaml --out data-bin/mine   # your own tasks
 
 One pipeline for every benchmark: the FORMAT (fairseq_mtl/data/formats/) reads the raw files
 into tasks of examples; the TOKENIZER (fairseq_mtl/data/tokenizers/, ``--tokenizer``) is fitted
@@ -26,6 +27,9 @@ Output directory::
     spm.model                     the tokenizer's model, when it has one (sentencepiece)
     tokenizer.json / encoder.json, vocab.bpe    a pretrained model's tokenizer (--pretrained)
     summary.md                    the table printed at the end
+
+Everything is written into a staging directory beside the output and moved into place, the
+manifest last: a preparation that stops half-way leaves the output directory as it was.
 """
 from __future__ import annotations
 
