@@ -72,7 +72,11 @@ def load_error(path: str, e: BaseException, what: str = "checkpoint") -> Checkpo
     """
     lines = [line.strip() for line in str(e).splitlines() if line.strip()]
     found = re.search(r"GLOBAL ([\w.]+)", str(e))
-    if os.path.isfile(path) and not zipfile.is_zipfile(path):
+    refused = isinstance(e, pickle.UnpicklingError) and lines and "weights_only" in lines[0]
+    if refused and found:  # (a zip archive, or torch's legacy format, which is pickles too)
+        reason = (f"refused by torch's safe loader: unsupported GLOBAL {found.group(1)}, "
+                  f"which no fairseq-mtl file holds; loading it in full could run code")
+    elif os.path.isfile(path) and not zipfile.is_zipfile(path):
         with open(path, "rb") as f:
             head = f.read(2)
         if head[:1] == b"\x80":  # the PROTO opcode that opens every pickle of protocol >= 2
@@ -82,16 +86,12 @@ def load_error(path: str, e: BaseException, what: str = "checkpoint") -> Checkpo
         else:
             reason = (f"truncated or corrupted: {os.path.getsize(path)} bytes that are not a "
                       f"complete torch file; {type(e).__name__}: {lines[0] if lines else ''}")
-    elif isinstance(e, pickle.UnpicklingError) and lines and "weights_only" in lines[0]:
-        if found:
-            reason = (f"refused by torch's safe loader: unsupported GLOBAL {found.group(1)}, "
-                      f"which no fairseq-mtl file holds; loading it in full could run code")
-        else:
-            detail = next((line for line in lines[1:] if not line.startswith(
-                ("Check the doc", "Please file an issue"))), "")
-            detail = detail or next((line.split("error:", 1)[1].strip() for line in lines
-                                     if "error:" in line), "")
-            reason = f"refused by torch's safe loader: {detail or 'unsupported content'}"
+    elif refused:
+        detail = next((line for line in lines[1:] if not line.startswith(
+            ("Check the doc", "Please file an issue"))), "")
+        detail = detail or next((line.split("error:", 1)[1].strip() for line in lines
+                                 if "error:" in line), "")
+        reason = f"refused by torch's safe loader: {detail or 'unsupported content'}"
     else:
         reason = f"{type(e).__name__}: {lines[0] if lines else ''}"
     return CheckpointLoadError(f"{path}: cannot load {what} ({reason})")
