@@ -1,4 +1,12 @@
-"""How the task discriminator of ASP-MTL is trained: the schedules, and what they are for.
+"""The adversary of ASP-MTL: the task discriminator, lambda, and how the discriminator learns.
+
+One owner: :class:`Adversary` is built from one :class:`AdversaryConfig` (the model's
+``--adversarial-*`` / ``--discriminator-*`` options) and holds the discriminator, the lambda of
+the current update (the ramp), the critic and its optimizer state (saved in every checkpoint).
+The task calls :meth:`Adversary.before_update` once per update; the model calls it on the
+shared vectors; the criterion asks it for its loss (:meth:`Adversary.loss`).
+
+The schedules, and what they are for:
 
 ``joint`` (``--discriminator-steps 0``, the default): the paper's objective as one backward
 pass. The discriminator sits behind a gradient reversal layer on the batch's shared vectors; it
@@ -29,15 +37,22 @@ the start, when the discriminator knows nothing, the full lambda at the end.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from fairseq_mtl.data.batching import length_sorted_chunks, pad_tokens
+from fairseq_mtl.losses import adversarial_loss
+from fairseq_mtl.modules.grad_reverse import grad_reverse
+from fairseq_mtl.modules.heads import TaskDiscriminator
+from fairseq_mtl.modules.init import component_seed
 
 RAMPS = ("none", "dann")
+OBJECTIVES = ("reverse", "confusion")
 
 
 def ramp_factor(kind: str, progress: float) -> float:
@@ -50,31 +65,202 @@ def ramp_factor(kind: str, progress: float) -> float:
     raise ValueError(f"--adversarial-ramp must be one of {RAMPS}, got {kind!r}")
 
 
-class DiscriminatorTrainer:
+@dataclass(frozen=True)
+class AdversaryConfig:
+    """Everything about the adversary, in one place (the command-line names in brackets)."""
+    weight: float = 0.0  #: lambda (--adversarial-weight); 0 = no push on the encoder
+    objective: str = "reverse"  #: what the encoder learns (--adversarial-objective)
+    standardize: bool = False  #: D reads standardised vectors (--discriminator-standardize)
+    bias: bool = True  #: D's bias b of Eq. 12 (--no-discriminator-bias turns it off)
+    monitor: bool = False  #: build and train D even at lambda 0 (--monitor-discriminator)
+    ramp: str = "none"  #: lambda over training (--adversarial-ramp)
+    steps: int = 0  #: critic steps before every update; 0 = joint (--discriminator-steps)
+    lr: float = 0.0  #: the critic's Adam lr; 0 = the model's --lr (--discriminator-lr)
+    sentences: int = 8  #: per task in each critic batch (--discriminator-sentences)
+
+    def __post_init__(self):
+        if self.objective not in OBJECTIVES:
+            raise ValueError(f"--adversarial-objective must be one of {OBJECTIVES}, got "
+                             f"{self.objective!r}")
+        if self.ramp not in RAMPS:
+            raise ValueError(f"--adversarial-ramp must be one of {RAMPS}, got {self.ramp!r}")
+        if self.weight < 0 or self.steps < 0 or self.lr < 0:
+            raise ValueError("--adversarial-weight, --discriminator-steps and "
+                             "--discriminator-lr cannot be negative")
+        if self.sentences < 1:
+            raise ValueError("--discriminator-sentences must be at least 1")
+        if not self.wanted and (self.steps > 0 or self.ramp != "none"):
+            raise ValueError("--discriminator-steps/--adversarial-ramp need a task "
+                             "discriminator: give --adversarial-weight > 0 (the asp_* archs set "
+                             "0.05) or --monitor-discriminator")
+
+    @property
+    def wanted(self) -> bool:
+        """Whether the model has a task discriminator at all."""
+        return self.weight > 0 or self.monitor
+
+    @property
+    def schedule(self) -> str:
+        return "critic" if self.steps > 0 else "joint"
+
+
+def build_adversary(scheme, num_tasks: int, config: AdversaryConfig) -> Optional["Adversary"]:
+    """The adversary of ``scheme`` (None when ``config`` asks for none). Its discriminator is
+    one of the scheme's seeded components, so its initial weights depend on the seed alone."""
+    if not config.wanted:
+        return None
+    if not scheme.has_shared_vector:
+        raise ValueError(f"--adversarial-weight/--monitor-discriminator need a shared sentence "
+                         f"vector; the {scheme.name!r} scheme has none")
+    discriminator = scheme.component(
+        "discriminator",
+        lambda: TaskDiscriminator(scheme.shared_dim(), num_tasks, config.bias,
+                                  config.standardize))
+    return Adversary(config, discriminator)
+
+
+class Adversary(nn.Module):
+    """The task discriminator D, lambda, and D's training (see the module docstring).
+
+    State dict: ``discriminator.*`` (D's weights and running statistics) and, while the critic
+    schedule trains, ``critic._extra_state`` (its Adam moments), so that a resumed critic run
+    continues exactly; a model built without the critic (to evaluate, predict or transfer)
+    ignores the moments."""
+
+    def __init__(self, config: AdversaryConfig, discriminator: TaskDiscriminator):
+        super().__init__()
+        self.config = config
+        self.discriminator = discriminator
+        #: lambda of the current update: the configured weight times the ramp's factor
+        self.weight = config.weight
+        self.trainer: Optional[Critic] = None
+        self._critic_update = -1
+
+    # --- the model's forward ------------------------------------------------------------------
+    def forward(self, shared: torch.Tensor) -> torch.Tensor:
+        """B x K logits of D for its own loss; what reaches the encoder depends on the objective:
+
+        * ``reverse`` (paper, Ganin & Lempitsky 2015): D behind a gradient reversal layer; D
+          learns to recognise the task, the encoder receives ``-lambda`` times the same
+          gradient (it maximises D's loss).
+        * ``confusion`` (Tzeng et al., ICCV 2015): D learns from ``shared`` detached; the encoder
+          minimises lambda times the cross-entropy between D's output and the UNIFORM
+          distribution (:meth:`confusion_loss`). Maximising D's loss can be won by moving each
+          task's vectors to where D expects ANOTHER task (a relabelling the next D steps undo);
+          making D unsure can only be won by vectors D cannot tell apart.
+        """
+        if self.training and self.trainer is None:  # the critic: its mixed batches only
+            self.discriminator.update_statistics(shared)
+        if self.config.objective == "confusion":
+            return self.discriminator.logits(shared.detach())
+        return self.discriminator.logits(grad_reverse(shared, self.weight))
+
+    def confusion_loss(self, shared: torch.Tensor) -> torch.Tensor:
+        """lambda * sum over the batch of CE(D(s), uniform), with D's parameters fixed; its
+        minimum is lambda * B * log K (D at chance). Zero under the reverse objective."""
+        if self.config.objective != "confusion" or self.weight == 0:
+            return shared.new_zeros(())
+        logits = self.discriminator.logits(shared, detach_weights=True)
+        return -self.weight * torch.log_softmax(logits.float(), dim=-1).mean(-1).sum()
+
+    def loss(self, task_logits: torch.Tensor, shared: torch.Tensor, task_id: int):
+        """The criterion's part for sentences of task ``task_id``: -> (what to add to the loss,
+        L_adv alone for the log, how many sentences D recognised)."""
+        adv = adversarial_loss(task_logits.float(), task_id)
+        correct = int((task_logits.argmax(-1) == task_id).sum())
+        return adv + self.confusion_loss(shared), adv.detach(), correct
+
+    # --- training -----------------------------------------------------------------------------
+    def start_training(self, lr: float, mixed_precision: bool, pad: int, seed: int) -> str:
+        """Before the first update (and before a checkpoint is loaded, so that the critic's
+        moments have an optimizer to go to). ``lr``: the model's, the critic's unless
+        --discriminator-lr. -> a line for the log."""
+        c = self.config
+        self.trainer = None
+        if "critic" in self._modules:
+            del self._modules["critic"]
+        if c.steps > 0:
+            if mixed_precision:
+                raise ValueError("--discriminator-steps trains the discriminator with its own "
+                                 "fp32 Adam: use --amp instead of --fp16/--bf16")
+            self.trainer = Critic(self.discriminator, c.steps, c.lr or lr, c.sentences, pad,
+                                  seed)
+            self.critic = CriticState(self.trainer)  # its moments travel in the state dict
+            return (f"task discriminator: critic schedule, {c.steps} steps per update, Adam lr "
+                    f"{c.lr or lr}, {c.sentences} sentences per task "
+                    f"({self.discriminator.num_tasks} tasks) per update; lambda {c.weight}, "
+                    f"ramp {c.ramp}, objective {c.objective}")
+        return (f"task discriminator: joint schedule; lambda {c.weight}, ramp {c.ramp}, "
+                f"objective {c.objective}")
+
+    def before_update(self, scheme, dataset, update_num: int,
+                      total_updates: Optional[int]) -> Dict[str, float]:
+        """Called by the task before every micro-batch: lambda for this update (the ramp), then
+        the critic's steps (once per update, not per --update-freq micro-batch). -> values to
+        log."""
+        c = self.config
+        if c.ramp == "none":
+            progress = 1.0
+        elif not total_updates:
+            raise ValueError("--adversarial-ramp needs the length of training: give "
+                             "--max-epoch or --max-update")
+        else:
+            progress = update_num / total_updates
+        self.weight = c.weight * ramp_factor(c.ramp, progress)
+        out = {"adv_lambda": self.weight, "n_updates": 0}
+        if self.trainer is not None:
+            out.update(disc_correct=0, disc_n=0, disc_loss=0.0)
+            if update_num != self._critic_update:
+                self._critic_update = update_num
+                result = self.trainer.step(scheme, dataset, update_num)
+                out.update(disc_correct=result["correct"], disc_n=result["n"],
+                           disc_loss=result["loss"], n_updates=1)
+        return out
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        # the critic's moments mean nothing to a model built without that schedule
+        if self.trainer is None:
+            state_dict.pop(prefix + "critic._extra_state", None)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+
+class Critic:
     """The ``critic`` schedule: K steps of the discriminator alone on mixed-task batches.
 
-    ``pools[k]``: the indices (into the training :class:`MultiTaskDataset`) of task k's
-    sentences the discriminator may see. The discriminator's parameters are frozen for the
-    model optimizer (``requires_grad`` False, set by :meth:`freeze`); here they are unfrozen for
-    the duration of the steps."""
+    The discriminator's parameters are frozen for the model optimizer (``requires_grad`` False,
+    set by :meth:`freeze`); here they are unfrozen for the duration of the steps. Each update's
+    batch is drawn with its own seed (the run's seed, the update, the worker), so a resumed run
+    draws what an uninterrupted one would."""
 
-    def __init__(self, discriminator: torch.nn.Module, steps: int, lr: float,
-                 sentences_per_task: int, chunk: int = 64):
+    def __init__(self, discriminator: TaskDiscriminator, steps: int, lr: float,
+                 sentences_per_task: int, pad: int = 1, seed: int = 1, chunk: int = 64):
         if steps < 1 or sentences_per_task < 1:
             raise ValueError("the critic schedule needs --discriminator-steps >= 1 and "
                              "--discriminator-sentences >= 1")
         self.discriminator = discriminator
         self.steps = steps
         self.sentences_per_task = sentences_per_task
+        self.pad = pad
+        self.seed = seed
         self.chunk = chunk
         self.params = list(discriminator.parameters())
         self.optimizer = torch.optim.Adam(self.params, lr=lr)
-        discriminator.statistics_from_batches = False  # from the mixed batches only
+        self._pools, self._pools_of = None, None
         self.freeze()
 
     def freeze(self) -> None:
         for p in self.params:
             p.requires_grad_(False)
+
+    def pools(self, dataset) -> List[np.ndarray]:
+        """Per task, the training indices (and unlabeled ones) the critic draws from; built
+        once per training dataset, not at every update."""
+        if self._pools_of is not dataset:
+            self._pools = [np.concatenate([dataset.task_indices(k)] + (
+                [dataset.unlabeled_indices(k)] if dataset.unlabeled_indices(k) is not None
+                else [])) for k in range(self.discriminator.num_tasks)]
+            self._pools_of = dataset
+        return self._pools
 
     def draw(self, pools: Sequence[np.ndarray], rng: np.random.RandomState) -> List[np.ndarray]:
         """``sentences_per_task`` indices of every task (with replacement only where a task
@@ -84,7 +270,7 @@ class DiscriminatorTrainer:
                 for pool in pools]
 
     @torch.no_grad()
-    def shared_vectors(self, scheme, dataset, drawn: Sequence[np.ndarray], pad: int):
+    def shared_vectors(self, scheme, dataset, drawn: Sequence[np.ndarray]):
         """-> (shared vectors N x D, task ids N) of the drawn sentences, encoder frozen (no
         gradient), length-sorted chunks; one chunk per task where the shared vector reads the
         task (task tokens), mixed chunks where it does not."""
@@ -97,7 +283,7 @@ class DiscriminatorTrainer:
         for group in groups:
             for chunk in length_sorted_chunks([len(tokens[j]) for j in group], self.chunk):
                 rows = [group[c] for c in chunk]
-                src, lengths = pad_tokens([tokens[j] for j in rows], pad)
+                src, lengths = pad_tokens([tokens[j] for j in rows], self.pad)
                 shared = scheme.encode_shared(src.to(device), lengths.to(device),
                                               items[rows[0]][0])
                 for r, j in enumerate(rows):
@@ -105,11 +291,16 @@ class DiscriminatorTrainer:
         targets = torch.tensor([k for k, _ in items], dtype=torch.long, device=device)
         return torch.stack(vectors).float(), targets
 
-    def step(self, scheme, dataset, pools, pad: int, rng) -> Dict[str, float]:
+    def step(self, scheme, dataset, update_num: int,
+             rng: Optional[np.random.RandomState] = None) -> Dict[str, float]:
         """Encode one mixed batch, then K optimizer steps of the discriminator on it. Returns
         the discriminator's accuracy on the batch BEFORE its steps (how well it recognises the
         tasks in vectors it has not trained on) and its mean loss over the steps."""
-        vectors, targets = self.shared_vectors(scheme, dataset, self.draw(pools, rng), pad)
+        if rng is None:
+            rng = np.random.RandomState(component_seed(
+                self.seed, f"discriminator/update{update_num}/rank{global_rank()}"))
+        vectors, targets = self.shared_vectors(scheme, dataset,
+                                               self.draw(self.pools(dataset), rng))
         self.discriminator.update_statistics(vectors)
         correct, total_loss = 0, 0.0
         for p in self.params:
@@ -132,35 +323,23 @@ class DiscriminatorTrainer:
         return {"correct": correct, "n": int(targets.numel()),
                 "loss": total_loss / self.steps}
 
-    def state_dict(self) -> Dict:
-        return self.optimizer.state_dict()
 
-    def load_state_dict(self, state: Optional[Dict]) -> None:
-        if state:
-            self.optimizer.load_state_dict(state)
-
-    def attach(self) -> None:
-        """Make the critic's Adam moments part of the model's state dict (the discriminator's
-        ``critic._extra_state``), so that they are saved in every checkpoint and come back when
-        fairseq-train resumes: the trainer restores the model's state dict, not the task's."""
-        self.discriminator.critic = CriticState(self)
-
-
-class CriticState(torch.nn.Module):
+class CriticState(nn.Module):
     """The critic's optimizer state as a module's extra state (no parameters of its own)."""
 
-    def __init__(self, trainer: DiscriminatorTrainer):
+    def __init__(self, trainer: Critic):
         super().__init__()
         self.trainer = trainer  # a plain attribute: the trainer is not a module
 
     def get_extra_state(self) -> Dict:
-        return self.trainer.state_dict()
+        return self.trainer.optimizer.state_dict()
 
     def set_extra_state(self, state: Optional[Dict]) -> None:
-        self.trainer.load_state_dict(state)
+        if state:
+            self.trainer.optimizer.load_state_dict(state)
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
-        # a checkpoint from before the moments were saved here: they start from zero
+        # a checkpoint from before the moments were saved: they start from zero
         state_dict.setdefault(prefix + "_extra_state", None)
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
@@ -173,12 +352,24 @@ def unwrap(model):
     return model
 
 
+def _distributed() -> bool:
+    import torch.distributed as dist
+
+    return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
+
+
+def global_rank() -> int:
+    import torch.distributed as dist
+
+    return dist.get_rank() if _distributed() else 0
+
+
 def all_reduce_mean(grads: List[Optional[torch.Tensor]]) -> None:
     """Average the discriminator's gradients over data-parallel workers (each worker drew its
     own mixed batch), so every worker takes the same step; no-op in a single process."""
     import torch.distributed as dist
 
-    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+    if not _distributed():
         return
     for g in grads:
         if g is not None:

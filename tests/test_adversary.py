@@ -9,8 +9,12 @@ import pytest
 import torch
 
 from conftest import USER_DIR, run_cli, run_main, train_args
-from fairseq_mtl.adversary import DiscriminatorTrainer, ramp_factor
+from fairseq_mtl.adversary import Adversary, AdversaryConfig, Critic, ramp_factor
 from fairseq_mtl.modules.heads import TaskDiscriminator
+
+
+def adversary(weight=0.5, **options):
+    return Adversary(AdversaryConfig(weight=weight, **options), TaskDiscriminator(5, 3))
 
 
 @pytest.mark.fast
@@ -26,24 +30,56 @@ def test_dann_ramp_goes_from_zero_to_one():
 @pytest.mark.fast
 def test_confusion_objective_moves_the_encoder_only_towards_an_unsure_discriminator():
     torch.manual_seed(0)
-    disc = TaskDiscriminator(input_dim=5, num_tasks=3, scale=0.5, objective="confusion")
+    disc = adversary(objective="confusion")
     shared = torch.randn(6, 5, requires_grad=True)
     # D's own loss does not reach the encoder
     torch.nn.functional.cross_entropy(disc(shared), torch.full((6,), 2)).backward()
-    assert shared.grad is None and disc.proj.weight.grad is not None
+    assert shared.grad is None and disc.discriminator.proj.weight.grad is not None
     disc.zero_grad()
     loss = disc.confusion_loss(shared)
     # lambda * sum of CE(D(s), uniform): at least lambda * B * log K, equal when D is unsure
     assert loss.item() >= 0.5 * 6 * math.log(3)
     loss.backward()
-    assert disc.proj.weight.grad is None or not disc.proj.weight.grad.any()
+    weight = disc.discriminator.proj.weight
+    assert weight.grad is None or not weight.grad.any()
     with torch.no_grad():
         moved = shared - 0.1 * shared.grad
         assert disc.confusion_loss(moved) < loss
     # the reverse objective has no such term
-    assert TaskDiscriminator(5, 3, 0.5).confusion_loss(shared).item() == 0.0
+    assert adversary().confusion_loss(shared).item() == 0.0
     with pytest.raises(ValueError, match="objective"):
-        TaskDiscriminator(5, 3, 0.5, objective="wasserstein")
+        AdversaryConfig(weight=0.5, objective="wasserstein")
+
+
+@pytest.mark.fast
+def test_one_config_refuses_what_cannot_work():
+    for bad, match in (({"steps": 5}, "need a task discriminator"),
+                       ({"ramp": "dann"}, "need a task discriminator"),
+                       ({"weight": 0.05, "ramp": "linear"}, "--adversarial-ramp"),
+                       ({"weight": 0.05, "sentences": 0}, "--discriminator-sentences"),
+                       ({"weight": -1.0}, "negative")):
+        with pytest.raises(ValueError, match=match):
+            AdversaryConfig(**bad)
+    assert AdversaryConfig(monitor=True, steps=1).schedule == "critic"
+    assert not AdversaryConfig().wanted
+
+
+@pytest.mark.fast
+def test_lambda_follows_the_ramp_and_is_what_the_encoder_receives():
+    """The adversary owns lambda: before_update sets it from the ramp, and the gradient that
+    reaches the shared vector through the reversal is -lambda times D's."""
+    disc = adversary(weight=0.2, ramp="dann")
+    with pytest.raises(ValueError, match="length of training"):
+        disc.before_update(None, None, 0, None)
+    assert disc.before_update(None, None, 0, 10)["adv_lambda"] == 0.0
+    logs = disc.before_update(None, None, 5, 10)
+    assert logs["adv_lambda"] == pytest.approx(0.2 * ramp_factor("dann", 0.5))
+    shared = torch.randn(4, 5, requires_grad=True)
+    logits = disc(shared)
+    logits.sum().backward()
+    w = disc.discriminator.proj.weight
+    assert torch.allclose(shared.grad, -disc.weight * w.sum(0).expand(4, 5))
+    assert adversary(weight=0.2).before_update(None, None, 0, None)["adv_lambda"] == 0.2
 
 
 class _Scheme:
@@ -66,63 +102,72 @@ class _Dataset:
     def __getitem__(self, i):
         return {"source": torch.tensor([i // self.n, 5, 6])}
 
+    def task_indices(self, k):
+        return np.arange(k * self.n, (k + 1) * self.n)
+
+    def unlabeled_indices(self, k):
+        return None
+
 
 @pytest.mark.fast
 def test_critic_learns_to_recognise_tasks_and_leaves_the_discriminator_frozen():
     torch.manual_seed(0)
     tasks, n = 3, 20
     scheme = _Scheme(torch.randn(tasks, 4) * 3)
-    disc = TaskDiscriminator(4, tasks, scale=0.05)
-    critic = DiscriminatorTrainer(disc, steps=5, lr=0.05, sentences_per_task=4)
+    disc = TaskDiscriminator(4, tasks)
+    critic = Critic(disc, steps=5, lr=0.05, sentences_per_task=4)
     assert not any(p.requires_grad for p in disc.parameters())  # out of the model optimizer
-    pools = [np.arange(k * n, (k + 1) * n) for k in range(tasks)]
-    rng = np.random.RandomState(0)
-    first = critic.step(scheme, _Dataset(n, tasks), pools, pad=1, rng=rng)
-    for _ in range(40):
-        last = critic.step(scheme, _Dataset(n, tasks), pools, pad=1, rng=rng)
+    dataset = _Dataset(n, tasks)
+    first = critic.step(scheme, dataset, 0)
+    for update in range(1, 41):
+        last = critic.step(scheme, dataset, update)
     assert first["n"] == last["n"] == 12 and last["correct"] == 12 > first["correct"]
     assert last["loss"] < first["loss"]
     assert not any(p.requires_grad for p in disc.parameters())
     assert all(p.grad is None for p in disc.parameters())
-    state = critic.state_dict()
-    assert state["state"]  # Adam moments, saved in the model's checkpoint state (attach)
+    assert critic.optimizer.state_dict()["state"]  # Adam moments (saved: CriticState)
 
 
 @pytest.mark.fast
-def test_critic_moments_load_into_any_discriminator_strictly():
-    """A checkpoint with the critic's moments loads into a discriminator built without the
-    critic schedule (to evaluate or transfer), and one from before they were saved loads into
-    a discriminator with a critic (its moments start from zero); both strictly."""
-    def discriminator(critic):
+def test_critic_moments_load_into_any_adversary_strictly():
+    """A state dict with the critic's moments loads into an adversary built without the critic
+    schedule (to evaluate or transfer), and one from before they were saved loads into an
+    adversary with a critic (its moments start from zero); both strictly."""
+    def build(critic):
         torch.manual_seed(0)
-        disc = TaskDiscriminator(input_dim=4, num_tasks=2, scale=0.05)
-        trainer = DiscriminatorTrainer(disc, steps=1, lr=0.1, sentences_per_task=1)
+        adv = Adversary(AdversaryConfig(weight=0.05, steps=1 if critic else 0),
+                        TaskDiscriminator(4, 2))
         if critic:
-            trainer.attach()
-        return disc, trainer
+            adv.start_training(lr=0.1, mixed_precision=False, pad=1, seed=1)
+        return adv
 
-    with_critic, trainer = discriminator(critic=True)
-    for p in trainer.params:  # one Adam step, so that there are moments to save
+    with_critic = build(critic=True)
+    params = with_critic.trainer.params
+    for p in params:  # one Adam step, so that there are moments to save
         p.requires_grad_(True)
-    with_critic.logits(torch.randn(3, 4)).sum().backward()
-    trainer.optimizer.step()
+    with_critic.discriminator(torch.randn(3, 4)).sum().backward()
+    with_critic.trainer.optimizer.step()
     saved = with_critic.state_dict()
     assert saved["critic._extra_state"]["state"]
-    plain, _ = discriminator(critic=False)
+    plain = build(critic=False)
     plain.load_state_dict(saved, strict=True)
-    assert torch.equal(plain.proj.weight, with_critic.proj.weight)
+    assert torch.equal(plain.discriminator.proj.weight, with_critic.discriminator.proj.weight)
     old = {k: v for k, v in saved.items() if k != "critic._extra_state"}
-    fresh, fresh_trainer = discriminator(critic=True)
+    fresh = build(critic=True)
     fresh.load_state_dict(old, strict=True)
-    assert not fresh_trainer.optimizer.state
+    assert not fresh.trainer.optimizer.state
     fresh.load_state_dict(saved, strict=True)
-    assert fresh_trainer.optimizer.state_dict()["state"].keys() == saved[
+    assert fresh.trainer.optimizer.state_dict()["state"].keys() == saved[
         "critic._extra_state"]["state"].keys()
+    with pytest.raises(ValueError, match="--amp"):
+        build(critic=False).__class__(AdversaryConfig(weight=0.05, steps=1),
+                                      TaskDiscriminator(4, 2)).start_training(
+            lr=0.1, mixed_precision=True, pad=1, seed=1)
 
 
 def _weights(model):
     # (the critic's Adam moments are in the state dict too, as a dict: not weights)
-    return {k: v.clone() for k, v in model.scheme.state_dict().items() if torch.is_tensor(v)}
+    return {k: v.clone() for k, v in model.state_dict().items() if torch.is_tensor(v)}
 
 
 def test_critic_schedule_trains_logs_and_keeps_the_discriminator_out_of_the_model_update(
@@ -141,32 +186,74 @@ def test_critic_schedule_trains_logs_and_keeps_the_discriminator_out_of_the_mode
     fresh = task.build_model(cfg.model)  # the same seeded initialisation
     before, after = _weights(fresh), _weights(model)
     # a learning rate of 1e-30: the critic leaves D as it was, and nothing else touched it
-    assert torch.allclose(before["discriminator.proj.weight"],
-                          after["discriminator.proj.weight"])
-    assert not torch.allclose(before["shared_encoder.lstm.weight_ih_l0"],
-                              after["shared_encoder.lstm.weight_ih_l0"])
+    assert torch.allclose(before["adversary.discriminator.proj.weight"],
+                          after["adversary.discriminator.proj.weight"])
+    assert not torch.allclose(before["scheme.shared_encoder.lstm.weight_ih_l0"],
+                              after["scheme.shared_encoder.lstm.weight_ih_l0"])
     ramped = [float(x) for x in __import__("re").findall(r"adv_lambda=([0-9.e-]+)", log)]
     # the ramp starts at 0 and rises to lambda (0.05) as training ends
     assert ramped[0] == 0.0 and ramped == sorted(ramped) and 0.03 < max(ramped) <= 0.05
 
 
-def test_a_resumed_critic_continues_its_adam_moments(data_bin, tmp_path):
+def test_a_resumed_critic_run_is_exact(data_bin, tmp_path):
     """fairseq-train's resume restores the model's state dict, not the task's: the critic's Adam
-    moments travel in the model's (the discriminator's ``critic._extra_state``), so a run
-    stopped and resumed continues them instead of starting them from zero."""
-    critic = ["--discriminator-steps", "2", "--discriminator-sentences", "3"]
+    moments travel in the model's (``adversary.critic._extra_state``), and each update's critic
+    batch is drawn from its own seed, so a run stopped after 3 updates and resumed to 5 ends
+    with the weights and moments of a run that went to 5 at once."""
+    # (no --adversarial-ramp: its lambda is a function of --max-update, which differs here)
+    critic = ["--discriminator-steps", "2", "--discriminator-sentences", "3",
+              "--adversarial-objective", "confusion", "--discriminator-standardize"]
 
-    def critic_steps():
-        state = torch.load(tmp_path / "checkpoint_last.pt", map_location="cpu",
-                           weights_only=False)
-        key = next(k for k in state["model"] if k.endswith("discriminator.critic._extra_state"))
-        return {int(s["step"]) for s in state["model"][key]["state"].values()}
+    def state(path):
+        return torch.load(path / "checkpoint_last.pt", map_location="cpu",
+                          weights_only=False)["model"]
 
-    run_cli(train_args(data_bin, tmp_path, "asp_lstm", "--max-update", "3", *critic))
-    assert critic_steps() == {3 * 2}  # 2 critic steps before each of the 3 updates
-    proc = run_cli(train_args(data_bin, tmp_path, "asp_lstm", "--max-update", "5", *critic))
+    straight, resumed = tmp_path / "straight", tmp_path / "resumed"
+    run_cli(train_args(data_bin, straight, "asp_lstm", "--max-update", "5", *critic))
+    run_cli(train_args(data_bin, resumed, "asp_lstm", "--max-update", "3", *critic))
+    moments = state(resumed)["adversary.critic._extra_state"]["state"]
+    assert {int(s["step"]) for s in moments.values()} == {3 * 2}  # 2 steps per update
+    proc = run_cli(train_args(data_bin, resumed, "asp_lstm", "--max-update", "5", *critic))
     assert "loaded checkpoint" in (proc.stdout + proc.stderr).lower()
-    assert critic_steps() == {5 * 2}  # moments restarted at the resume would count 2 * 2
+    a, b = state(straight), state(resumed)
+    assert a.keys() == b.keys()
+    for key in a:
+        if torch.is_tensor(a[key]):
+            assert torch.equal(a[key], b[key]), key
+    for m, n in zip(a["adversary.critic._extra_state"]["state"].values(),
+                    b["adversary.critic._extra_state"]["state"].values()):
+        assert int(m["step"]) == int(n["step"]) == 5 * 2  # not restarted at the resume
+        assert torch.equal(m["exp_avg"], n["exp_avg"])
+        assert torch.equal(m["exp_avg_sq"], n["exp_avg_sq"])
+
+
+@pytest.mark.fast
+def test_a_checkpoint_from_before_the_adversary_had_one_owner_loads(tmp_path):
+    """The discriminator and the critic's moments used to sit under the scheme
+    (``scheme.discriminator.*``): such a state dict loads strictly, to the same weights."""
+    from fairseq_mtl.adversary import build_adversary
+    from fairseq_mtl.modules.embedding import WordEmbedding
+    from fairseq_mtl.modules.lstm_encoder import build_lstm_encoder
+    from fairseq_mtl.sharing import build_scheme
+    from fairseq_mtl_plugin.models.mtl_base import MtlModel
+
+    def tiny_model(seed=1):
+        scheme = build_scheme("sp", task_names=["a", "b"], num_classes=[2, 2], seed=seed,
+                              embed_factory=lambda name: WordEmbedding(20, 6, padding_idx=1),
+                              encoder_factory=lambda name: build_lstm_encoder("lstm", 6, 5))
+        return MtlModel(None, scheme, build_adversary(scheme, 2, AdversaryConfig(weight=0.05)))
+
+    model = tiny_model()
+    state = model.state_dict()
+    old = {(k.replace("adversary.discriminator.", "scheme.discriminator.")): v
+           for k, v in state.items()}
+    assert any(k.startswith("scheme.discriminator.") for k in old)
+    fresh = tiny_model(seed=2)
+    assert not torch.equal(fresh.adversary.discriminator.proj.weight,
+                           model.adversary.discriminator.proj.weight)
+    fresh.load_state_dict(old, strict=True)
+    assert torch.equal(fresh.adversary.discriminator.proj.weight,
+                       model.adversary.discriminator.proj.weight)
 
 
 def test_monitor_discriminator_learns_without_pushing_the_encoder(data_bin, tmp_path):

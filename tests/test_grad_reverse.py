@@ -2,6 +2,7 @@ import pytest
 import torch
 
 from fairseq_mtl.modules.grad_reverse import grad_reverse
+from fairseq_mtl.adversary import Adversary, AdversaryConfig
 from fairseq_mtl.modules.heads import TaskDiscriminator
 
 pytestmark = pytest.mark.fast
@@ -30,10 +31,11 @@ def test_discriminator_learns_while_encoder_is_pushed_away():
     down (it learns), but moving the features along their gradient makes it go UP (the encoder
     is trained to fool it)."""
     torch.manual_seed(0)
-    disc = TaskDiscriminator(input_dim=5, num_tasks=3, scale=0.5)
+    adversary = Adversary(AdversaryConfig(weight=0.5), TaskDiscriminator(5, num_tasks=3))
+    disc = adversary.discriminator
     shared = torch.randn(6, 5, requires_grad=True)
     target = torch.full((6,), 2)
-    loss = torch.nn.functional.cross_entropy(disc(shared), target)
+    loss = torch.nn.functional.cross_entropy(adversary(shared), target)
     loss.backward()
     with torch.no_grad():
         plain = torch.nn.functional.cross_entropy(disc.proj(shared), target)

@@ -3,6 +3,7 @@ import re
 import pytest
 import torch
 
+from fairseq_mtl.adversary import AdversaryConfig, build_adversary
 from fairseq_mtl.modules.embedding import WordEmbedding
 from fairseq_mtl.modules.lstm_encoder import build_lstm_encoder
 from fairseq_mtl.sharing import SCHEMES, build_scheme
@@ -15,13 +16,17 @@ TASKS = ["alpha", "beta", "gamma"]
 CLASSES = {"alpha": 2, "beta": 3, "gamma": 2}
 
 
-def make(scheme, tasks=TASKS, adversarial=0.0, seed=1):
+def make(scheme, tasks=TASKS, seed=1):
     return build_scheme(
         scheme, task_names=tasks, num_classes=[CLASSES[t] for t in tasks],
         embed_factory=lambda name: WordEmbedding(20, 6, padding_idx=1),
         encoder_factory=lambda name: build_lstm_encoder("lstm", 6, 5),
-        seed=seed, adversarial_weight=adversarial,
+        seed=seed,
     )
+
+
+def adversary(model, weight=0.05):
+    return build_adversary(model, len(model.task_names), AdversaryConfig(weight=weight))
 
 
 def batch(task_id):
@@ -41,10 +46,11 @@ def test_the_registry_offers_what_the_models_need():
 
 @pytest.mark.parametrize("scheme", ANY_ENCODER)
 def test_batch_of_task_a_leaves_task_b_private_parameters_without_gradient(scheme):
-    model = make(scheme, adversarial=0.05 if SCHEMES[scheme].has_shared_vector else 0.0)
+    model = make(scheme)
+    disc = adversary(model) if SCHEMES[scheme].has_shared_vector else None
     out = model(*batch(0))
     assert out.logits.shape == (2, 2)
-    loss = out.logits.sum() + (out.task_logits.sum() if out.task_logits is not None else 0)
+    loss = out.logits.sum() + (disc(out.shared).sum() if disc is not None else 0)
     loss.backward()
     for name, p in model.named_parameters():
         match = re.match(r"(heads|private_encoders|encoders|embeddings)\.(\d+)\.", name)
@@ -57,16 +63,16 @@ def test_batch_of_task_a_leaves_task_b_private_parameters_without_gradient(schem
 
 
 def test_shared_private_output_shapes():
-    model = make("sp", adversarial=0.05)
+    model = make("sp")
     out = model(*batch(1))
     assert out.logits.shape == (2, 3)
     assert out.shared.shape == (2, 5) and out.private.shape == (2, 5)
-    assert out.task_logits.shape == (2, 3)
+    assert adversary(model)(out.shared).shape == (2, 3)
 
 
 def test_adversarial_needs_a_shared_vector():
     with pytest.raises(ValueError, match="shared sentence vector"):
-        make("single", adversarial=0.05)
+        adversary(make("single"))
 
 
 def test_task_parameters_do_not_depend_on_the_other_tasks():

@@ -5,6 +5,7 @@ import re
 import pytest
 import torch
 
+from fairseq_mtl.adversary import AdversaryConfig, build_adversary
 from fairseq_mtl.modules.counts import parameter_counts
 from fairseq_mtl.modules.embedding import WordEmbedding
 from fairseq_mtl.modules.transformer_encoder import TransformerSentenceEncoder, TransformerStack
@@ -18,16 +19,20 @@ E, D, HEADS, FFN, MAXPOS = 6, 12, 3, 10, 24
 ALL = offered_with("transformer")  # every scheme a Transformer model offers, from the registry
 
 
-def make(scheme, adversarial=0.0, layers=2, tasks=TASKS, classes=CLASSES, embed=E, dim=D,
+def make(scheme, layers=2, tasks=TASKS, classes=CLASSES, embed=E, dim=D,
          heads=HEADS, ffn=FFN, vocab=30):
     model = build_scheme(
         scheme, task_names=tasks, num_classes=classes,
         embed_factory=lambda name: WordEmbedding(vocab, embed, padding_idx=1),
         encoder_factory=lambda name: TransformerSentenceEncoder(
             TransformerStack(embed, dim, layers, heads, ffn, MAXPOS)),
-        seed=5, init_range=0.0, adversarial_weight=adversarial,
+        seed=5, init_range=0.0,
     )
     return model.eval()
+
+
+def adversary(model, weight=0.05):
+    return build_adversary(model, len(model.task_names), AdversaryConfig(weight=weight))
 
 
 def batch(task_id):
@@ -104,9 +109,10 @@ PRIVATE = {
 
 @pytest.mark.parametrize("scheme", ALL)
 def test_task_specific_parameters_get_gradient_only_from_their_task(scheme):
-    model = make(scheme, adversarial=0.0 if scheme == "single" else 0.05).train()
+    model = make(scheme).train()
+    disc = None if scheme == "single" else adversary(model)
     out = model(*batch(0), 0)
-    loss = out.logits.sum() + (out.task_logits.sum() if out.task_logits is not None else 0)
+    loss = out.logits.sum() + (disc(out.shared).sum() if disc is not None else 0)
     loss.backward()
     for name, p in model.named_parameters():
         match = re.match(PRIVATE[scheme], name)
@@ -126,9 +132,9 @@ def test_task_specific_parameters_get_gradient_only_from_their_task(scheme):
 @pytest.mark.parametrize("scheme", ["stack_pool", "stack_cls", "layerwise_implicit",
                                     "layerwise_explicit", "sp"])
 def test_adversarial_term_on_every_scheme_with_a_shared_vector(scheme):
-    model = make(scheme, adversarial=0.05)
+    model = make(scheme)
     out = model(*batch(2), 2)
-    assert out.task_logits.shape == (2, len(TASKS)) and out.shared.shape == (2, D)
+    assert adversary(model)(out.shared).shape == (2, len(TASKS)) and out.shared.shape == (2, D)
     if scheme.startswith("layerwise") or scheme == "sp":
         assert out.private.shape == (2, D)
 

@@ -145,7 +145,7 @@ def test_option_flags_reach_the_model_and_task(data_bin, tmp_path):
     model, task, cfg = load_checkpoint(str(tmp_path / "checkpoint_last.pt"))
     assert cfg.criterion.raw_orthogonality and cfg.criterion.orthogonality_weight == 0.01
     assert cfg.task.random_batches
-    assert model.scheme.discriminator.proj.bias is None
+    assert model.adversary.discriminator.proj.bias is None
 
 
 def test_adversarial_and_orthogonality_on_a_thesis_scheme(data_bin, tmp_path):

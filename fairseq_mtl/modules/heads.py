@@ -4,7 +4,6 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from fairseq_mtl.modules.grad_reverse import grad_reverse
 
 
 class ClassificationHead(nn.Module):
@@ -33,30 +32,14 @@ class ClassificationHead(nn.Module):
 
 
 class TaskDiscriminator(nn.Module):
-    """D(s) = softmax(b + U s) over the K tasks (paper Eq. 12) and what the encoder that made
-    ``s`` learns from it, with coefficient ``scale`` (= lambda):
+    """D(s) = softmax(b + U s) over the K tasks (paper Eq. 12): D alone. What the encoder that
+    made ``s`` learns from it (gradient reversal or confusion), lambda, and D's training
+    schedule belong to its owner, :class:`fairseq_mtl.adversary.Adversary`."""
 
-    * ``objective="reverse"`` (paper, Ganin & Lempitsky 2015): D sits behind a gradient reversal
-      layer; D's parameters learn to recognise the task, the encoder receives ``-lambda`` times
-      the same gradient (it maximises D's loss).
-    * ``objective="confusion"`` (Tzeng et al., ICCV 2015): D learns from ``s`` detached; the
-      encoder minimises ``lambda`` times the cross-entropy between D's output and the UNIFORM
-      distribution over tasks (:meth:`confusion_loss`, D's parameters held fixed there).
-      Maximising D's loss can be won by moving each task's vectors to where D expects ANOTHER
-      task (a relabelling the next D steps undo); making D unsure can only be won by vectors D
-      cannot tell apart.
-    """
-
-    OBJECTIVES = ("reverse", "confusion")
-
-    def __init__(self, input_dim: int, num_tasks: int, scale: float, bias: bool = True,
-                 objective: str = "reverse", standardize: bool = False):
+    def __init__(self, input_dim: int, num_tasks: int, bias: bool = True,
+                 standardize: bool = False):
         super().__init__()
-        if objective not in self.OBJECTIVES:
-            raise ValueError(f"adversarial objective must be one of {self.OBJECTIVES}, got "
-                             f"{objective!r}")
-        self.scale = scale
-        self.objective = objective
+        self.num_tasks = num_tasks
         # bias=False was tried because, with one-task batches, b alone can minimise each
         # batch's L_adv; measured on FDU-MTL (3 seeds) it changed neither the test error nor
         # the chance-level discriminator (thesis_results/fdu_mtl_lstm.md, asp_lstm_nobias)
@@ -65,17 +48,9 @@ class TaskDiscriminator(nn.Module):
         # sentences of all tasks (constants for the gradient), so that the encoder cannot hide
         # the task by shrinking the directions that carry it
         self.standardize = standardize
-        self.statistics_from_batches = True  # the critic schedule uses its mixed batches only
         if standardize:
             self.register_buffer("running_mean", torch.zeros(input_dim))
             self.register_buffer("running_var", torch.ones(input_dim))
-
-    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
-        # the critic schedule's Adam moments (fairseq_mtl/adversary.py, CriticState) mean
-        # nothing to a model built without that schedule (e.g. to evaluate or transfer)
-        if not hasattr(self, "critic"):
-            state_dict.pop(prefix + "critic._extra_state", None)
-        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     @torch.no_grad()
     def update_statistics(self, shared: torch.Tensor, momentum: float = 0.1) -> None:
@@ -90,24 +65,12 @@ class TaskDiscriminator(nn.Module):
             return shared
         return (shared - self.running_mean) / (self.running_var + 1e-5).sqrt()
 
-    def logits(self, shared: torch.Tensor) -> torch.Tensor:
-        """D's logits, no reversal (the critic's own steps)."""
-        return self.proj(self.normalized(shared))
-
-    def forward(self, shared: torch.Tensor) -> torch.Tensor:
-        """B x K logits for D's own loss (the encoder's part: see the class docstring)."""
-        if self.training and self.statistics_from_batches:
-            self.update_statistics(shared)
-        if self.objective == "confusion":
-            return self.logits(shared.detach())
-        return self.logits(grad_reverse(shared, self.scale))
-
-    def confusion_loss(self, shared: torch.Tensor) -> torch.Tensor:
-        """lambda * sum over the batch of CE(D(s), uniform), with D's parameters fixed; its
-        minimum is lambda * B * log K (D at chance). Zero under the reverse objective."""
-        if self.objective != "confusion" or self.scale == 0:
-            return shared.new_zeros(())
+    def logits(self, shared: torch.Tensor, detach_weights: bool = False) -> torch.Tensor:
+        """B x K logits; ``detach_weights``: D's parameters held fixed (the gradient reaches
+        ``shared`` only)."""
+        if not detach_weights:
+            return self.proj(self.normalized(shared))
         bias = self.proj.bias.detach() if self.proj.bias is not None else None
-        logits = torch.nn.functional.linear(self.normalized(shared), self.proj.weight.detach(),
-                                            bias)
-        return -self.scale * torch.log_softmax(logits.float(), dim=-1).mean(-1).sum()
+        return nn.functional.linear(self.normalized(shared), self.proj.weight.detach(), bias)
+
+    forward = logits

@@ -1,7 +1,8 @@
 """Base class of the sharing schemes.
 
-A scheme owns the embeddings, encoders, task heads and (optionally) the task discriminator, and
-maps a one-task batch to a :class:`SchemeOutput`. Components are built through factories so that
+A scheme owns the embeddings, encoders and task heads, and maps a one-task batch to a
+:class:`SchemeOutput` (the task discriminator reads its shared vector; it belongs to
+:class:`fairseq_mtl.adversary.Adversary`). Components are built through factories so that
 the same scheme works with any sentence encoder (LSTM family, Transformer, ...):
 
 * ``embed_factory(name) -> nn.Module``: token ids B x T -> B x T x E
@@ -16,7 +17,7 @@ from typing import Callable, Optional, Sequence
 import torch
 from torch import nn
 
-from fairseq_mtl.modules.heads import ClassificationHead, TaskDiscriminator
+from fairseq_mtl.modules.heads import ClassificationHead
 from fairseq_mtl.modules.init import init_uniform_, seeded
 
 
@@ -25,7 +26,6 @@ class SchemeOutput:
     logits: torch.Tensor  # B x C: the batch task's head
     shared: Optional[torch.Tensor] = None  # B x Ds: shared sentence vector (discriminator input)
     private: Optional[torch.Tensor] = None  # B x Dp: the task's private sentence vector
-    task_logits: Optional[torch.Tensor] = None  # B x K: discriminator output
 
     def as_dict(self):
         return {k: v for k, v in self.__dict__.items() if v is not None}
@@ -57,11 +57,6 @@ class SharingScheme(nn.Module):
         head_dropout: float = 0.0,
         head_hidden_dim: int = 0,
         head_activation: str = "relu",
-        adversarial_weight: float = 0.0,
-        discriminator_bias: bool = True,
-        monitor_discriminator: bool = False,
-        adversarial_objective: str = "reverse",
-        discriminator_standardize: bool = False,
     ):
         super().__init__()
         self.task_names = list(task_names)
@@ -82,19 +77,6 @@ class SharingScheme(nn.Module):
                 for t, n in zip(self.task_names, num_classes)
             ]
         )
-        self.discriminator = None
-        if adversarial_weight > 0 or monitor_discriminator:
-            if not self.has_shared_vector:
-                raise ValueError(
-                    f"--adversarial-weight/--monitor-discriminator need a shared sentence "
-                    f"vector; the {self.name!r} scheme has none"
-                )
-            self.discriminator = self.component(
-                "discriminator",
-                lambda: TaskDiscriminator(self.shared_dim(), len(self.task_names),
-                                          adversarial_weight, discriminator_bias,
-                                          adversarial_objective, discriminator_standardize),
-            )
 
     # --- construction helpers -----------------------------------------------------------------
     def component(self, name: str, make: Callable[[], nn.Module]) -> nn.Module:
@@ -140,14 +122,4 @@ class SharingScheme(nn.Module):
     # --- forward ------------------------------------------------------------------------------
     def forward(self, src_tokens, src_lengths, task_id: int) -> SchemeOutput:
         features, shared, private = self.encode(src_tokens, src_lengths, task_id)
-        logits = self.heads[task_id](features)
-        task_logits = None
-        if self.discriminator is not None:
-            task_logits = self.discriminator(shared)
-        return SchemeOutput(logits, shared, private, task_logits)
-
-    def discriminate(self, src_tokens, src_lengths, task_id: int):
-        """-> (discriminator logits, shared vectors) for sentences without labels
-        (semi-supervised L_adv)."""
-        shared = self.encode_shared(src_tokens, src_lengths, task_id)
-        return self.discriminator(shared), shared
+        return SchemeOutput(self.heads[task_id](features), shared, private)

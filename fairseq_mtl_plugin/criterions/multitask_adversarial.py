@@ -6,8 +6,9 @@ for one-task batches. How the pieces enter (written out because the signs are th
 
 * L_task: cross-entropy of the batch task's head, summed over the batch, times alpha_k.
 * L_adv: cross-entropy of the task discriminator on the SHARED vectors, added with weight 1.
-  The discriminator sits behind a gradient reversal layer with coefficient lambda
-  (``--adversarial-weight``, a model option), so one backward pass gives the discriminator
+  The discriminator (fairseq_mtl/adversary.py, which also gives this criterion its loss) sits
+  behind a gradient reversal layer with coefficient lambda (``--adversarial-weight``, an option
+  of the model's adversary), so one backward pass gives the discriminator
   +dL_adv (it learns to recognise the task) and the shared encoder -lambda * dL_adv (it learns to
   fool it): lambda enters exactly once, as in Ganin & Lempitsky (2015). With
   ``--unlabeled`` the batch's unlabeled task-k sentences add their own L_adv term.
@@ -43,7 +44,7 @@ from fairseq.criterions import FairseqCriterion, register_criterion
 from fairseq.dataclass import FairseqDataclass
 
 from fairseq_mtl.adversary import unwrap
-from fairseq_mtl.losses import adversarial_loss, orthogonality_loss
+from fairseq_mtl.losses import orthogonality_loss
 from fairseq_mtl.metrics import get_metric, glue_average
 
 
@@ -93,21 +94,18 @@ class MultitaskAdversarialCriterion(FairseqCriterion):
 
         adv = logits.new_zeros(())
         adv_correct = adv_n = 0
-        if "task_logits" in out:
-            discriminator = unwrap(model).scheme.discriminator
-            adv = adversarial_loss(out["task_logits"].float(), task_id)
-            # the confusion objective's encoder term (zero under gradient reversal)
-            confusion = discriminator.confusion_loss(out["shared"])
-            adv_correct += int((out["task_logits"].argmax(-1) == task_id).sum())
+        adversary = getattr(unwrap(model), "adversary", None)
+        if adversary is not None:  # its loss: L_adv, and the confusion objective's term
+            adv_loss, adv, adv_correct = adversary.loss(out["task_logits"], out["shared"],
+                                                        task_id)
             adv_n += nsentences
             if "unlabeled" in sample:
                 u_logits, u_shared = model.discriminate(**sample["unlabeled"])
-                u_logits = u_logits.float()
-                adv = adv + adversarial_loss(u_logits, task_id)
-                confusion = confusion + discriminator.confusion_loss(u_shared)
-                adv_correct += int((u_logits.argmax(-1) == task_id).sum())
+                u_loss, u_adv, u_correct = adversary.loss(u_logits, u_shared, task_id)
+                adv_loss, adv = adv_loss + u_loss, adv + u_adv
+                adv_correct += u_correct
                 adv_n += u_logits.size(0)
-            loss = loss + adv + confusion
+            loss = loss + adv_loss
 
         diff = logits.new_zeros(())
         if self.gamma > 0:

@@ -1,7 +1,8 @@
 """What the registered multi-task models share (registers nothing): the options of the word
-embeddings, task heads and task discriminator (lambda; gamma of the orthogonality term is the
-criterion's), and the construction of a sharing scheme from an encoder factory. ``mtl_lstm`` and ``mtl_transformer`` add their encoder's options
-and ``encoder_factory``."""
+embeddings, task heads and the adversary (lambda and the discriminator's schedule; gamma of the
+orthogonality term is the criterion's), and the construction of a sharing scheme and its
+adversary from an encoder factory. ``mtl_lstm`` and ``mtl_transformer`` add their encoder's
+options and ``encoder_factory``."""
 
 import argparse
 import json
@@ -9,11 +10,13 @@ import logging
 import os
 import sys
 from dataclasses import MISSING, dataclass, field, fields
+from typing import Optional
 
 from fairseq.dataclass import ChoiceEnum, FairseqDataclass
 from fairseq.models import BaseFairseqModel
 from omegaconf import II, OmegaConf, open_dict
 
+from fairseq_mtl.adversary import OBJECTIVES, RAMPS, Adversary, AdversaryConfig, build_adversary
 from fairseq_mtl.modules.counts import parameter_counts
 from fairseq_mtl.modules.embedding import WordEmbedding
 from fairseq_mtl.sharing import build_scheme
@@ -22,7 +25,68 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass
-class MtlModelConfig(FairseqDataclass):
+class AdversaryOptions(FairseqDataclass):
+    """The adversary's options, all of them (fairseq_mtl/adversary.py, :func:`adversary_config`):
+    one group, the model's, so that a checkpoint records them with the discriminator."""
+    adversarial_weight: float = field(
+        default=0.0, metadata={"help": "lambda: gradient-reversal coefficient of the task "
+                               "discriminator on the shared vector; 0 = no discriminator"})
+    adversarial_objective: ChoiceEnum(OBJECTIVES) = field(
+        default="reverse", metadata={"help": "what the shared encoder learns from the task "
+                                     "discriminator: 'reverse' = maximise its loss through "
+                                     "gradient reversal (paper); 'confusion' = make its output "
+                                     "uniform over the tasks (Tzeng et al. 2015); see "
+                                     "fairseq_mtl/adversary.py"})
+    discriminator_standardize: bool = field(
+        default=False, metadata={"help": "the discriminator reads its input standardised with "
+                                 "running means and variances over the training sentences, so "
+                                 "that shrinking a direction does not hide it"})
+    monitor_discriminator: bool = field(
+        default=False, metadata={"help": "build and train the task discriminator even with "
+                                 "--adversarial-weight 0: the encoder is not pushed, and the "
+                                 "logged adv_acc says how recognisable the tasks are in the "
+                                 "shared vector"})
+    no_discriminator_bias: bool = field(
+        default=False, metadata={"help": "drop the bias b of D(s) = softmax(b + U s) (paper "
+                                 "Eq. 12); see fairseq_mtl/modules/heads.py"})
+    adversarial_ramp: ChoiceEnum(RAMPS) = field(
+        default="none", metadata={"help": "lambda over training: 'none' (constant) or 'dann' "
+                                  "(lambda * (2 / (1 + exp(-10 p)) - 1), p = progress; Ganin & "
+                                  "Lempitsky 2015)"})
+    discriminator_steps: int = field(
+        default=0,
+        metadata={"help": "how the task discriminator learns (fairseq_mtl/adversary.py): 0 = "
+                  "'joint', inside each model update through the gradient reversal layer, on "
+                  "the batch's one task (the paper's single objective; default, so earlier "
+                  "results reproduce); K > 0 = 'critic' (MAN, Chen & Cardie 2018): K steps of "
+                  "the discriminator alone, with its own Adam, on a batch mixing all tasks "
+                  "before every update"})
+    discriminator_lr: float = field(
+        default=0.0, metadata={"help": "the critic schedule's learning rate (0: the model's "
+                               "--lr, as MAN)"})
+    discriminator_sentences: int = field(
+        default=8, metadata={"help": "the critic schedule's sentences per task in each mixed "
+                             "batch (MAN: 8), from the training text (and the unlabeled text "
+                             "with --unlabeled)"})
+
+
+def adversary_config(cfg) -> AdversaryConfig:
+    """The library's :class:`AdversaryConfig` from the model's options (a checkpoint written
+    before an option existed: its default)."""
+    def get(name):
+        default = next(f.default for f in fields(AdversaryOptions) if f.name == name)
+        return getattr(cfg, name, default)
+
+    return AdversaryConfig(
+        weight=float(get("adversarial_weight")), objective=str(get("adversarial_objective")),
+        standardize=bool(get("discriminator_standardize")),
+        bias=not get("no_discriminator_bias"), monitor=bool(get("monitor_discriminator")),
+        ramp=str(get("adversarial_ramp")), steps=int(get("discriminator_steps")),
+        lr=float(get("discriminator_lr")), sentences=int(get("discriminator_sentences")))
+
+
+@dataclass
+class MtlModelConfig(AdversaryOptions):
     embed_dim: int = field(
         default=0, metadata={"help": "word embedding size; 0 = the prepared vectors' size "
                              "(50 for glove-6b-50d), 200 without vectors"})
@@ -43,37 +107,18 @@ class MtlModelConfig(FairseqDataclass):
     init_range: float = field(
         default=0.1, metadata={"help": "non-embedding weights ~ U[-r, r] (paper: 0.1); 0 = "
                                "each module's own initialisation"})
-    adversarial_weight: float = field(
-        default=0.0, metadata={"help": "lambda: gradient-reversal coefficient of the task "
-                               "discriminator on the shared vector; 0 = no discriminator"})
-    adversarial_objective: ChoiceEnum(["reverse", "confusion"]) = field(
-        default="reverse", metadata={"help": "what the shared encoder learns from the task "
-                                     "discriminator: 'reverse' = maximise its loss through "
-                                     "gradient reversal (paper); 'confusion' = make its output "
-                                     "uniform over the tasks (Tzeng et al. 2015); see "
-                                     "fairseq_mtl/modules/heads.py"})
-    discriminator_standardize: bool = field(
-        default=False, metadata={"help": "the discriminator reads its input standardised with "
-                                 "running means and variances over the training sentences, so "
-                                 "that shrinking a direction does not hide it"})
-    monitor_discriminator: bool = field(
-        default=False, metadata={"help": "build and train the task discriminator even with "
-                                 "--adversarial-weight 0: the encoder is not pushed, and the "
-                                 "logged adv_acc says how recognisable the tasks are in the "
-                                 "shared vector"})
-    no_discriminator_bias: bool = field(
-        default=False, metadata={"help": "drop the bias b of D(s) = softmax(b + U s) (paper "
-                                 "Eq. 12); see fairseq_mtl/modules/heads.py"})
     seed: int = II("common.seed")
 
 
 class MtlModel(BaseFairseqModel):
     """A sharing scheme (fairseq_mtl/sharing) behind fairseq's model interface."""
 
-    def __init__(self, cfg, scheme):
+    def __init__(self, cfg, scheme, adversary: Optional[Adversary] = None):
         super().__init__()
         self.cfg = cfg
         self.scheme = scheme
+        #: the task discriminator and its schedule (None: no adversarial term, no monitor)
+        self.adversary = adversary
 
     @classmethod
     def encoder_factory(cls, cfg, embed_dim: int, task):
@@ -128,14 +173,10 @@ class MtlModel(BaseFairseqModel):
             head_dropout=cfg.head_dropout,
             head_hidden_dim=cfg.head_hidden_dim,
             head_activation=cfg.head_activation,
-            adversarial_weight=cfg.adversarial_weight,
-            discriminator_bias=not cfg.no_discriminator_bias,
-            monitor_discriminator=cfg.monitor_discriminator,
-            adversarial_objective=cfg.adversarial_objective,
-            discriminator_standardize=cfg.discriminator_standardize,
             **scheme_kwargs,
         )
-        model = cls(cfg, scheme)
+        adversary = build_adversary(scheme, len(task.task_names), adversary_config(cfg))
+        model = cls(cfg, scheme, adversary)
         model.after_build()
         log_parameter_counts(model)
         return model
@@ -144,10 +185,26 @@ class MtlModel(BaseFairseqModel):
         """What a family does once its scheme is built (learning-rate scales, freezing)."""
 
     def forward(self, src_tokens, src_lengths, task_id: int):
-        return self.scheme(src_tokens, src_lengths, task_id).as_dict()
+        out = self.scheme(src_tokens, src_lengths, task_id).as_dict()
+        if self.adversary is not None:
+            out["task_logits"] = self.adversary(out["shared"])  # B x K
+        return out
 
     def discriminate(self, src_tokens, src_lengths, task_id: int):
-        return self.scheme.discriminate(src_tokens, src_lengths, task_id)
+        """-> (the discriminator's logits, shared vectors) for sentences without labels
+        (semi-supervised L_adv)."""
+        shared = self.scheme.encode_shared(src_tokens, src_lengths, task_id)
+        return self.adversary(shared), shared
+
+    def upgrade_state_dict_named(self, state_dict, name):
+        """Checkpoints written before the adversary had one owner kept the discriminator (and
+        the critic's moments) under the scheme: ``scheme.discriminator.*``."""
+        old = f"{name}." if name else ""
+        for key in [k for k in state_dict if k.startswith(old + "scheme.discriminator.")]:
+            rest = key[len(old + "scheme.discriminator."):]
+            new = "critic._extra_state" if rest == "critic._extra_state" else "discriminator." + rest
+            state_dict[old + "adversary." + new] = state_dict.pop(key)
+        super().upgrade_state_dict_named(state_dict, name)
 
     def max_positions(self):
         return None

@@ -30,11 +30,10 @@ import torch
 from fairseq.data import Dictionary, iterators
 from fairseq.data.indexed_dataset import make_dataset
 from fairseq.dataclass import ChoiceEnum, FairseqDataclass
-from fairseq.distributed.utils import get_global_rank
 from fairseq.tasks import FairseqTask, register_task
 from omegaconf import II, OmegaConf, open_dict
 
-from fairseq_mtl.adversary import RAMPS, DiscriminatorTrainer, ramp_factor, unwrap
+from fairseq_mtl.adversary import unwrap
 from fairseq_mtl.data.dataset import (MultiTaskDataset, TaskDataset, attach_unlabeled,
                                       check_partition)
 from fairseq_mtl.data.manifest import (Manifest, check_same_dictionary, manifest_from_dict,
@@ -84,25 +83,6 @@ class MultitaskClassificationConfig(FairseqDataclass):
         metadata={"help": "cut sentences to this many tokens (counted and logged); default: "
                   "none for LSTMs, the model's max positions for Transformers"},
     )
-    discriminator_steps: int = field(
-        default=0,
-        metadata={"help": "how the task discriminator learns (fairseq_mtl/adversary.py): 0 = "
-                  "'joint', inside each model update through the gradient reversal layer, on "
-                  "the batch's one task (the paper's single objective; default, so earlier "
-                  "results reproduce); K > 0 = 'critic' (MAN, Chen & Cardie 2018): K steps of "
-                  "the discriminator alone, with its own Adam, on a batch mixing all tasks "
-                  "before every update"})
-    discriminator_lr: float = field(
-        default=0.0, metadata={"help": "the critic schedule's learning rate (0: the model's "
-                               "--lr, as MAN)"})
-    discriminator_sentences: int = field(
-        default=8, metadata={"help": "the critic schedule's sentences per task in each mixed "
-                             "batch (MAN: 8), from the training text (and the unlabeled text "
-                             "with --unlabeled)"})
-    adversarial_ramp: ChoiceEnum(RAMPS) = field(
-        default="none", metadata={"help": "lambda over training: 'none' (constant) or 'dann' "
-                                  "(lambda * (2 / (1 + exp(-10 p)) - 1), p = progress; Ganin & "
-                                  "Lempitsky 2015)"})
     seed: int = II("common.seed")
     lr: List[float] = II("optimization.lr")
     max_update: int = II("optimization.max_update")
@@ -130,11 +110,7 @@ class MultitaskClassificationTask(FairseqTask):
         self._model_max_words: Optional[int] = None  # set by build_model
         self._building_from_checkpoint = False  # see word_vectors
         self._told_batch_size = False
-        self._critic: Optional[DiscriminatorTrainer] = None  # see build_model
-        self._base_lambda = None
         self._updates_per_epoch = None  # of the training data: progress for --adversarial-ramp
-        self._critic_update = -1
-        self._pools, self._pools_of = None, None  # the critic's draw pools, of this dataset
         self.task_weights = self._parse_task_weights(cfg.task_weights)
         self.sampler = build_sampler(
             cfg.sampler,
@@ -227,7 +203,8 @@ class MultitaskClassificationTask(FairseqTask):
             else:
                 for key, value in derived.items():
                     setattr(cfg, key, value)
-        self._setup_adversary(model)
+        if not from_checkpoint:
+            self._setup_adversary(model)
         limit = model.max_positions()
         if limit is not None:
             if self.cfg.truncate_length and self.cfg.truncate_length > limit:
@@ -242,75 +219,22 @@ class MultitaskClassificationTask(FairseqTask):
         return model
 
     def _setup_adversary(self, model) -> None:
-        """The discriminator's schedule (fairseq_mtl/adversary.py): the critic's own optimizer
-        (its parameters leave the model optimizer) and lambda's base value for the ramp."""
-        discriminator = getattr(getattr(model, "scheme", None), "discriminator", None)
-        wanted = self.cfg.discriminator_steps > 0 or self.cfg.adversarial_ramp != "none"
-        if discriminator is None:
-            if wanted:
-                raise ValueError(
-                    "--discriminator-steps/--adversarial-ramp need a task discriminator: give "
-                    "--adversarial-weight > 0 (the asp_* archs set 0.05) or "
-                    "--monitor-discriminator")
+        """The adversary's training set-up (fairseq_mtl/adversary.py), before fairseq loads a
+        checkpoint into the model (the critic's moments need their optimizer)."""
+        if getattr(model, "adversary", None) is None:
             return
-        self._base_lambda = discriminator.scale
-        self._critic = None
-        if self.cfg.discriminator_steps > 0:
-            if self.cfg.fp16 or self.cfg.bf16:
-                raise ValueError("--discriminator-steps trains the discriminator with its own "
-                                 "fp32 Adam: use --amp instead of --fp16/--bf16")
-            lr = self.cfg.discriminator_lr or float(self.cfg.lr[0])
-            self._critic = DiscriminatorTrainer(discriminator, self.cfg.discriminator_steps, lr,
-                                                self.cfg.discriminator_sentences)
-            self._critic.attach()  # its Adam moments travel in the model's checkpoints
-            logger.info(f"task discriminator: critic schedule, {self.cfg.discriminator_steps} "
-                        f"steps per update, Adam lr {lr}, {self.cfg.discriminator_sentences} "
-                        f"sentences per task ({len(self.task_names)} tasks) per update; "
-                        f"lambda {self._base_lambda}, ramp {self.cfg.adversarial_ramp}")
+        logger.info(model.adversary.start_training(
+            lr=float(self.cfg.lr[0]), mixed_precision=self.cfg.fp16 or self.cfg.bf16,
+            pad=self.dictionary.pad(), seed=self.cfg.seed))
 
-    def _adversary_step(self, model, update_num: int) -> Dict[str, float]:
-        """Before the model's update: lambda for this update (the ramp), then the critic's
-        steps (once per update, not per --update-freq micro-batch). -> values to log."""
-        if self._base_lambda is None:
-            return {}
-        scheme = unwrap(model).scheme
-        lam = self._base_lambda * ramp_factor(self.cfg.adversarial_ramp,
-                                              self._progress(update_num))
-        scheme.discriminator.scale = lam
-        out = {"adv_lambda": lam, "n_updates": 0}
-        if self._critic is not None:
-            out.update(disc_correct=0, disc_n=0, disc_loss=0.0)
-            if update_num != self._critic_update:
-                self._critic_update = update_num
-                dataset = self.datasets["train"]
-                rng = np.random.RandomState(component_seed(
-                    self.cfg.seed, f"discriminator/update{update_num}/rank{get_global_rank()}"))
-                result = self._critic.step(scheme, dataset, self._critic_pools(dataset),
-                                           self.dictionary.pad(), rng)
-                out.update(disc_correct=result["correct"], disc_n=result["n"],
-                           disc_loss=result["loss"], n_updates=1)
-        return out
-
-    def _critic_pools(self, dataset: MultiTaskDataset) -> List[np.ndarray]:
-        """Per task, the training indices (and unlabeled ones) the critic draws from; built
-        once per training dataset, not at every update."""
-        if self._pools_of is not dataset:
-            self._pools = [np.concatenate([dataset.task_indices(k)] + (
-                [dataset.unlabeled_indices(k)] if dataset.unlabeled_indices(k) is not None
-                else [])) for k in range(self.num_tasks)]
-            self._pools_of = dataset
-        return self._pools
-
-    def _progress(self, update_num: int) -> float:
-        if self.cfg.adversarial_ramp == "none":
-            return 1.0
-        total = self.cfg.max_update
-        if not total and self.cfg.max_epoch and self._updates_per_epoch:
-            total = self.cfg.max_epoch * self._updates_per_epoch
-        if not total:
-            raise ValueError("--adversarial-ramp needs the length of training: give "
-                             "--max-epoch or --max-update")
-        return update_num / total
+    def total_updates(self) -> Optional[int]:
+        """The length of training in updates (--max-update, else --max-epoch times the
+        updates of an epoch once the training data is batched); None while unknown."""
+        if self.cfg.max_update:
+            return self.cfg.max_update
+        if self.cfg.max_epoch and self._updates_per_epoch:
+            return self.cfg.max_epoch * self._updates_per_epoch
+        return None
 
     def load_dataset(self, split: str, epoch: int = 1, combine: bool = False, **kwargs):
         labeled = []
@@ -459,7 +383,11 @@ class MultitaskClassificationTask(FairseqTask):
 
     # --- training step -----------------------------------------------------------------------
     def train_step(self, sample, model, criterion, optimizer, update_num, ignore_grad=False):
-        adversary = self._adversary_step(model, update_num)
+        inner = unwrap(model)
+        adversary = {}
+        if getattr(inner, "adversary", None) is not None:
+            adversary = inner.adversary.before_update(inner.scheme, self.datasets["train"],
+                                                      update_num, self.total_updates())
         loss, sample_size, logging_output = super().train_step(
             sample, model, criterion, optimizer, update_num, ignore_grad
         )
@@ -490,7 +418,7 @@ class MultitaskClassificationTask(FairseqTask):
             "manifest": manifest_to_dict(self.manifest),
             "tokenizer_files": dict(self.tokenizer_files),
         }
-        return state  # the critic's Adam moments are in the model's state (adversary.py)
+        return state  # the critic's Adam moments are in the model's (fairseq_mtl/adversary.py)
 
     @property
     def tokenizer_files(self) -> Dict[str, bytes]:
