@@ -18,7 +18,8 @@ test: venv pretrained
 	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} .venv/bin/python -m pytest -q -n $${PYTEST_WORKERS:-2} \
 	  --durations=20 tests
 
-# The edit-test loop: the unit tests (marked `fast`, no fairseq-train), about a minute.
-test-fast: venv pretrained
+# The edit-test loop: the unit tests (marked `fast`, no fairseq-train, no pretrained download)
+# and the linter, about a minute.
+test-fast: venv
 	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} .venv/bin/python -m pytest -q -n $${PYTEST_WORKERS:-2} \
 	  -m fast tests

@@ -10,9 +10,12 @@ setup(
     version="0.1.0",
     description="Adversarial shared-private and Transformer multi-task learning for text "
     "classification, as a fairseq plugin",
-    # the library and its fairseq plugin (python -m fairseq_mtl_plugin prints the --user-dir)
+    # the library, its fairseq plugin (python -m fairseq_mtl_plugin prints the --user-dir) and
+    # the tools beside them (result tables, the papers' analyses, profile configs), which use
+    # the library and the plugin; the library uses neither
     packages=find_packages(include=["fairseq_mtl", "fairseq_mtl.*", "fairseq_mtl_plugin",
-                                    "fairseq_mtl_plugin.*"]),
+                                    "fairseq_mtl_plugin.*", "fairseq_mtl_tools",
+                                    "fairseq_mtl_tools.*"]),
     python_requires=">=3.10",
     # torch and fairseq are deliberately not listed: see scripts/setup_env.sh.
     install_requires=[
@@ -30,12 +33,12 @@ setup(
         "console_scripts": [
             "fairseq-mtl-prepare = fairseq_mtl.data.prepare:cli_main",
             "fairseq-mtl-evaluate = fairseq_mtl.evaluate:cli_main",
-            "fairseq-mtl-attention = fairseq_mtl.analysis.attention:cli_main",
+            "fairseq-mtl-attention = fairseq_mtl_tools.attention:cli_main",
             "fairseq-mtl-predict = fairseq_mtl.predict:cli_main",
             "fairseq-mtl-extract-shared = fairseq_mtl.transfer:cli_main",
-            "fairseq-mtl-neurons = fairseq_mtl.analysis.neurons:cli_main",
-            "fairseq-mtl-task-probe = fairseq_mtl.analysis.task_probe:cli_main",
-            "fairseq-mtl-relations = fairseq_mtl.analysis.relations.cli:cli_main",
+            "fairseq-mtl-neurons = fairseq_mtl_tools.neurons:cli_main",
+            "fairseq-mtl-task-probe = fairseq_mtl_tools.task_probe:cli_main",
+            "fairseq-mtl-relations = fairseq_mtl_tools.relations.cli:cli_main",
         ]
     },
 )

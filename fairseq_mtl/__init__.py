@@ -1,8 +1,10 @@
 """fairseq-mtl: multi-task learning for text classification on top of fairseq.
 
-The library (this package) holds plain PyTorch modules, data tools and analyses; it registers
-nothing with fairseq. The fairseq glue (task, models, criterion, optimizer, fairseq patches) is
-the package ``fairseq_mtl_plugin``, installed beside this one and loaded with
+The library (this package) holds plain PyTorch modules, data preparation, evaluation and
+prediction; it registers nothing with fairseq, and imports neither the plugin nor the tools
+(``fairseq_mtl_tools``: result tables and the papers' analyses). The fairseq glue (task,
+models, criterion, optimizer, fairseq patches) is the package ``fairseq_mtl_plugin``, installed
+beside this one and loaded with
 ``fairseq-train --user-dir "$(python -m fairseq_mtl_plugin)"`` (``--user-dir user_dir`` in the
 checkout) or ``import fairseq_mtl_plugin``.
 

@@ -5,12 +5,12 @@ safe (weights-only) unpickler with the allow-list of :mod:`fairseq_mtl_plugin.pa
 """
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import os
 import pickle
 import re
 import zipfile
-import importlib
-import importlib.util
 from argparse import Namespace
 from typing import Optional
 

@@ -34,14 +34,13 @@ import sys
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import (Deque, Dict, Iterable, Iterator, List, Optional, Sequence, TextIO,
-                    Tuple)
+from typing import Deque, Dict, Iterable, Iterator, List, Optional, Sequence, TextIO, Tuple
 
 import torch
 
 from fairseq_mtl.data.batching import pad_tokens
-from fairseq_mtl.data.text import decode_line
 from fairseq_mtl.data.dataset import keep_end
+from fairseq_mtl.data.text import decode_line
 from fairseq_mtl.data.tokenizers import raw_text_layout, raw_text_tokenizer
 
 CHUNK = 4096  # lines read, sorted by length and predicted together

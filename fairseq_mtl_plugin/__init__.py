@@ -9,18 +9,28 @@ Loading it is one step, from any directory once the project is installed:
 * in Python, ``import fairseq_mtl_plugin`` (``fairseq_mtl.checkpoint.load_checkpoint`` does it
   for the prediction API and the ``fairseq-mtl-*`` tools).
 
+Importing it from Python (a notebook, the prediction API) changes fairseq's functions only:
+``sys.excepthook`` and the warning filters are set on the command-line path alone
+(:func:`fairseq_mtl_plugin.patches.on_command_line`).
+
 fairseq's ``--user-dir`` loader auto-imports ``models/`` and ``tasks/`` but not
 ``criterions/``, so every registered module is imported explicitly below.
 """
 import os
 
-from fairseq_mtl_plugin.patches import (check_fairseq, install_atomic_checkpoint_copy,
-                                        install_bf16_without_xla, install_checkpoint_allowlist,
-                                        install_ddp_for_one_task_batches,
-                                        install_one_line_checkpoint_errors,
-                                        install_peer_broadcast,
-                                        install_plugin_defaults_for_help,
-                                        install_quiet_start)
+from fairseq_mtl_plugin.patches import (
+    check_fairseq,
+    install_atomic_checkpoint_copy,
+    install_bf16_without_xla,
+    install_checkpoint_allowlist,
+    install_ddp_for_one_task_batches,
+    install_one_line_checkpoint_errors,
+    install_one_line_errors,
+    install_peer_broadcast,
+    install_plugin_defaults_for_help,
+    install_quiet_start,
+    on_command_line,
+)
 from fairseq_mtl_plugin.save_dir import install_save_dir_guard
 
 check_fairseq()
@@ -30,9 +40,11 @@ install_bf16_without_xla()
 install_ddp_for_one_task_batches()
 install_peer_broadcast()
 install_one_line_checkpoint_errors()
-install_quiet_start()
-install_plugin_defaults_for_help()
+install_plugin_defaults_for_help()  # fairseq's parser: reads sys.argv only where fairseq does
 install_save_dir_guard()
+if on_command_line():
+    install_one_line_errors()
+    install_quiet_start()
 
 from . import criterions, models, optim, tasks  # noqa: E402,F401
 

@@ -9,8 +9,9 @@
   run code above all, is still refused by torch's safe loader.
 * ``install_atomic_checkpoint_copy``: fairseq writes a checkpoint atomically (to ``.tmp``, then
   renames) but then COPIES it over the other names (``checkpoint_best.pt`` ->
-  ``checkpoint_last.pt``) in place; a full disk during that copy would leave a truncated ``checkpoint_last.pt`` and no
-  good one. The copy goes through a temporary file and a rename as well.
+  ``checkpoint_last.pt``) in place; a full disk during that copy would leave a truncated
+  ``checkpoint_last.pt`` and no good one. The copy goes through a temporary file and a rename
+  as well.
 * ``install_bf16_without_xla``: fairseq 0.12 reads ``--bf16`` as "on a TPU" (it sets ``--tpu``)
   and then asks torch_xla for the device. Where torch_xla is not installed, ``--bf16`` means
   bfloat16 on the GPU (or CPU): ``--tpu`` is turned back off before fairseq sets up devices.
@@ -273,13 +274,38 @@ def _excepthook(previous):
 
 
 def install_one_line_checkpoint_errors() -> None:
+    """A checkpoint fairseq cannot load raises :class:`fairseq_mtl.checkpoint.CheckpointLoadError`
+    (what was refused, in one sentence) instead of torch's page of advice."""
     from fairseq import checkpoint_utils
 
     if not getattr(checkpoint_utils.load_checkpoint_to_cpu, "fairseq_mtl_errors", False):
         checkpoint_utils.load_checkpoint_to_cpu = _load_with_one_line_errors(
             checkpoint_utils.load_checkpoint_to_cpu)
+
+
+def install_one_line_errors() -> None:
+    """Command line only: an error meant for the user (:class:`OneLineError`) that reaches the
+    top of fairseq-train is printed as ``error: ...``, without a traceback."""
     if not getattr(sys.excepthook, "fairseq_mtl_errors", False):
         sys.excepthook = _excepthook(sys.excepthook)
+
+
+#: the first part of ``__main__``'s module name when a program runs as ``python -m NAME``
+COMMAND_PACKAGES = ("fairseq_cli", "fairseq_mtl", "fairseq_mtl_plugin", "fairseq_mtl_tools")
+
+
+def on_command_line() -> bool:
+    """Whether this process is one of the command-line programs (``fairseq-train``,
+    ``fairseq-hydra-train``, ``fairseq-mtl-*``, ``python -m fairseq_cli.train`` ...), as opposed
+    to Python code that imported the plugin (a notebook or a script using the prediction API),
+    whose interpreter-wide settings (``sys.excepthook``, warning filters) are its own. Decided
+    from ``__main__``, not from the command line's arguments."""
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    if spec is not None and spec.name.split(".")[0] in COMMAND_PACKAGES:
+        return True
+    program = os.path.basename(getattr(main, "__file__", None) or "")
+    return program.startswith("fairseq-")
 
 
 #: (module regex, message regex) of the warnings install_quiet_start filters
@@ -295,6 +321,7 @@ FOREIGN_WARNINGS = (
 
 
 def install_quiet_start() -> None:
+    """Command line only: silence the start-up warnings of FOREIGN_WARNINGS."""
     for module, message in FOREIGN_WARNINGS:
         warnings.filterwarnings("ignore", message=message, module=module)
 
@@ -320,7 +347,7 @@ def _arch_of(argv):
 
 def _plugin_defaults(original):
     def parse_args_and_arch(parser, input_args=None, *args, **kwargs):
-        from fairseq_mtl_plugin.models.mtl_base import CRITERION, TASK
+        from fairseq_mtl_plugin.models.defaults import CRITERION, TASK
 
         argv = list(sys.argv[1:] if input_args is None else input_args)
         if not our_arch(_arch_of(argv)):

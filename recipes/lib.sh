@@ -55,15 +55,15 @@ recipe_failed() {
 }
 
 # profile_flags NAME [--set GROUP.KEY=VALUE ...]: TRAIN_ARGS = the fairseq-train options of the
-# Hydra profile recipes/config/NAME.yaml (fairseq_mtl/configs.py), the one place a profile's
+# Hydra profile recipes/config/NAME.yaml (fairseq_mtl_tools/configs.py), the one place a profile's
 # training options are written; fairseq-hydra-train reads the same file.
 profile_flags() {
   local out
-  out="$("${BIN:-$ROOT/.venv/bin}/python" -m fairseq_mtl.configs flags "$@")" || exit 1
+  out="$("${BIN:-$ROOT/.venv/bin}/python" -m fairseq_mtl_tools.configs flags "$@")" || exit 1
   mapfile -t TRAIN_ARGS <<< "$out"
 }
 
 # profile_get NAME GROUP.KEY: one value of a profile (a list's first item)
 profile_get() {
-  "${BIN:-$ROOT/.venv/bin}/python" -m fairseq_mtl.configs get "$@" || exit 1
+  "${BIN:-$ROOT/.venv/bin}/python" -m fairseq_mtl_tools.configs get "$@" || exit 1
 }

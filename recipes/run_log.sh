@@ -7,7 +7,7 @@
 # runs): the short id (FAIRSEQ_MTL_COMMIT wins), +dirty with edits to tracked files outside
 # thesis_results/ (a table rebuilt in the tree between two runs does not change their code)
 run_commit() {
-  "${BIN:-$1/.venv/bin}/python" -c 'import sys; from fairseq_mtl.analysis.runinfo import git_commit
+  "${BIN:-$1/.venv/bin}/python" -c 'import sys; from fairseq_mtl_tools.runinfo import git_commit
 print(git_commit(sys.argv[1]))' "$1"
 }
 

@@ -63,7 +63,7 @@ done
 if [[ -n "$MODEL" ]]; then
   DEST="$KIT/model-$(basename "$MODEL")"
   rm -rf "$DEST"
-  "$BIN/python" -m fairseq_mtl.pretrained.half "$MODEL" "$DEST"
+  "$BIN/python" -m fairseq_mtl_tools.half "$MODEL" "$DEST"
 fi
 
 # 4. what it sums to: the kit plus the tree that travels with it (tracked files)

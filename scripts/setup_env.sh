@@ -35,6 +35,6 @@ PIP=("$VENV/bin/python" -m pip -q --disable-pip-version-check)
 "${PIP[@]}" install "$TORCH_SPEC"
 "${PIP[@]}" install --no-deps "$FAIRSEQ_SPEC"
 # transformers: test-only, the reference the pretrained encoders are checked against
-"${PIP[@]}" install -r "$ROOT/requirements.txt" pytest pytest-xdist "transformers>=4.40,<6"
+"${PIP[@]}" install -r "$ROOT/requirements.txt" pytest pytest-xdist "transformers>=4.40,<6" ruff
 "${PIP[@]}" install --no-deps --no-build-isolation -e "$ROOT"
 echo "$WANT" > "$STAMP"

@@ -119,6 +119,19 @@ def train_args(data, save_dir, arch, *extra):
 # --- helpers shared by several test files (one place, not test-to-test imports) ---------
 
 
+def plugin_archs(*models: str):
+    """The archs the plugin registers for these models (``mtl_lstm``, ``mtl_transformer`` ...;
+    none given: all of them), from fairseq's registry, so that a new arch is tested without
+    editing a list; adversarial (``asp_*``) archs last."""
+    from fairseq.models import ARCH_MODEL_NAME_REGISTRY
+
+    import fairseq_mtl_plugin  # noqa: F401  (registers them)
+
+    archs = [a for a, m in ARCH_MODEL_NAME_REGISTRY.items()
+             if m.startswith("mtl_") and a != m and (not models or m in models)]
+    return sorted(archs, key=lambda a: (a.startswith("asp_"), a))
+
+
 _GLUE_WORDS = "the cat sat on a mat dog ran fast slow good bad film movie".split()
 
 

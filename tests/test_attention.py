@@ -15,8 +15,8 @@ def le_checkpoint(data_bin, tmp_path_factory):
 
 
 def test_sentence_picture(le_checkpoint, tmp_path):
-    from fairseq_mtl.analysis.attention import sentence_attention
     from fairseq_mtl.checkpoint import load_checkpoint
+    from fairseq_mtl_tools.attention import sentence_attention
 
     model, task, _ = load_checkpoint(str(le_checkpoint))
     result = sentence_attention(model, task, "beta", "B3 good b7 , b1")

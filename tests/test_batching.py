@@ -15,9 +15,8 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import BIN, ROOT, USER_DIR, run_cli, run_main, train_args, write_raw_task
+from conftest import BIN, ROOT, USER_DIR, run_cli, run_main, train_args, write_glue, write_raw_task
 from fairseq_mtl.data.prepare import cli_main as prepare
-from conftest import write_glue
 
 #: train lines per task (the last DEV of them are dev): sizes that 8 and 10 do not divide
 ODD_TASKS = {"alpha": ("a", 61), "beta": ("b", 45), "gamma": ("g", 30)}

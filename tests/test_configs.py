@@ -1,4 +1,4 @@
-"""The experiment profiles as fairseq Hydra configs (recipes/config/, fairseq_mtl/configs.py):
+"""The experiment profiles as fairseq Hydra configs (recipes/config/, fairseq_mtl_tools/configs.py):
 fairseq-hydra-train with a profile and an arch's model config must build the same fairseq
 config, option for option, as fairseq-train with the options the recipes give."""
 import glob
@@ -7,15 +7,13 @@ import subprocess
 
 import pytest
 
-from conftest import BIN, ROOT, USER_DIR, run_cli
+from conftest import BIN, ROOT, USER_DIR, plugin_archs, run_cli
 
 CONFIG_DIR = os.path.join(ROOT, "recipes", "config")
 GROUPS = ("common", "common_eval", "dataset", "optimization", "checkpoint", "task", "criterion",
           "optimizer", "lr_scheduler", "model", "distributed_training")
-LSTM = ["st_lstm", "st_bilstm", "fs_lstm", "sp_lstm", "asp_lstm", "mt_dnn", "mt_cnn"]
-TRANSFORMER = ["st_transformer", "stack_pool_transformer", "stack_cls_transformer",
-               "layerwise_implicit_transformer", "layerwise_explicit_transformer",
-               "asp_transformer"]
+LSTM = plugin_archs("mtl_lstm", "mtl_baseline")
+TRANSFORMER = plugin_archs("mtl_transformer")
 # (recipe family, profile script, Hydra profile, archs it trains)
 PROFILES = [
     ("fdu_mtl", "cpu", "fdu_mtl_cpu", LSTM), ("fdu_mtl", "paper", "fdu_mtl_paper", LSTM),
@@ -41,12 +39,13 @@ def recipe_train_args(family, profile, arch, data):
 
 
 def containers(config_name, arch, data, train_args):
-    import fairseq_mtl_plugin  # noqa: F401
     from fairseq import options
     from fairseq.dataclass.initialize import add_defaults, hydra_init
     from fairseq.dataclass.utils import convert_namespace_to_omegaconf
     from hydra import compose, initialize_config_dir
     from omegaconf import OmegaConf
+
+    import fairseq_mtl_plugin  # noqa: F401
 
     raw = OmegaConf.load(os.path.join(CONFIG_DIR, config_name + ".yaml"))
     overrides = [f"+model={arch}", f"task.data={data}", f"common.user_dir={USER_DIR}"]
@@ -100,10 +99,10 @@ def test_hydra_profile_builds_the_recipes_config(family, profile, name, arch, tm
 
 @pytest.mark.fast
 def test_model_configs_are_the_arch_functions():
-    from fairseq_mtl.configs import model_yaml
+    from fairseq.models import ARCH_MODEL_NAME_REGISTRY
 
     import fairseq_mtl_plugin  # noqa: F401
-    from fairseq.models import ARCH_MODEL_NAME_REGISTRY
+    from fairseq_mtl_tools.configs import model_yaml
 
     archs = {a for a, m in ARCH_MODEL_NAME_REGISTRY.items() if m.startswith("mtl_") and a != m}
     files = {os.path.basename(f)[:-5] for f in glob.glob(os.path.join(CONFIG_DIR, "model",
@@ -116,7 +115,7 @@ def test_model_configs_are_the_arch_functions():
 
 @pytest.mark.fast
 def test_flags_refuse_what_a_profile_does_not_have():
-    from fairseq_mtl.configs import cli_main
+    from fairseq_mtl_tools.configs import cli_main
 
     with pytest.raises(SystemExit):
         cli_main(["flags"])
@@ -140,3 +139,86 @@ def test_fairseq_hydra_train_runs_a_profile(data_bin, tmp_path):
     assert had_outputs or not os.path.exists(outputs)
     assert not os.path.exists(os.path.join(ROOT, ".hydra"))
     assert not os.path.exists(os.path.join(ROOT, "hydra_train.log"))
+
+
+def _family(arch):
+    from fairseq.models import ARCH_MODEL_NAME_REGISTRY
+
+    return ARCH_MODEL_NAME_REGISTRY[arch][len("mtl_"):]  # mtl_lstm -> lstm
+
+
+@pytest.mark.fast
+@pytest.mark.parametrize("arch", plugin_archs())
+def test_every_arch_fills_its_row_of_the_defaults_table(arch):
+    import argparse
+
+    from fairseq.models import ARCH_CONFIG_REGISTRY
+
+    from fairseq_mtl_plugin.models.defaults import (
+        ADVERSARIAL,
+        CRITERION,
+        FAIRSEQ_DEFAULTS,
+        FAMILIES,
+        TASK,
+    )
+
+    for pretrained in ("", "/models/minilm") if arch.endswith("transformer") else ("",):
+        args = argparse.Namespace(arch=arch, **FAIRSEQ_DEFAULTS, optimizer=None,
+                                  batch_size=None, max_tokens=None, data="",
+                                  pretrained=pretrained)
+        ARCH_CONFIG_REGISTRY[arch](args)
+        row = FAMILIES["pretrained" if pretrained else _family(arch)]
+        assert (args.task, args.criterion, args.optimizer, args.lr, args.batch_size) == (
+            TASK, CRITERION, row.optimizer, [row.lr], row.batch_size)
+        assert getattr(args, "warmup_updates", 0) == row.warmup_updates
+        adversarial = arch.startswith("asp_")
+        assert (getattr(args, "adversarial_weight", None) == ADVERSARIAL["adversarial_weight"]
+                ) == adversarial
+
+
+@pytest.mark.fast
+@pytest.mark.parametrize("family", ["lstm", "baseline", "transfer", "transformer",
+                                    "pretrained"])
+def test_the_defaults_table_is_the_profile_it_names(family):
+    from omegaconf import OmegaConf
+
+    from fairseq_mtl_plugin.models.defaults import FAMILIES
+
+    row = FAMILIES[family]
+    profile = OmegaConf.load(os.path.join(CONFIG_DIR, row.profile + ".yaml"))
+    assert profile.optimization.lr[0] == row.lr
+    assert profile.dataset.batch_size == row.batch_size
+    assert profile.optimizer._name == row.optimizer
+    if row.warmup_updates:
+        assert profile.lr_scheduler._name == "inverse_sqrt"
+        assert profile.lr_scheduler.warmup_updates == row.warmup_updates
+
+
+def _notes():
+    """(profile script, its PROFILE_NOTE, the Hydra profiles it reads) of every recipe."""
+    import re
+
+    for path in sorted(glob.glob(os.path.join(ROOT, "recipes", "*", "profiles", "*.sh"))):
+        text = open(path).read()
+        note = re.search(r'^PROFILE_NOTE="(.*)"$', text, re.M)
+        names = re.findall(r"(?:profile_flags|pretrained_train_args) (\w+)", text)
+        if note and names:
+            yield os.path.relpath(path, ROOT), note.group(1), names
+
+
+@pytest.mark.fast
+@pytest.mark.parametrize("script,note,names", list(_notes()), ids=lambda x: str(x)[:40])
+def test_profile_notes_say_what_the_profiles_hold(script, note, names):
+    """The one-line note a recipe writes into every run record (and the tables) names the
+    learning rate and batch size of the Hydra profile it trains with, not other ones."""
+    import re
+
+    from omegaconf import OmegaConf
+
+    said_lr = re.findall(r"(?:lr|Adam|AdamW) (\d[\d.e-]*)", note)
+    said_batch = re.findall(r"batch (\d+)", note)
+    for name in names:
+        profile = OmegaConf.load(os.path.join(CONFIG_DIR, name + ".yaml"))
+        assert [float(x) for x in said_lr[:1]] in ([], [profile.optimization.lr[0]]), name
+        assert [int(x) for x in said_batch] in ([], [profile.dataset.batch_size]), name
+    assert said_lr or said_batch, f"{script}: the note names neither lr nor batch size"

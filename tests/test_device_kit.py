@@ -9,6 +9,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
+
 from conftest import _stub_bin
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -118,7 +119,7 @@ def test_a_model_carried_as_fp16_loads_as_the_rounded_weights(tmp_path):
     import torch
 
     from fairseq_mtl.pretrained import load_pretrained
-    from fairseq_mtl.pretrained.half import halve
+    from fairseq_mtl_tools.half import halve
     from pretrained_models import write_tiny_bert
 
     original = write_tiny_bert(str(tmp_path / "tiny-bert"))

@@ -5,6 +5,7 @@ import re
 import subprocess
 
 import pytest
+
 from conftest import BIN, ROOT, free_port, run_cli, train_args, two_process_run
 
 

@@ -1,8 +1,8 @@
 import pytest
 import torch
 
-from fairseq_mtl.modules.grad_reverse import grad_reverse
 from fairseq_mtl.adversary import Adversary, AdversaryConfig
+from fairseq_mtl.modules.grad_reverse import grad_reverse
 from fairseq_mtl.modules.heads import TaskDiscriminator
 
 pytestmark = pytest.mark.fast

@@ -5,8 +5,17 @@ import numpy as np
 import pytest
 from sklearn.metrics import f1_score, matthews_corrcoef
 
-from fairseq_mtl.metrics import (METRICS, binary_confusion, f1, get_metric, glue_average,
-                                 matthews, metric_of_row, pearson_from_sums, spearman)
+from fairseq_mtl.metrics import (
+    METRICS,
+    binary_confusion,
+    f1,
+    get_metric,
+    glue_average,
+    matthews,
+    metric_of_row,
+    pearson_from_sums,
+    spearman,
+)
 
 pytestmark = pytest.mark.fast
 

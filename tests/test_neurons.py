@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from conftest import run_cli, run_main, train_args
-from fairseq_mtl.analysis.neurons import cli_main as neurons
+from fairseq_mtl_tools.neurons import cli_main as neurons
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +21,7 @@ def models(data_bin, tmp_path_factory):
 
 def test_score_after_the_last_word_is_the_prediction(models):
     from fairseq_mtl import MultiTaskClassifier
-    from fairseq_mtl.analysis.neurons import NeuronProbe
+    from fairseq_mtl_tools.neurons import NeuronProbe
 
     sentence = "a1 a2 good a3 bad a4"
     probe = NeuronProbe.load(f"ASP={models['asp_lstm']}")
@@ -51,7 +51,7 @@ def test_trajectory_and_heatmap_pictures(models, tmp_path):
 
 
 def test_patterns_are_each_neurons_peak_word(models, tmp_path, data_bin):
-    from fairseq_mtl.analysis.neurons import NeuronProbe, layer_patterns
+    from fairseq_mtl_tools.neurons import NeuronProbe, layer_patterns
 
     probe = NeuronProbe.load(models["sp_lstm"])
     result = layer_patterns(probe, "gamma", "valid", top=100)

@@ -2,6 +2,7 @@
 ``--optimizer adam`` (they differ only in where epsilon sits, so the test makes epsilon
 negligible), and its state survives a resume."""
 import torch
+
 from conftest import run_cli, train_args
 
 

@@ -200,8 +200,9 @@ def test_prediction_reads_the_ids_preparation_wrote(tmp_path, tokenizer):
     m = MultiTaskClassifier.from_checkpoint(str(root / "alone.pt"), device="cpu")
 
     from fairseq import tasks as fairseq_tasks
-    from fairseq_mtl.checkpoint import import_plugin
     from omegaconf import OmegaConf
+
+    from fairseq_mtl.checkpoint import import_plugin
 
     import_plugin()
     cfg = OmegaConf.create(dict(state["cfg"]["task"], data=str(root / "bin")))

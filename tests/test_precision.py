@@ -5,6 +5,7 @@ import re
 
 import pytest
 import torch
+
 from conftest import run_cli, train_args
 
 

@@ -251,8 +251,8 @@ def test_pipeline_call_with_label_names(raw_dir, tmp_path):
 @pytest.fixture(scope="module")
 def pair_ckpt(tmp_path_factory):
     """A GLUE-layout checkpoint with a pair task (RTE) and a single-text task (SST-2)."""
-    from fairseq_mtl.data.prepare import cli_main as prepare
     from conftest import write_glue
+    from fairseq_mtl.data.prepare import cli_main as prepare
 
     root = tmp_path_factory.mktemp("pair")
     raw = write_glue(root / "glue", n=16)
@@ -331,8 +331,8 @@ def test_prediction_reads_the_ids_preparation_wrote_fdu_mtl(lstm_ckpt, raw_dir, 
     """FDU-MTL's labeled lines come tokenised: given as such (pretokenized=True), every line
     of every split predicts from exactly the ids it was trained and scored on; its raw
     unlabeled lines get the raw-text rule, as in preparation."""
-    from fairseq_mtl import MultiTaskClassifier
     from conftest import DEV_SIZE
+    from fairseq_mtl import MultiTaskClassifier
 
     m = MultiTaskClassifier.from_checkpoint(lstm_ckpt, device="cpu", pretokenized=True)
     raw = MultiTaskClassifier.from_checkpoint(lstm_ckpt, device="cpu")

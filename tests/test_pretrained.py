@@ -9,13 +9,12 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import ROOT, run_cli, run_main, train_args
+from conftest import ROOT, run_cli, run_main, train_args, write_glue
 from fairseq_mtl.data.prepare import cli_main as prepare_main
 from fairseq_mtl.data.vocabulary import fixed_dictionary
 from fairseq_mtl.pretrained import PRETRAINED_FORMATS, PretrainedError, load_pretrained
 from fairseq_mtl.pretrained import modules as pm
 from pretrained_models import bert_vocab, write_tiny_bert, write_tiny_roberta
-from conftest import write_glue
 
 MINILM = os.path.join(ROOT, "pretrained", "all-MiniLM-L6-v2")
 SENTENCES = [("The cat sat on the mat.", None), ("A dog ran fast, it was great!", None),
@@ -92,7 +91,6 @@ def test_tiny_bert_equals_transformers(tiny_bert):
     print(f"tiny BERT: max |ours - transformers| = {assert_bert_equal(tiny_bert, SENTENCES):.2e}")
 
 
-@pytest.mark.fast
 def test_minilm_equals_transformers():
     """The real all-MiniLM-L6-v2 (scripts/get_pretrained.sh unpacks it; the test command runs
     that first)."""
@@ -103,8 +101,9 @@ def test_minilm_equals_transformers():
 
 
 def test_tiny_roberta_equals_fairseq(tiny_roberta):
-    import fairseq_mtl_plugin  # noqa: F401 (fairseq's loader under torch's safe unpickler)
     from fairseq import checkpoint_utils
+
+    import fairseq_mtl_plugin  # noqa: F401 (fairseq's loader under torch's safe unpickler)
 
     models, _, task = checkpoint_utils.load_model_ensemble_and_task(
         [os.path.join(tiny_roberta, "model.pt")], arg_overrides={"data": tiny_roberta})
@@ -202,7 +201,7 @@ def test_head_tail_and_longest_first():
 
 @pytest.mark.fast
 def test_data_for_another_vocabulary_is_refused(tmp_path, glue_bert, tiny_bert):
-    from fairseq_mtl.data.manifest import Manifest
+    from fairseq_mtl.data.manifest import Manifest, check_prepared_for
     from fairseq_mtl.data.vocabulary import load_dictionary
 
     _, out = glue_bert
@@ -213,9 +212,9 @@ def test_data_for_another_vocabulary_is_refused(tmp_path, glue_bert, tiny_bert):
     d = load_dictionary(out, manifest.dictionary)
     with pytest.raises(PretrainedError, match=f"symbol 7 is {vocab[8]!r}, the model's is "
                                               f"{vocab[7]!r}"):
-        pm.check_prepared_for(manifest.preparation, load_pretrained(other), d, out)
+        check_prepared_for(manifest.preparation, load_pretrained(other), d, out)
     with pytest.raises(PretrainedError, match="prepared with the words tokenizer"):
-        pm.check_prepared_for({"tokenizer": "words"}, load_pretrained(tiny_bert), d, out)
+        check_prepared_for({"tokenizer": "words"}, load_pretrained(tiny_bert), d, out)
 
 
 SCHEMES = ["st_transformer", "stack_pool_transformer", "stack_cls_transformer",
@@ -228,6 +227,7 @@ def test_every_scheme_trains_on_a_pretrained_encoder(tmp_path, glue_bert, tiny_b
     """Two updates; then the checkpoint alone (no data directory, no pretrained files) predicts
     raw pairs exactly as evaluation scored the prepared dev set."""
     from fairseq.data.indexed_dataset import make_dataset
+
     from fairseq_mtl import evaluate
     from fairseq_mtl.predict import MultiTaskClassifier
 
@@ -291,8 +291,9 @@ def test_task_tokens_start_as_cls(tiny_bert, tmp_path):
 
 @pytest.mark.fast
 def test_lr_scales_make_optimizer_groups(tiny_bert):
-    from fairseq_mtl_plugin.optim.torch_adamw import scale_groups
     from torch import nn
+
+    from fairseq_mtl_plugin.optim.torch_adamw import scale_groups
 
     encoder = load_pretrained(tiny_bert)
     d = fixed_dictionary(encoder.symbols, vars(encoder.specials))
@@ -314,6 +315,7 @@ def test_roberta_prepare_train_predict(tmp_path, raw_dir, tiny_roberta):
     out as <s> A </s>; L-E trains; the checkpoint's predictions on the raw test lines equal
     evaluation on the prepared test split."""
     from fairseq.data.indexed_dataset import make_dataset
+
     from fairseq_mtl import evaluate
     from fairseq_mtl.predict import MultiTaskClassifier
 

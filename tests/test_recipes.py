@@ -189,7 +189,7 @@ def test_a_run_is_marked_dirty_by_edited_code_not_by_a_rebuilt_table(tmp_path, s
     recipes rebuilt in the same tree (thesis_results/) is their output, not the run's code. The
     fairseq recipes (run_commit) and the Python-side runs (runinfo.git_commit: the transformers
     yardstick, the relation grid) record it by the same rule."""
-    from fairseq_mtl.analysis.runinfo import git_commit
+    from fairseq_mtl_tools.runinfo import git_commit
 
     def git(*args):
         subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)

@@ -13,8 +13,7 @@ import time
 import pytest
 import torch
 
-from conftest import BIN, ROOT, run_cli, train_args
-from conftest import assert_same, params
+from conftest import BIN, ROOT, assert_same, params, run_cli, train_args
 
 KILL_ARGS = ["--max-epoch", "4", "--save-interval-updates", "7", "--keep-interval-updates", "1",
              "--no-epoch-checkpoints", "--unlabeled"]
@@ -94,8 +93,9 @@ def test_a_failing_checkpoint_write_keeps_the_previous_checkpoint_last(data_bin,
 def test_checkpoint_copies_are_atomic(tmp_path, monkeypatch):
     """fairseq copies checkpoint_best.pt over checkpoint_last.pt; a copy failing half-way (disk
     full) must leave the old file whole."""
-    import user_dir  # noqa: F401  (installs the atomic copy)
     from fairseq.file_io import PathManager
+
+    import user_dir  # noqa: F401  (installs the atomic copy)
 
     src, dst = tmp_path / "checkpoint_best.pt", tmp_path / "checkpoint_last.pt"
     src.write_bytes(b"new" * 1000)

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from fairseq_mtl.analysis import runinfo
+from fairseq_mtl_tools import runinfo
 
 pytestmark = pytest.mark.fast
 

@@ -5,8 +5,7 @@ import os
 import pytest
 
 from conftest import write_run
-
-from fairseq_mtl.analysis import fdu_table, layer_sweep
+from fairseq_mtl_tools import fdu_table, layer_sweep
 
 pytestmark = pytest.mark.fast
 
@@ -64,7 +63,7 @@ def test_layer_sweep_table_and_plot(tmp_path):
 
 
 def test_transfer_table_beside_paper_table_3(tmp_path):
-    from fairseq_mtl.analysis import transfer_table
+    from fairseq_mtl_tools import transfer_table
 
     runs = tmp_path / "runs"
     for source, arch, acc in (("asp_lstm", "transfer_bc", 88.0), ("sp_lstm", "transfer_bc", 85.0),
@@ -79,7 +78,8 @@ def test_transfer_table_beside_paper_table_3(tmp_path):
                          "--out", str(out)])
     text = out.read_text()
     # books: single avg of LSTM and BiLSTM = 19.0 error; paper 19.2; SP-SC missing
-    assert "| φ (books) | 19.0 | 19.2 | - | 17.8 | 15.0 | 16.2 | 14.0 | 16.7 | 12.0 | 13.3 |" in text
+    assert ("| φ (books) | 19.0 | 19.2 | - | 17.8 | 15.0 | 16.2 | 14.0 | "
+            "16.7 | 12.0 | 13.3 |") in text
     # the average row: SP-SC has no run, so '-'; the others over books and MR
     assert "| **average over these 2 targets** | 19.0 | 23.0 | **-** | 21.9 | **15.0** |" in text
     assert "| asp_lstm | books | 1 | transfer_bc | 1 |" in text and "10.0 min" in text
@@ -94,7 +94,7 @@ def test_transfer_table_beside_paper_table_3(tmp_path):
 
 
 def test_transfer_table_averages_transfer_seeds_and_reports_their_spread(tmp_path):
-    from fairseq_mtl.analysis import transfer_table
+    from fairseq_mtl_tools import transfer_table
 
     runs = tmp_path / "runs"
     accuracy = {"sp_lstm": 85.0, "asp_lstm": 86.0}
@@ -113,7 +113,8 @@ def test_transfer_table_averages_transfer_seeds_and_reports_their_spread(tmp_pat
                          "--out", str(out)])
     text = out.read_text()
     # books: the mean of the three transfer seeds (errors 15, 13, 14 and 14, 12, 13)
-    assert "| φ (books) | 20.0 | 19.2 | 14.0 | 17.8 | 14.0 | 16.2 | 13.0 | 16.7 | 13.0 | 13.3 |" in text
+    assert ("| φ (books) | 20.0 | 19.2 | 14.0 | 17.8 | 14.0 | 16.2 | "
+            "13.0 | 16.7 | 13.0 | 13.3 |") in text
     assert "| φ (MR) | 20.0 | 26.9 | 14.0 | 26.0 | 14.0 | 26.5 | 13.0 (2 runs) | 22.7 |" in text
     assert "mean test error of 3 transfer runs" in text
     assert "| asp_lstm | books | 1 | transfer_bc | 2 |" in text
@@ -128,12 +129,13 @@ def test_transfer_table_averages_transfer_seeds_and_reports_their_spread(tmp_pat
     assert "| 1 | 15.00 | 15.00 | 14.00 | 14.00 | -1.00 | -1.00 |" in text
     assert "| 2 | 13.00 | 13.00 | 12.00 | 12.00 | -1.00 | -1.00 |" in text
     assert "\n| 3 | " not in text
-    assert "| mean ±std | 14.00 ±1.41 | 14.00 ±1.41 | 13.00 ±1.41 | 13.00 ±1.41 | -1.00 ±0.00 |" in text
+    assert ("| mean ±std | 14.00 ±1.41 | 14.00 ±1.41 | 13.00 ±1.41 | "
+            "13.00 ±1.41 | -1.00 ±0.00 |") in text
     assert "Spread over source seeds" not in text  # one source seed
 
 
 def test_transfer_table_averages_source_seeds_then_tests_the_paired_difference(tmp_path):
-    from fairseq_mtl.analysis import transfer_table
+    from fairseq_mtl_tools import transfer_table
 
     runs = tmp_path / "runs"
     # source seed 1: transfer seeds 1 and 2; source seed 2: transfer seed 2 only, books only.
@@ -155,7 +157,8 @@ def test_transfer_table_averages_source_seeds_then_tests_the_paired_difference(t
                          "--out", str(out)])
     text = out.read_text()
     # books ASP cells: the mean of source seed 1 (11 = mean of 10, 12) and source seed 2 (20)
-    assert "| φ (books) | 20.0 | 19.2 | 14.0 | 17.8 | 14.0 | 16.2 | 15.5 | 16.7 | 15.5 | 13.3 |" in text
+    assert ("| φ (books) | 20.0 | 19.2 | 14.0 | 17.8 | 14.0 | 16.2 | "
+            "15.5 | 16.7 | 15.5 | 13.3 |") in text
     # MR has only source seed 1: its cells say so
     assert "| 11.0 (1 source seed, 2 runs) | 22.7 | 11.0 (1 source seed, 2 runs) |" in text
     assert "mean over 2 source models (source seeds)" in text and "(2, 1 runs)" in text
@@ -171,7 +174,7 @@ def test_transfer_table_averages_source_seeds_then_tests_the_paired_difference(t
 
 
 def test_glue_table_scores_average_and_small_task_comparison(tmp_path):
-    from fairseq_mtl.analysis import glue_table
+    from fairseq_mtl_tools import glue_table
 
     def run(arch, seed, rte, cola):
         d = tmp_path / arch / f"seed{seed}"
@@ -213,7 +216,7 @@ def test_glue_table_scores_average_and_small_task_comparison(tmp_path):
 def test_glue_table_with_a_per_task_yardstick_and_published_scores(tmp_path):
     """hf_reference.py runs one task at a time: each seed's tasks become one row set; the
     published scores come as a separate, cited table."""
-    from fairseq_mtl.analysis import glue_table
+    from fairseq_mtl_tools import glue_table
 
     runs, ref = tmp_path / "runs", tmp_path / "ref"
 
@@ -266,7 +269,7 @@ def test_glue_table_with_a_per_task_yardstick_and_published_scores(tmp_path):
 def test_glue_table_shows_one_yardstick_command_and_every_commit(tmp_path):
     """The yardstick's runs (one per task and seed) share one command line with TASK and
     OUT_DIR in it; a seed whose tasks ran at two commits names both."""
-    from fairseq_mtl.analysis import glue_table
+    from fairseq_mtl_tools import glue_table
 
     runs, ref = tmp_path / "runs", tmp_path / "ref"
     d = runs / "st_transformer" / "seed1"
@@ -297,7 +300,7 @@ def test_glue_table_shows_the_same_models_trained_another_way_beside(tmp_path):
     """The pretrained table shows the from-scratch runs of the same archs (glue.md) as a second
     table: the main table's tasks first, "-" where that way did not train a task, and an
     average named by the tasks it covers."""
-    from fairseq_mtl.analysis import glue_table
+    from fairseq_mtl_tools import glue_table
 
     def run(root, arch, seed, scores):
         d = root / arch / f"seed{seed}"
@@ -327,7 +330,7 @@ def test_glue_table_shows_the_same_models_trained_another_way_beside(tmp_path):
 
 
 def test_comparison_of_one_arch_trained_two_ways(tmp_path):
-    from fairseq_mtl.analysis import compare_runs
+    from fairseq_mtl_tools import compare_runs
 
     for seed, (old, new) in enumerate(((80.0, 81.0), (82.0, 84.0)), start=1):
         write_run(tmp_path / "a" / "fs_lstm" / f"seed{seed}", "fs_lstm", seed, old)
@@ -346,8 +349,8 @@ def test_comparison_of_one_arch_trained_two_ways(tmp_path):
 
 @pytest.mark.fast
 def test_t_interval_and_the_tables_that_quote_it():
-    from fairseq_mtl.analysis.stats import t_interval
-    from fairseq_mtl.analysis.task_probe import paired_markdown
+    from fairseq_mtl_tools.stats import t_interval
+    from fairseq_mtl_tools.task_probe import paired_markdown
 
     mean, half = t_interval([5.0, 7.0])  # t(1) 97.5 % = 12.706, sd 1.414, sqrt(2)
     assert mean == 6.0 and abs(half - 12.706) < 1e-3
@@ -365,7 +368,7 @@ def test_t_interval_and_the_tables_that_quote_it():
 def test_glue_table_ranks_the_schemes_against_the_thesis_order(tmp_path):
     """The Transformer models ranked by GLUE-style average, each step with its same-seed
     interval, and whether the thesis' order (single < S-P < L-I here) shows."""
-    from fairseq_mtl.analysis import glue_table
+    from fairseq_mtl_tools import glue_table
 
     averages = {"st_transformer": (50.0, 52.0), "stack_pool_transformer": (60.0, 62.0),
                 "layerwise_implicit_transformer": (63.0, 66.0)}
@@ -394,7 +397,7 @@ def test_dev_curves_from_a_resumed_log_into_the_glue_table(tmp_path):
     parts in order, an epoch validated twice at its last line); the GLUE table shows the small
     tasks' curves, mean over seeds, MRPC as (F1 + accuracy) / 2, and how many runs gained in
     their last epoch."""
-    from fairseq_mtl.analysis import dev_curve, glue_table
+    from fairseq_mtl_tools import dev_curve, glue_table
 
     def valid(epoch, rte, f1, acc):
         return (f"2026-12-01 02:00:00 | INFO | valid | epoch {epoch:03d} | valid on 'valid' "
@@ -433,7 +436,7 @@ def test_dev_curves_from_a_resumed_log_into_the_glue_table(tmp_path):
 def test_last_epoch_gains_counts_runs_not_means():
     """A mean over seeds can rise while most runs fell: the count is per run, over the runs
     that have two epochs of the metric (all its keys), the last against the one before."""
-    from fairseq_mtl.analysis.glue_table import last_epoch_gains
+    from fairseq_mtl_tools.glue_table import last_epoch_gains
 
     keys = ("MRPC/acc", "MRPC/f1")
 

@@ -8,9 +8,9 @@ import torch
 from fairseq.data import Dictionary
 
 from conftest import run_main
-from fairseq_mtl.analysis.task_probe import cli_main as probe
 from fairseq_mtl.modules.lstm_encoder import build_lstm_encoder
 from fairseq_mtl.transfer import FORMAT
+from fairseq_mtl_tools.task_probe import cli_main as probe
 
 EMBED, HIDDEN = 6, 8
 

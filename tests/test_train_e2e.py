@@ -4,12 +4,11 @@ import os
 
 import pytest
 
-from conftest import USER_DIR, run_cli, train_args
+from conftest import USER_DIR, plugin_archs, run_cli, train_args
 
-ARCHS = ["st_lstm", "st_bilstm", "st_slstm", "fs_lstm", "sp_lstm", "asp_lstm", "mt_cnn", "mt_dnn",
-         "st_transformer", "stack_pool_transformer", "stack_cls_transformer",
-         "layerwise_implicit_transformer", "layerwise_explicit_transformer", "fs_transformer",
-         "sp_transformer", "asp_transformer"]
+#: every arch the plugin registers that trains from scratch (the transfer archs need a shared
+#: layer to start from: tests/test_transfer.py)
+ARCHS = plugin_archs("mtl_lstm", "mtl_baseline", "mtl_transformer")
 
 
 @pytest.mark.parametrize("arch", ARCHS)

@@ -4,9 +4,8 @@ import os
 import pytest
 import torch
 
-from conftest import run_cli, run_main, train_args
+from conftest import _Exploit, params, run_cli, run_main, train_args
 from fairseq_mtl.transfer import cli_main as extract
-from conftest import _Exploit, params
 
 
 @pytest.fixture(scope="module")

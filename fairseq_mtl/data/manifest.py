@@ -113,6 +113,25 @@ def check_same_dictionary(expected: List[str], found: List[str], where: str) -> 
     )
 
 
+def check_prepared_for(preparation: dict, encoder, dictionary, data: str) -> None:
+    """Refuse data prepared for another vocabulary than ``encoder``'s (a
+    :class:`fairseq_mtl.pretrained.PretrainedEncoder`), or not for a pretrained model at all."""
+    from fairseq_mtl.pretrained.base import PretrainedError
+
+    prepared = preparation.get("pretrained")
+    if prepared is None:
+        raise PretrainedError(
+            f"{data} was prepared with the {preparation.get('tokenizer', 'words')} tokenizer; "
+            f"--pretrained needs data prepared with the model's own: fairseq-mtl-prepare ... "
+            f"--pretrained {encoder.path}")
+    detail = dictionary_difference(encoder.symbols, dictionary.symbols, "model")
+    if detail is None:
+        return
+    raise PretrainedError(
+        f"{data} was prepared for another vocabulary than {encoder.path}'s ({detail}; prepared "
+        f"for {prepared.get('path')}); prepare it again with --pretrained {encoder.path}")
+
+
 def split_prefix(directory: str, task: str, split: str) -> str:
     """Path prefix of one binarised split: ``{dir}/{task}/{split}`` (+ .bin/.idx/.label.npy)."""
     return os.path.join(directory, task, split)

@@ -37,7 +37,8 @@ def sentence(rng: random.Random, task: str, label: int, fillers: int = 40,
              length: Sequence[int] = (4, 12), task_position: str = "random",
              domain_share: float = 0.0) -> str:
     """Filler words w0..w{fillers-1}, one sentiment word for ``label`` and the task's word,
-    both at random positions."""
+    both at random positions. ``domain_share``: the share of filler words that are the task's
+    own (``{task}_w3``), so that the task shows in many words, not one."""
     words = [f"{task}_w{rng.randrange(fillers)}" if rng.random() < domain_share
              else f"w{rng.randrange(fillers)}" for _ in range(rng.randint(*length))]
     words.insert(rng.randrange(len(words) + 1), rng.choice(POSITIVE if label else NEGATIVE))
@@ -47,12 +48,14 @@ def sentence(rng: random.Random, task: str, label: int, fillers: int = 40,
 
 
 def write_corpus(out_dir: str, num_tasks: int = 4, n_train: int = 300, n_test: int = 100,
-                 n_unlabel: int = 100, seed: int = 1, task_position: str = "end"
-                 ) -> Dict[str, Dict[str, int]]:
+                 n_unlabel: int = 100, seed: int = 1, task_position: str = "end",
+                 domain_share: float = 0.0) -> Dict[str, Dict[str, int]]:
     """Write ``num_tasks`` tasks (balanced labels; ``n_train`` lines of which the preparation's
     ``--dev-size`` last ones become dev) and return {task: {split: lines}}."""
     if task_position not in ("end", "random"):
         raise ValueError(f"task_position must be 'end' or 'random', got {task_position!r}")
+    if not 0.0 <= domain_share <= 1.0:
+        raise ValueError(f"--domain-share must be in [0, 1], got {domain_share}")
     if not 1 < num_tasks <= len(TASK_NAMES):
         raise ValueError(f"--tasks must be 2..{len(TASK_NAMES)}, got {num_tasks}")
     os.makedirs(out_dir, exist_ok=True)
@@ -63,7 +66,8 @@ def write_corpus(out_dir: str, num_tasks: int = 4, n_train: int = 300, n_test: i
         for split, n in (("train", n_train), ("test", n_test), ("unlabel", n_unlabel)):
             with open(os.path.join(out_dir, f"{name}.task.{split}"), "w") as f:
                 for i in range(n):
-                    text = sentence(rng, name, i % 2, task_position=task_position, domain_share=float(os.environ.get('DOMAIN', 0)))
+                    text = sentence(rng, name, i % 2, task_position=task_position,
+                                    domain_share=domain_share)
                     f.write(text + "\n" if split == "unlabel" else f"{i % 2}\t{text}\n")
             counts[name][split] = n
     return counts
@@ -81,10 +85,12 @@ def cli_main(argv=None) -> int:
     parser.add_argument("--unlabel", type=int, default=100)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--task-position", choices=("end", "random"), default="end")
+    parser.add_argument("--domain-share", type=float, default=0.0,
+                        help="share of filler words that are the task's own (default 0)")
     args = parser.parse_args(argv)
     try:
         counts = write_corpus(args.out_dir, args.tasks, args.train, args.test, args.unlabel,
-                              args.seed, args.task_position)
+                              args.seed, args.task_position, args.domain_share)
     except ValueError as e:
         print(f"synthetic: error: {e}", file=sys.stderr)
         return 1

@@ -1,5 +1,5 @@
 """Parameter counts as the thesis reports them: without word embeddings and learned positions
-(logged by every model at start-up; the thesis table is fairseq_mtl/analysis/param_counts.py)."""
+(logged by every model at start-up; the thesis table is fairseq_mtl_tools/param_counts.py)."""
 from typing import Dict
 
 from torch import nn

@@ -5,7 +5,6 @@ import torch
 from torch import nn
 
 
-
 class ClassificationHead(nn.Module):
     """One task's output layer: logits = W h + b (``num_classes`` outputs; 1 for regression).
     ``hidden_dim`` > 0 inserts one hidden layer (the thesis' S-P task MLP: ReLU; MT-DNN's

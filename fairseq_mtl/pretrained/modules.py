@@ -7,7 +7,6 @@ from typing import Dict, Optional
 import torch
 from torch import nn
 
-from fairseq_mtl.data.manifest import dictionary_difference
 from fairseq_mtl.modules.embedding import PretrainedTokenEmbedding
 from fairseq_mtl.modules.transformer_encoder import TransformerStack
 from fairseq_mtl.pretrained.base import EncoderSpec, PretrainedError
@@ -81,19 +80,3 @@ def assign_lr_scales(model: nn.Module, layers: int, new_scale: float = 1.0,
         key = f"{scale:.3g}"
         counts[key] = counts.get(key, 0) + p.numel()
     return counts
-
-
-def check_prepared_for(preparation: dict, encoder, dictionary, data: str) -> None:
-    """Refuse data prepared for another vocabulary (or not for a pretrained model at all)."""
-    prepared = preparation.get("pretrained")
-    if prepared is None:
-        raise PretrainedError(
-            f"{data} was prepared with the {preparation.get('tokenizer', 'words')} tokenizer; "
-            f"--pretrained needs data prepared with the model's own: fairseq-mtl-prepare ... "
-            f"--pretrained {encoder.path}")
-    detail = dictionary_difference(encoder.symbols, dictionary.symbols, "model")
-    if detail is None:
-        return
-    raise PretrainedError(
-        f"{data} was prepared for another vocabulary than {encoder.path}'s ({detail}; prepared "
-        f"for {prepared.get('path')}); prepare it again with --pretrained {encoder.path}")

@@ -12,7 +12,8 @@ class SingleTask(SharingScheme):
     summary = "K independent models"
     offered_with = ("lstm", "transformer", "baseline")
     def build(self):
-        self.embeddings = nn.ModuleList([self.make_embedding(f"{t}/embed") for t in self.task_names])
+        self.embeddings = nn.ModuleList([self.make_embedding(f"{t}/embed")
+                                         for t in self.task_names])
         self.encoders = nn.ModuleList([self.make_encoder(f"{t}/encoder") for t in self.task_names])
 
     def feature_dim(self):

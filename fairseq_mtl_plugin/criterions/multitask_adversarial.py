@@ -19,12 +19,14 @@ for one-task batches. How the pieces enter (written out because the signs are th
   per batch, as in the paper's objective.
 
 Logged (all summable over workers, see ``logging_outputs_can_be_summed``): per task
-``{task}/loss``, ``{task}/acc`` and ``{task}/n`` (the number of sentences scored) (TensorBoard groups tags by the part before "/"),
+``{task}/loss``, ``{task}/acc`` and ``{task}/n`` (the number of sentences scored; TensorBoard
+groups tags by the part before "/"),
 ``adv_loss``, ``adv_acc`` (discriminator accuracy on the batches trained or scored),
 ``diff_loss`` and ``avg_acc``, the mean of the per-task accuracies (with the task's
 discriminator schedules, in training also ``adv_lambda``, and for the critic schedule
-``disc_acc``, its accuracy on fresh mixed-task batches, and ``disc_loss``): use ``--best-checkpoint-metric avg_acc
---maximize-best-checkpoint-metric`` to select on the average dev accuracy.
+``disc_acc``, its accuracy on fresh mixed-task batches, and ``disc_loss``): use
+``--best-checkpoint-metric avg_acc --maximize-best-checkpoint-metric`` to select on the average
+dev accuracy.
 
 Tasks of other kinds (GLUE): a regression task (manifest type ``regression``, one output) is
 trained with the summed squared error; each task's official metric (manifest ``metric``, a

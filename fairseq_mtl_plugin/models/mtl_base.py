@@ -21,6 +21,8 @@ from fairseq_mtl.modules.counts import parameter_counts
 from fairseq_mtl.modules.embedding import WordEmbedding
 from fairseq_mtl.sharing import build_scheme
 
+from .defaults import ADVERSARIAL, CRITERION, FAIRSEQ_DEFAULTS, FAMILIES, TASK
+
 logger = logging.getLogger(__name__)
 
 
@@ -202,7 +204,7 @@ class MtlModel(BaseFairseqModel):
         old = f"{name}." if name else ""
         for key in [k for k in state_dict if k.startswith(old + "scheme.discriminator.")]:
             rest = key[len(old + "scheme.discriminator."):]
-            new = "critic._extra_state" if rest == "critic._extra_state" else "discriminator." + rest
+            new = rest if rest == "critic._extra_state" else "discriminator." + rest
             state_dict[old + "adversary." + new] = state_dict.pop(key)
         super().upgrade_state_dict_named(state_dict, name)
 
@@ -210,28 +212,22 @@ class MtlModel(BaseFairseqModel):
         return None
 
 
-#: what fairseq-train sets when nothing is given: values for translation, wrong for this task
-FAIRSEQ_DEFAULTS = {"task": "translation", "criterion": "cross_entropy", "lr": [0.25],
-                    "best_checkpoint_metric": "loss", "lr_scheduler": "fixed"}
-TASK, CRITERION = "multitask_classification", "multitask_adversarial"
-
-
-def training_defaults(args, lr: float, batch_size: int, warmup_updates: int = 0,
-                      optimizer: str = "adam") -> None:
+def training_defaults(args, family: str) -> None:
     """Make ``fairseq-train DATA --user-dir user_dir --arch ARCH`` train well by itself.
 
     fairseq's own defaults are a translation task, a token cross-entropy criterion, no
     optimizer, lr 0.25 and selection on the dev loss. Where an option still has that default
-    (the user did not give it), the arch fills what this project's profiles use: the task and
-    criterion, Adam at the family's ``lr`` (with an inverse-sqrt schedule after
-    ``warmup_updates`` for Transformers), ``batch_size`` sentences and selection on the dev
-    average (``avg_score`` when a task's metric is not accuracy). What was filled is logged in
-    one line; a task or criterion that cannot work with these models stops the run at once,
-    saying what to give instead. Arch functions run before fairseq sets up the task, so this is
-    the place to do it. (fairseq also runs arch functions on the model's own config, which
+    (the user did not give it), the arch fills its family's row of the defaults table
+    (``defaults.FAMILIES``): the task and criterion, the optimizer at the family's lr (with an
+    inverse-sqrt schedule after its warm-up for Transformers), its batch size and selection on
+    the dev average (``avg_score`` when a task's metric is not accuracy). What was filled is
+    logged in one line; a task or criterion that cannot work with these models stops the run at
+    once, saying what to give instead. Arch functions run before fairseq sets up the task, so
+    this is the place to do it. (fairseq also runs arch functions on the model's own config, which
     holds no training options: nothing to do there.)"""
     if not isinstance(args, argparse.Namespace):
         return
+    row = FAMILIES[family]
     filled = list(getattr(args, "fairseq_mtl_filled", []))  # task, criterion (plugin patches)
 
     def fill(name, value, shown=None):
@@ -246,14 +242,14 @@ def training_defaults(args, lr: float, batch_size: int, warmup_updates: int = 0,
             sys.exit(f"fairseq-train: error: --arch {args.arch} needs --{name} {wanted} "
                      f"(got --{name} {given})")
     if getattr(args, "optimizer", None) is None:
-        fill("optimizer", optimizer)
+        fill("optimizer", row.optimizer)
     if getattr(args, "lr", None) == FAIRSEQ_DEFAULTS["lr"]:
-        fill("lr", [lr], lr)
-        if warmup_updates and getattr(args, "lr_scheduler", None) == "fixed":
+        fill("lr", [row.lr], row.lr)
+        if row.warmup_updates and getattr(args, "lr_scheduler", None) == "fixed":
             fill("lr_scheduler", "inverse_sqrt")
-            fill("warmup_updates", warmup_updates)
+            fill("warmup_updates", row.warmup_updates)
     if getattr(args, "batch_size", None) is None and getattr(args, "max_tokens", None) is None:
-        fill("batch_size", batch_size)
+        fill("batch_size", row.batch_size)
     if getattr(args, "best_checkpoint_metric", None) == FAIRSEQ_DEFAULTS["best_checkpoint_metric"]:
         fill("best_checkpoint_metric", _selection_metric(getattr(args, "data", ""),
                                                          getattr(args, "tasks", None)))
@@ -279,11 +275,12 @@ def _selection_metric(data: str, names: str = None) -> str:
 
 
 def adversarial_defaults(args) -> None:
-    """What makes an arch ASP-MTL (paper Sec. 5.3): lambda = 0.05 and gamma = 0.01, unless
-    given. gamma is an option of the criterion, which leaves it unset (None) for the arch."""
-    args.adversarial_weight = getattr(args, "adversarial_weight", 0.05)
+    """What makes an arch ASP-MTL (``defaults.ADVERSARIAL``): lambda and gamma, unless given.
+    gamma is an option of the criterion, which leaves it unset (None) for the arch."""
+    args.adversarial_weight = getattr(args, "adversarial_weight",
+                                      ADVERSARIAL["adversarial_weight"])
     if getattr(args, "orthogonality_weight", None) is None:
-        args.orthogonality_weight = 0.01
+        args.orthogonality_weight = ADVERSARIAL["orthogonality_weight"]
 
 
 def upgrade_config(cfg, dataclass_type):

@@ -51,7 +51,7 @@ class MtlBaselineModel(MtlModel):
 def mt_cnn(args):
     args.sharing = getattr(args, "sharing", "se")
     args.encoder = getattr(args, "encoder", "cnn")
-    training_defaults(args, lr=0.003, batch_size=16)  # the cpu profile's, as the LSTMs
+    training_defaults(args, "baseline")
 
 
 @register_model_architecture("mtl_baseline", "mt_dnn")
@@ -61,4 +61,4 @@ def mt_dnn(args):
     # Liu et al. 2015: a task-specific tanh layer of 128 units before each output
     args.head_hidden_dim = getattr(args, "head_hidden_dim", 128)
     args.head_activation = getattr(args, "head_activation", "tanh")
-    training_defaults(args, lr=0.003, batch_size=16)
+    training_defaults(args, "baseline")

@@ -45,11 +45,10 @@ class MtlLstmModel(MtlModel):
 
 
 # The dataclass holds every default (register_model registers the "mtl_lstm" arch); each
-# named arch sets only what differs, and what fairseq-train needs (the cpu profile's Adam
-# 0.003, batch 16: recipes/fdu_mtl/profiles/cpu.sh).
+# named arch sets only what differs, and what fairseq-train needs (defaults.FAMILIES).
 def _lstm(args, sharing):
     args.sharing = getattr(args, "sharing", sharing)
-    training_defaults(args, lr=0.003, batch_size=16)
+    training_defaults(args, "lstm")
 
 
 @register_model_architecture("mtl_lstm", "st_lstm")

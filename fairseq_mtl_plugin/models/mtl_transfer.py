@@ -88,10 +88,10 @@ class MtlTransferModel(MtlModel):
 @register_model_architecture("mtl_transfer", "transfer_sc")
 def transfer_sc(args):
     args.channels = getattr(args, "channels", "sc")
-    training_defaults(args, lr=0.003, batch_size=16)  # the cpu profile's (transfer.sh)
+    training_defaults(args, "transfer")
 
 
 @register_model_architecture("mtl_transfer", "transfer_bc")
 def transfer_bc(args):
     args.channels = getattr(args, "channels", "bc")
-    training_defaults(args, lr=0.003, batch_size=16)
+    training_defaults(args, "transfer")

@@ -41,6 +41,7 @@ import torch
 from fairseq.dataclass import ChoiceEnum
 from fairseq.models import register_model, register_model_architecture
 
+from fairseq_mtl.data.manifest import check_prepared_for
 from fairseq_mtl.modules.transformer_encoder import TransformerSentenceEncoder, TransformerStack
 from fairseq_mtl.pretrained import EncoderSpec, load_pretrained
 from fairseq_mtl.pretrained import modules as pretrained
@@ -138,8 +139,8 @@ class MtlTransformerModel(MtlModel):
                                  "record the encoder's shape (pretrained_spec)")
             return EncoderSpec.from_json(cfg.pretrained_spec), None
         encoder = load_pretrained(cfg.pretrained)
-        pretrained.check_prepared_for(task.manifest.preparation, encoder, task.source_dictionary,
-                                      task.cfg.data)
+        check_prepared_for(task.manifest.preparation, encoder, task.source_dictionary,
+                           task.cfg.data)
         cfg.pretrained_spec = encoder.spec.to_json()
         logger.info(f"--pretrained {cfg.pretrained}: {encoder.format}, {encoder.spec.layers} "
                     f"layers, d={encoder.spec.dim}, {encoder.spec.heads} heads, vocabulary "
@@ -188,23 +189,23 @@ class MtlTransformerModel(MtlModel):
 
 
 # The dataclass holds every default (register_model registers the "mtl_transformer" arch);
-# each named arch chooses its sharing scheme, and what fairseq-train needs (the tf_cpu
-# profile's Adam 1e-3 after 200 warm-up updates, batch 50: recipes/fdu_mtl/profiles/tf_cpu.sh).
+# each named arch chooses its sharing scheme, and what fairseq-train needs (defaults.FAMILIES:
+# "transformer", or "pretrained" with --pretrained).
 def _sharing(args, scheme):
     args.sharing = getattr(args, "sharing", scheme)
     if getattr(args, "pretrained", ""):
         _pretrained_defaults(args)
     else:
-        training_defaults(args, lr=0.001, batch_size=50, warmup_updates=200)
+        training_defaults(args, "transformer")
 
 
 def _pretrained_defaults(args):
-    """Fine-tuning defaults (Devlin et al. 2019's range; the gpu profile of recipes/): fused
-    AdamW at lr 2e-5, 32 sentences a batch, dropout 0.1 on attention too, as BERT and RoBERTa
-    were pretrained. Options that need what the plugin cannot give stop here, in one line."""
+    """Fine-tuning defaults (defaults.FAMILIES["pretrained"]), and dropout 0.1 on attention too,
+    as BERT and RoBERTa were pretrained. Options that need what the plugin cannot give stop
+    here, in one line."""
     if not isinstance(args, argparse.Namespace):  # the model's own config: nothing to do
         return
-    training_defaults(args, lr=2e-5, batch_size=32, optimizer="torch_adamw")
+    training_defaults(args, "pretrained")
     if getattr(args, "attention_dropout", None) == 0.0:
         args.attention_dropout = 0.1
     scaled = [f"--{n.replace('_', '-')} {getattr(args, n)}"

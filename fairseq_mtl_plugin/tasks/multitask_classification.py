@@ -34,10 +34,19 @@ from fairseq.tasks import FairseqTask, register_task
 from omegaconf import II, OmegaConf, open_dict
 
 from fairseq_mtl.adversary import unwrap
-from fairseq_mtl.data.dataset import (MultiTaskDataset, TaskDataset, attach_unlabeled,
-                                      check_partition)
-from fairseq_mtl.data.manifest import (Manifest, check_same_dictionary, manifest_from_dict,
-                                       manifest_to_dict, split_prefix)
+from fairseq_mtl.data.dataset import (
+    MultiTaskDataset,
+    TaskDataset,
+    attach_unlabeled,
+    check_partition,
+)
+from fairseq_mtl.data.manifest import (
+    Manifest,
+    check_same_dictionary,
+    manifest_from_dict,
+    manifest_to_dict,
+    split_prefix,
+)
 from fairseq_mtl.data.samplers import SAMPLERS, build_sampler
 from fairseq_mtl.data.tokenizers import tokenizer_file_names
 from fairseq_mtl.data.vocabulary import dictionary_from_state, dictionary_state, load_dictionary

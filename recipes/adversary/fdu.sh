@@ -68,7 +68,7 @@ fi
 LABELS=(); for NAME in "${!LABEL[@]}"; do LABELS+=(--label "$NAME=${LABEL[$NAME]}"); done
 PREAMBLE=(); [[ -f "$ROOT/thesis_results/notes/adversary_fdu.md" ]] && \
   PREAMBLE=(--preamble "$ROOT/thesis_results/notes/adversary_fdu.md")
-"$BIN/python" -m fairseq_mtl.analysis.adversary_table --runs "$RUNS" --reference sp_watch \
+"$BIN/python" -m fairseq_mtl_tools.adversary_table --runs "$RUNS" --reference sp_watch \
   --pair asp_critic_conf_unl=sp_watch_unl \
   --title "The adversary of ASP-MTL on FDU-MTL: what the discriminator sees, what a probe finds" \
   --data "$DATA" --order "$ORDER" "${LABELS[@]}" "${PREAMBLE[@]}" \

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The adversary check whose answer is known (fairseq_mtl/analysis/adversary_check.py): on a
+# The adversary check whose answer is known (fairseq_mtl_tools/adversary_check.py): on a
 # synthetic 4-task corpus where one word per sentence names the task and says nothing about the
 # label, train SP-MTL and each ASP-MTL discriminator schedule, then probe each shared layer for
 # the task. Writes thesis_results/adversary_synthetic.{md,json}.
@@ -34,7 +34,7 @@ for c in "${CONFIGS[@]}"; do ARGS+=(--config "$c"); done
 # the notes on how the runs were made (thesis_results/notes/), if any, go under the title
 NOTES="$ROOT/thesis_results/notes/adversary_synthetic.md"
 [[ -f "$NOTES" ]] && ARGS+=(--preamble "$NOTES")
-OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" "$BIN/python" -m fairseq_mtl.analysis.adversary_check \
+OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" "$BIN/python" -m fairseq_mtl_tools.adversary_check \
   "$OUT" --seeds "${SEEDS[@]}" --user-dir "$ROOT/user_dir" "${ARGS[@]}"
 cp "$OUT/adversary_check.md" "$ROOT/thesis_results/adversary_synthetic.md"
 cp "$OUT/adversary_check.json" "$ROOT/thesis_results/adversary_synthetic.json"

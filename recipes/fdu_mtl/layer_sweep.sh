@@ -41,5 +41,5 @@ for SEED in "${SEEDS[@]}"; do
   done
 done
 NOTE="$ROOT/thesis_results/notes/fdu_mtl_transformer_layers.md"; PRE=(); [[ "$PROFILE" == tf_cpu && -f "$NOTE" ]] && PRE=(--preamble "$NOTE")
-"${BIN:-$ROOT/.venv/bin}/python" -m fairseq_mtl.analysis.layer_sweep "${PRE[@]}" --runs "$KEEP" \
+"${BIN:-$ROOT/.venv/bin}/python" -m fairseq_mtl_tools.layer_sweep "${PRE[@]}" --runs "$KEEP" \
   --out "$ROOT/thesis_results/fdu_mtl_transformer_layers"

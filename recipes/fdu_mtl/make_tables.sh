@@ -27,11 +27,11 @@ esac
 OUT="$RESULTS/$NAME.md"
 PREAMBLE=()
 if [[ -f "$RESULTS/notes/$NAME.md" ]]; then PREAMBLE=(--preamble "$RESULTS/notes/$NAME.md"); fi
-"$PY" -m fairseq_mtl.analysis.fdu_table --family "$FAMILY" --runs "$RESULTS/runs/$PROFILE" \
+"$PY" -m fairseq_mtl_tools.fdu_table --family "$FAMILY" --runs "$RESULTS/runs/$PROFILE" \
   --out "$OUT" "${PREAMBLE[@]}" "${BESIDE[@]}" "${TITLE[@]}" > /dev/null
 if [[ "$PROFILE" == cpu && -d "$RESULTS/runs/fdu_mtl_diag" ]]; then
   DIAG="$(mktemp)"
-  "$PY" -m fairseq_mtl.analysis.fdu_table --runs "$RESULTS/runs/fdu_mtl_diag" --out "$DIAG" \
+  "$PY" -m fairseq_mtl_tools.fdu_table --runs "$RESULTS/runs/fdu_mtl_diag" --out "$DIAG" \
     --title "Diagnostics: ASP-MTL variants (test error %)" > /dev/null
   { echo; sed 's/^# /## /' "$DIAG"; } >> "$OUT"
   rm -f "$DIAG"
@@ -39,7 +39,7 @@ fi
 if [[ "$PROFILE" == cpu && -d "$RESULTS/runs/cpu-adversary" ]]; then
   # the adversary schedules of recipes/adversary/fdu.sh (same profile, the 2-core CPU machine)
   ADV="$(mktemp)"
-  "$PY" -m fairseq_mtl.analysis.fdu_table --runs "$RESULTS/runs/cpu-adversary" --out "$ADV" \
+  "$PY" -m fairseq_mtl_tools.fdu_table --runs "$RESULTS/runs/cpu-adversary" --out "$ADV" \
     --title "The adversary schedules (recipes/adversary/fdu.sh, adversary_fdu.md): test error %; 'paper' = the paper's SP-MTL / ASP-MTL" \
     --label "sp_watch=SP-MTL, critic watching" \
     --label "asp_joint=ASP-MTL joint (2-core CPU rerun)" \

@@ -17,7 +17,7 @@ PARTS=()
 for spec in "cpu fs_lstm lstm" "tf_cpu layerwise_implicit_transformer transformer"; do
   read -r PROFILE ARCH FAMILY <<< "$spec"
   PART="$(mktemp)"; PARTS+=("$PART")
-  "$PY" -m fairseq_mtl.analysis.compare_runs --family "$FAMILY" --arch "$ARCH" \
+  "$PY" -m fairseq_mtl_tools.compare_runs --family "$FAMILY" --arch "$ARCH" \
     --before "$RUNS/$PROFILE-dropped" --after "$RUNS/$PROFILE-alldata" \
     --before-label "last batch dropped" --after-label "every example" \
     --title "$ARCH, profile $PROFILE" --out "$PART" > /dev/null

@@ -38,7 +38,7 @@ TRAIN_SECONDS=$(train_seconds "$RUN_DIR")
 # one model load for both splits: writes eval_valid.{md,json} and eval_test.{md,json}
 "$BIN/fairseq-mtl-evaluate" "$RUN_DIR/checkpoint_best.pt" --split valid,test --data "$DATA" \
   --out "$RUN_DIR/eval" > /dev/null
-FAIRSEQ_MTL_COMMIT="$COMMIT" "$BIN/python" -m fairseq_mtl.analysis.runinfo --out "$RUN_DIR/run.json" --arch "$ARCH" \
+FAIRSEQ_MTL_COMMIT="$COMMIT" "$BIN/python" -m fairseq_mtl_tools.runinfo --out "$RUN_DIR/run.json" --arch "$ARCH" \
   --seed "$SEED" --profile "$PROFILE" --profile-note "$PROFILE_NOTE" \
   --train-seconds "$TRAIN_SECONDS" --train-log "$RUN_DIR/train.log" --command "${CMD[*]}"
 echo "$ARCH seed $SEED: test $(grep -o '\*\*[0-9.]*\*\* |' "$RUN_DIR/eval_test.md" | head -1) accuracy; $RUN_DIR"

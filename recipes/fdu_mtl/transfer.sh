@@ -56,7 +56,7 @@ done
 done)
 NOTE="$ROOT/thesis_results/notes/fdu_mtl_transfer.md"; PRE=()
 [[ "$PROFILE" == cpu && -f "$NOTE" ]] && PRE=(--preamble "$NOTE")
-"$BIN/python" -m fairseq_mtl.analysis.transfer_table \
+"$BIN/python" -m fairseq_mtl_tools.transfer_table \
   --runs "$ROOT/thesis_results/runs/transfer_$PROFILE" \
   --single "$ROOT/thesis_results/runs/$PROFILE/st_lstm" "${PRE[@]}" \
   --out "$ROOT/thesis_results/fdu_mtl_transfer.md"

@@ -2,8 +2,9 @@
 ``transformers`` (``BertForSequenceClassification``) in a plain training loop, one task at a
 time, on this project's prepared data and dev sets, with a profile's hyper-parameters.
 
-    python recipes/glue/hf_reference.py DATA --task RTE --seed 1 --model pretrained/all-MiniLM-L6-v2 \\
-        --lr 5e-5 --epochs 3 --batch-size 32 --out runs/glue_hf/minilm_cpu/RTE/seed1
+    python recipes/glue/hf_reference.py DATA --task RTE --seed 1 \\
+        --model pretrained/all-MiniLM-L6-v2 --lr 5e-5 --epochs 3 --batch-size 32 \\
+        --out runs/glue_hf/minilm_cpu/RTE/seed1
 
 What it does, as Hugging Face's examples do: random batches (a shuffled order each epoch, no
 length bucketing), [CLS] + the prepared ids (``A [SEP] B [SEP]``, cut as preparation cut them)
@@ -64,8 +65,8 @@ def main(argv=None):
     args = p.parse_args(argv)
     from transformers import BertForSequenceClassification
 
-    from fairseq_mtl.analysis import runinfo
     from fairseq_mtl.paths import PROJECT_ROOT
+    from fairseq_mtl_tools import runinfo
 
     commit = runinfo.git_commit(PROJECT_ROOT)  # the code as it starts, as the recipes record it
     started = time.time()

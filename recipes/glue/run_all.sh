@@ -40,7 +40,7 @@ fi
 PREAMBLE=()
 if [[ -f "$ROOT/thesis_results/notes/$NAME.md" ]]; then
   PREAMBLE=(--preamble "$ROOT/thesis_results/notes/$NAME.md"); fi
-"${BIN:-$ROOT/.venv/bin}/python" -m fairseq_mtl.analysis.glue_table \
+"${BIN:-$ROOT/.venv/bin}/python" -m fairseq_mtl_tools.glue_table \
   --runs "$ROOT/thesis_results/runs/${NAME}_$PROFILE" --out "$ROOT/thesis_results/$NAME.md" \
   "${PREAMBLE[@]}" "${EXTRA[@]}" > /dev/null
 echo "wrote thesis_results/$NAME.md"

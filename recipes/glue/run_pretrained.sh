@@ -61,7 +61,7 @@ NAME=glue_pretrained; [[ "$PROFILE" == minilm_cpu ]] || NAME="glue_pretrained_$P
 # it did get theirs here, once
 for RUN_JSON in "$RUNS"/*/seed*/run.json; do
   [[ -f "$RUN_JSON" && ! -f "$(dirname "$RUN_JSON")/dev_curve.json" ]] || continue
-  "$BIN/python" -m fairseq_mtl.analysis.dev_curve "$(dirname "$RUN_JSON")/train.log" \
+  "$BIN/python" -m fairseq_mtl_tools.dev_curve "$(dirname "$RUN_JSON")/train.log" \
     --out "$(dirname "$RUN_JSON")/dev_curve.json" || echo "  (that run gets no curve)" >&2
 done
 for SRC in "$RUNS" "$REF"; do
@@ -71,7 +71,7 @@ for SRC in "$RUNS" "$REF"; do
 done
 PREAMBLE=()
 [[ -f "$ROOT/thesis_results/notes/$NAME.md" ]] && PREAMBLE=(--preamble "$ROOT/thesis_results/notes/$NAME.md")
-"$BIN/python" -m fairseq_mtl.analysis.glue_table --runs "$ROOT/thesis_results/runs/glue_pretrained_$PROFILE" \
+"$BIN/python" -m fairseq_mtl_tools.glue_table --runs "$ROOT/thesis_results/runs/glue_pretrained_$PROFILE" \
   --reference "$ROOT/thesis_results/runs/glue_hf_$PROFILE" --published minilm \
   --beside "$ROOT/thesis_results/runs/glue_cpu" \
   --beside-label "from scratch (glue.md, profile cpu: 2 layers, d=128, 3 epochs, five tasks without STS-B, each task's last part-batch not trained on)" \

@@ -39,11 +39,11 @@ TRAIN_SECONDS=$(train_seconds "$RUN_DIR")
   --out "$RUN_DIR/eval_valid" > /dev/null
 "$BIN/fairseq-mtl-evaluate" "$RUN_DIR/checkpoint_last.pt" --split test --data "$DATA" \
   --out "$RUN_DIR/eval_test" --submission "$RUN_DIR/submission" > /dev/null
-FAIRSEQ_MTL_COMMIT="$COMMIT" "$BIN/python" -m fairseq_mtl.analysis.runinfo --out "$RUN_DIR/run.json" \
+FAIRSEQ_MTL_COMMIT="$COMMIT" "$BIN/python" -m fairseq_mtl_tools.runinfo --out "$RUN_DIR/run.json" \
   --arch "$ARCH" --seed "$SEED" --profile "$PROFILE" --profile-note "$PROFILE_NOTE" \
   --train-seconds "$TRAIN_SECONDS" --command "${CMD[*]}"
 # the dev scores after every epoch, from fairseq's validation lines (glue_table's curves)
-"$BIN/python" -m fairseq_mtl.analysis.dev_curve "$RUN_DIR/train.log" --out "$RUN_DIR/dev_curve.json" \
+"$BIN/python" -m fairseq_mtl_tools.dev_curve "$RUN_DIR/train.log" --out "$RUN_DIR/dev_curve.json" \
   || echo "  (no per-epoch dev curve for $RUN_DIR)" >&2
 # the GLUE-style average where the mix has a task with another metric, else mean accuracy
 AVERAGE=$(grep -o '\*\*[0-9.]*\*\* (GLUE-style)' "$RUN_DIR/eval_valid.md" ||

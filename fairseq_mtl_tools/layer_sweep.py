@@ -1,4 +1,4 @@
-"""``python -m fairseq_mtl.analysis.layer_sweep``: the thesis' layer sweep (Fig. 4.1) from
+"""``python -m fairseq_mtl_tools.layer_sweep``: the thesis' layer sweep (Fig. 4.1) from
 finished runs ``RUNS/L<N>/<arch>/seed<S>/{eval_test.json,eval_valid.json,run.json}``: a markdown
 table and a plot of the average test accuracy by number of layers, beside the thesis' curves."""
 import argparse
@@ -9,8 +9,8 @@ import re
 import statistics
 from collections import defaultdict
 
-from fairseq_mtl.analysis.fdu_table import NAMES, THESIS_LAYERS
-from fairseq_mtl.analysis.markdown import with_preamble
+from fairseq_mtl_tools.fdu_table import NAMES, THESIS_LAYERS
+from fairseq_mtl_tools.markdown import with_preamble
 
 THESIS_DEPTHS = [2, 4, 6]
 

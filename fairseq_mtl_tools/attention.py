@@ -165,8 +165,8 @@ def get_parser() -> argparse.ArgumentParser:
 
 def cli_main(argv=None) -> int:
     args = get_parser().parse_args(argv)
-    from fairseq_mtl.analysis.runinfo import figure_note
     from fairseq_mtl.checkpoint import load_checkpoint
+    from fairseq_mtl_tools.runinfo import figure_note
 
     try:
         model, task, _ = load_checkpoint(args.checkpoint, args.data)

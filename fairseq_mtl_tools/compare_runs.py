@@ -1,11 +1,11 @@
-"""``python -m fairseq_mtl.analysis.compare_runs``: one model trained two ways, side by side.
+"""``python -m fairseq_mtl_tools.compare_runs``: one model trained two ways, side by side.
 
-    python -m fairseq_mtl.analysis.compare_runs --family lstm --arch fs_lstm \\
+    python -m fairseq_mtl_tools.compare_runs --family lstm --arch fs_lstm \\
         --before thesis_results/runs/cpu --after thesis_results/runs/cpu-alldata \\
         --before-label "remainder dropped" --after-label "every example" --out cmp.md
 
 Reads the run records of ``ARCH`` under both directories (``<dir>/<arch>/seed<N>/``, as
-:mod:`fairseq_mtl.analysis.fdu_table` does) and writes per-task test scores (mean ±std over
+:mod:`fairseq_mtl_tools.fdu_table` does) and writes per-task test scores (mean ±std over
 seeds) before and after, their difference, the averages per seed, and every run's seed,
 hardware, wall time, commit and command. The difference of the means is set against the seed
 spread: with 3 seeds a difference inside it is not evidence of a change.
@@ -13,9 +13,15 @@ spread: with 3 seeds a difference inside it is not evidence of a change.
 import argparse
 import statistics
 
-from fairseq_mtl.analysis.fdu_table import (FAMILIES, NAMES, PAPER_TASKS, command_template,
-                                            fmt, load_runs)
-from fairseq_mtl.analysis.markdown import write_table
+from fairseq_mtl_tools.fdu_table import (
+    FAMILIES,
+    NAMES,
+    PAPER_TASKS,
+    command_template,
+    fmt,
+    load_runs,
+)
+from fairseq_mtl_tools.markdown import write_table
 
 
 def _task_scores(runs, key, task):

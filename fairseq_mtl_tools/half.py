@@ -1,7 +1,7 @@
 """A copy of a BERT-layout model directory with its weights stored as fp16: half the bytes, for
 carrying a model to a machine that cannot download it (scripts/gpu_kit.sh).
 
-    python -m fairseq_mtl.pretrained.half SRC_DIR DEST_DIR
+    python -m fairseq_mtl_tools.half SRC_DIR DEST_DIR
 
 Every file but the weights is copied as it is; ``model.safetensors`` is rewritten with its
 floating-point tensors in fp16. The encoder reads them back as float32 (``bert.read_weights``),

@@ -10,9 +10,10 @@ an adversary that works makes the shared layer task-invariant, so the probe fall
 chance (1 / tasks). The table gives each configuration's probe accuracy (mean and spread over
 seeds), its dev accuracy on the labels and the drop against the first configuration.
 
-    python -m fairseq_mtl.analysis.adversary_check OUT --seeds 1 2 3 \\
+    python -m fairseq_mtl_tools.adversary_check OUT --seeds 1 2 3 \\
         --config "SP-MTL=sp_lstm" \\
-        --config "ASP critic+confusion=asp_lstm --discriminator-steps 5 --adversarial-objective confusion"
+        --config "ASP critic+confusion=asp_lstm --discriminator-steps 5 \\
+                  --adversarial-objective confusion"
 
 Written: OUT/adversary_check.md (``--preamble FILE``: notes put under its title) and .json;
 the corpus, data and runs under OUT/ (a run with its record.json is not trained again: a
@@ -30,8 +31,8 @@ import sys
 import time
 from typing import Dict, List, Sequence, Tuple
 
-from fairseq_mtl.analysis.markdown import write_table
 from fairseq_mtl.data.synthetic import write_corpus
+from fairseq_mtl_tools.markdown import write_table
 
 #: model and training sizes of the check (CPU, ~25 s a run on one core)
 TRAIN_ARGS = ["--embed-dim", "16", "--hidden-dim", "64", "--batch-size", "16", "--max-epoch",
@@ -71,7 +72,7 @@ def prepare(out: str, tasks: int, train: int, seed: int = 1) -> str:
 def train_and_probe(data: str, run_dir: str, arch: str, flags: Sequence[str], seed: int,
                     user_dir: str) -> Dict:
     """One run: train, extract the shared layer, probe it. -> the run's record."""
-    from fairseq_mtl.analysis.task_probe import probe_encoder
+    from fairseq_mtl_tools.task_probe import probe_encoder
 
     os.makedirs(run_dir, exist_ok=True)
     done = os.path.join(run_dir, "record.json")
@@ -89,7 +90,7 @@ def train_and_probe(data: str, run_dir: str, arch: str, flags: Sequence[str], se
     _run([_bin("fairseq-mtl-extract-shared"), os.path.join(run_dir, "checkpoint_best.pt"),
           "--out", shared], os.path.join(run_dir, "extract.log"))
     probe = probe_encoder(shared, data, per_task=None, seed=seed)
-    from fairseq_mtl.analysis.runinfo import git_commit
+    from fairseq_mtl_tools.runinfo import git_commit
 
     record = {"arch": arch, "flags": list(flags), "seed": seed, "wall_s": round(wall, 1),
               "commit": git_commit(os.path.dirname(os.path.abspath(__file__))),
@@ -115,7 +116,7 @@ def commits(rows: List[Tuple[str, List[Dict]]]) -> str:
 
 def _last_valid(log: str) -> Dict[str, float]:
     """avg_acc and adv_acc of the last dev pass in a fairseq-train log."""
-    from fairseq_mtl.analysis.adversary_table import trajectory
+    from fairseq_mtl_tools.adversary_table import trajectory
 
     curves = trajectory(log)
     return {key: curves[f"dev_{key}"][-1] for key in ("adv_acc", "avg_acc")
@@ -151,7 +152,7 @@ def markdown(rows: List[Tuple[str, List[Dict]]], provenance: str = "") -> str:
 
 
 def get_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m fairseq_mtl.analysis.adversary_check",
+    parser = argparse.ArgumentParser(prog="python -m fairseq_mtl_tools.adversary_check",
                                      description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("out", help="directory for the corpus, data, runs and table")
@@ -171,8 +172,9 @@ def get_parser() -> argparse.ArgumentParser:
 def cli_main(argv=None) -> int:
     args = get_parser().parse_args(argv)
     try:
-        import fairseq_mtl_plugin  # noqa: F401  (registers the archs checked below)
         from fairseq.models import ARCH_MODEL_REGISTRY
+
+        import fairseq_mtl_plugin  # noqa: F401  (registers the archs checked below)
 
         configs = []
         for spec in args.config:  # all checked before the first run starts
@@ -205,11 +207,11 @@ def cli_main(argv=None) -> int:
     except (ValueError, RuntimeError, FileNotFoundError) as e:
         print(f"adversary_check: error: {e}", file=sys.stderr)
         return 1
-    from fairseq_mtl.analysis.runinfo import hardware
+    from fairseq_mtl_tools.runinfo import hardware
 
     wall = sum(r["wall_s"] for _, records in rows for r in records)
-    provenance = (f"Command: `python -m fairseq_mtl.analysis.adversary_check "
-                  f"{' '.join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))}`"
+    provenance = (f"Command: `python -m fairseq_mtl_tools.adversary_check "
+                  f"{' '.join(shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))}`"
                   f"; {commits(rows)}; "
                   f"{hardware()}, one training at a time; training wall time "
                   f"{wall / 60:.1f} min in all. Corpus: {args.tasks} tasks, {args.train} train "

@@ -158,7 +158,7 @@ def pair_paths(pattern: str) -> List[Tuple[str, str, str]]:
 
 
 def paired_markdown(rows: List[Tuple[str, Dict, Dict]]) -> str:
-    from fairseq_mtl.analysis.stats import t_interval
+    from fairseq_mtl_tools.stats import t_interval
 
     lines = ["| pair | tasks | chance | word-vector mean (SP / ASP) | SP-MTL shared | ASP-MTL "
              "shared | ASP - SP |", "|---|---|---|---|---|---|---|"]

@@ -162,7 +162,7 @@ def run_one(spec: RunSpec, data: str, runs: str, profile_name: str, seed: int = 
             threads: Optional[int] = None) -> Dict:
     """Train (or resume) one run and write its result.json; returns the result. ``threads``:
     OMP_NUM_THREADS of its processes (default: the environment's)."""
-    from fairseq_mtl.analysis.runinfo import git_commit, hardware
+    from fairseq_mtl_tools.runinfo import git_commit, hardware
 
     run_dir = os.path.join(runs, spec.directory)
     result_path = os.path.join(run_dir, "result.json")

@@ -1,6 +1,6 @@
 """Per-epoch dev scores of a run, read from fairseq's validation lines in its train.log.
 
-    python -m fairseq_mtl.analysis.dev_curve RUN_DIR/train.log --out RUN_DIR/dev_curve.json
+    python -m fairseq_mtl_tools.dev_curve RUN_DIR/train.log --out RUN_DIR/dev_curve.json
 
 fairseq-train validates after every epoch and logs one line per validation
 (``| valid | epoch 002 | valid on 'valid' subset | ... | STS-B/pearson 86.12 | ...``). This keeps

@@ -7,10 +7,9 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from fairseq_mtl.analysis.relations import predictor as P
-from fairseq_mtl.analysis.relations.features import (TASK_FEATURES, curve_features,
-                                                     data_features)
-from fairseq_mtl.analysis.relations.grid import PROFILES, load_results
+from fairseq_mtl_tools.relations import predictor as P
+from fairseq_mtl_tools.relations.features import TASK_FEATURES, curve_features, data_features
+from fairseq_mtl_tools.relations.grid import PROFILES, load_results
 
 PAPER = {  # Bingel & Sogaard (2017), Table 3: mean over 100 runs of 5-fold CV
     "majority": (0.555, 0.615), "all": (0.749, 0.669), "data": (0.665, 0.542),

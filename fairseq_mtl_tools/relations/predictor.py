@@ -11,7 +11,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from fairseq_mtl.analysis.relations.features import CURVE_FEATURES, DATA_FEATURES, TASK_FEATURES
+from fairseq_mtl_tools.relations.features import CURVE_FEATURES, DATA_FEATURES, TASK_FEATURES
 
 GROUPS = {"all": TASK_FEATURES, "data": DATA_FEATURES, "curve": CURVE_FEATURES}
 

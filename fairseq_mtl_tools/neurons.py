@@ -270,7 +270,7 @@ def cli_main(argv=None) -> int:
     args = get_parser().parse_args(argv)
     try:
         probes = [NeuronProbe.load(spec, args.data) for spec in args.model]
-        from fairseq_mtl.analysis.runinfo import figure_note
+        from fairseq_mtl_tools.runinfo import figure_note
 
         note = figure_note(args.model[0].partition("=")[2] or args.model[0], args.note)
         if args.what in ("trajectory", "heatmap"):

@@ -1,7 +1,7 @@
 """Parameter counts as the thesis reports them (without word embeddings and learned positions),
 and the table comparing the Transformer schemes at the thesis size with the thesis' Table 4.3.
 
-    python -m fairseq_mtl.analysis.param_counts [--embed-dim 300] [--out FILE.md]
+    python -m fairseq_mtl_tools.param_counts [--embed-dim 300] [--out FILE.md]
 """
 from __future__ import annotations
 

@@ -16,14 +16,13 @@ import argparse
 import glob
 import json
 import os
+import re
 import statistics
 from collections import defaultdict
 from typing import Dict, List
 
-import re
-
-from fairseq_mtl.analysis.fdu_table import PAPER_TASKS, command_template
-from fairseq_mtl.analysis.markdown import write_table
+from fairseq_mtl_tools.fdu_table import PAPER_TASKS, command_template
+from fairseq_mtl_tools.markdown import write_table
 
 # Liu, Qiu & Huang (ACL 2017), Table 3: test error rates (%), rows in PAPER_TASKS order.
 PAPER_TRANSFER = {
@@ -180,7 +179,7 @@ def seed_spread(by_run, targets, seeds=None) -> List[str]:
 def paired_over_targets(errors, targets) -> List[str]:
     """Per source kind, the ASP-MTL minus SP-MTL difference of the cells, over the targets:
     how many targets it is below zero on, its mean and a 95% t interval over targets."""
-    from fairseq_mtl.analysis.stats import t_interval
+    from fairseq_mtl_tools.stats import t_interval
 
     lines = []
     for arch, kind in (("transfer_bc", "BC"), ("transfer_sc", "SC")):

@@ -1,4 +1,4 @@
-"""``python -m fairseq_mtl.analysis.fdu_table``: the FDU-MTL result tables from finished runs:
+"""``python -m fairseq_mtl_tools.fdu_table``: the FDU-MTL result tables from finished runs:
 paper Table 2 (LSTM models, test ERROR, ``--family lstm``) and the thesis' Table 4.2
 (Transformer schemes, test ACCURACY, ``--family transformer``).
 
@@ -14,7 +14,7 @@ import re
 import statistics
 from collections import defaultdict
 
-from fairseq_mtl.analysis.markdown import write_table
+from fairseq_mtl_tools.markdown import write_table
 
 # Liu, Qiu & Huang (ACL 2017), Table 2: test error rates (%). Task order = the paper's rows.
 PAPER_TASKS = ["books", "electronics", "dvd", "kitchen_housewares", "apparel", "camera_photo",

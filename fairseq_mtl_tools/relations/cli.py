@@ -15,8 +15,8 @@ import random
 import sys
 from typing import List
 
-from fairseq_mtl.analysis.relations import grid as G
-from fairseq_mtl.analysis.markdown import with_preamble
+from fairseq_mtl_tools.markdown import with_preamble
+from fairseq_mtl_tools.relations import grid as G
 
 
 def _tasks(args):
@@ -47,7 +47,7 @@ def cmd_run(args):
 
 
 def cmd_report(args):
-    from fairseq_mtl.analysis.relations.report import build
+    from fairseq_mtl_tools.relations.report import build
 
     text = build(args.runs, args.data, args.out, split=args.split, repeats=args.repeats)
     title = "# Which task helps which (Bingel & Sogaard 2017) on prepared data\n\n"
@@ -59,7 +59,7 @@ def cmd_report(args):
 
 
 def _features_and_gains(args):
-    from fairseq_mtl.analysis.relations.report import gains, task_features
+    from fairseq_mtl_tools.relations.report import gains, task_features
 
     results = G.load_results(args.runs)
     warnings = []
@@ -70,7 +70,7 @@ def _features_and_gains(args):
 
 
 def _ranked(args, features, gain):
-    from fairseq_mtl.analysis.relations.predictor import suggest
+    from fairseq_mtl_tools.relations.predictor import suggest
 
     if args.main not in features:
         raise SystemExit(f"no finished single-task run of {args.main!r} under {args.runs}: "

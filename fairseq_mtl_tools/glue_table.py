@@ -22,10 +22,10 @@ import statistics
 from collections import defaultdict
 from typing import Dict, Iterable, List, Sequence, Tuple
 
-from fairseq_mtl.analysis.fdu_table import THESIS_AVG, command_template
-from fairseq_mtl.analysis.markdown import write_table
-from fairseq_mtl.analysis.stats import t_interval
 from fairseq_mtl.metrics import metric_of_row
+from fairseq_mtl_tools.fdu_table import THESIS_AVG, command_template
+from fairseq_mtl_tools.markdown import write_table
+from fairseq_mtl_tools.stats import t_interval
 
 NAMES = {"st_lstm": "LSTM single", "fs_lstm": "FS-MTL", "sp_lstm": "SP-MTL",
          "asp_lstm": "ASP-MTL", "st_transformer": "Transformer single",
@@ -52,7 +52,7 @@ def load(runs_dir: str) -> Dict[str, List[Dict]]:
         arch = os.path.basename(os.path.dirname(run_dir))
         record = {"info": json.load(open(path)),
                   "valid": json.load(open(os.path.join(run_dir, "eval_valid.json")))}
-        curve = os.path.join(run_dir, "dev_curve.json")  # fairseq_mtl.analysis.dev_curve
+        curve = os.path.join(run_dir, "dev_curve.json")  # fairseq_mtl_tools.dev_curve
         if os.path.exists(curve):
             record["curve"] = json.load(open(curve))["epochs"]
         runs[arch].append(record)

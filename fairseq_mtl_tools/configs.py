@@ -7,9 +7,9 @@ task, criterion, optimizer, lr_scheduler, model). Two ways to run it, with the s
 * ``fairseq-hydra-train --config-dir recipes/config --config-name fdu_mtl_cpu +model=asp_lstm
   task.data=$PWD/data-bin/fdu-mtl common.user_dir=$PWD/user_dir`` (fairseq's own way;
   ``recipes/config/model/ARCH.yaml`` is each arch's model config, written from the arch
-  function by ``python -m fairseq_mtl.configs model-yaml ARCH``);
+  function by ``python -m fairseq_mtl_tools.configs model-yaml ARCH``);
 * the recipes, which turn the profile into ``fairseq-train`` flags
-  (``python -m fairseq_mtl.configs flags PROFILE.yaml [--set group.key=value ...]``) and give
+  (``python -m fairseq_mtl_tools.configs flags PROFILE.yaml [--set group.key=value ...]``) and give
   the arch as ``--arch``.
 
 tests/test_configs.py checks that both give the same fairseq config, option for option.
@@ -32,8 +32,10 @@ PLAIN = ("common", "common_eval", "distributed_training", "dataset", "optimizati
 #: where a run reads and writes, not how it trains: given by the recipes on their own command
 #: line (``fairseq-train DATA --user-dir ... --save-dir ...``), ``???`` in the profiles
 RUNTIME = ("task.data", "common.user_dir", "checkpoint.save_dir")
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CONFIG_DIR = os.path.join(ROOT, "recipes", "config")
+#: the profiles: ``recipes/config`` of the checkout this file is in, or FAIRSEQ_MTL_CONFIG_DIR
+#: (an installed copy of the tools has no checkout beside it)
+CONFIG_DIR = os.environ.get("FAIRSEQ_MTL_CONFIG_DIR") or os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "recipes", "config")
 
 
 def load(path: str, overrides: Sequence[str] = ()) -> Dict[str, Any]:
@@ -103,10 +105,14 @@ def arch_model_config(arch: str) -> Dict[str, Dict[str, Any]]:
     """What ``--arch ARCH`` sets beyond the model dataclass' defaults, as config groups: the
     model's ``_name`` (the registered model) and fields, and the criterion's
     orthogonality weight for the asp_* archs. Derived by running the arch function."""
+    from fairseq.models import (
+        ARCH_CONFIG_REGISTRY,
+        ARCH_MODEL_NAME_REGISTRY,
+        MODEL_DATACLASS_REGISTRY,
+    )
+
     import fairseq_mtl_plugin  # noqa: F401  (registers the archs)
-    from fairseq.models import ARCH_CONFIG_REGISTRY, ARCH_MODEL_NAME_REGISTRY, \
-        MODEL_DATACLASS_REGISTRY
-    from fairseq_mtl_plugin.models.mtl_base import FAIRSEQ_DEFAULTS
+    from fairseq_mtl_plugin.models.defaults import FAIRSEQ_DEFAULTS
 
     if arch not in ARCH_MODEL_NAME_REGISTRY:
         raise ValueError(f"unknown arch {arch!r}")
@@ -133,16 +139,18 @@ def model_yaml(arch: str) -> str:
 
     text = OmegaConf.to_yaml(OmegaConf.create(arch_model_config(arch)))
     return (f"# @package _global_\n# --arch {arch} as a Hydra model config; written by "
-            f"`python -m fairseq_mtl.configs model-yaml {arch}` from the arch function (do not "
-            f"edit: tests/test_configs.py compares)\n" + text)
+            f"`python -m fairseq_mtl_tools.configs model-yaml {arch}` from the arch function "
+            f"(do not edit: tests/test_configs.py compares)\n" + text)
 
 
 def cli_main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m fairseq_mtl.configs", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m fairseq_mtl_tools.configs",
+                                     description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("flags", help="a profile's fairseq-train options, one per line")
-    p.add_argument("profile", help="YAML file, or NAME under recipes/config (fdu_mtl_cpu)")
+    p.add_argument("profile", help="YAML file, or NAME under recipes/config (fdu_mtl_cpu; "
+                   "another directory: FAIRSEQ_MTL_CONFIG_DIR)")
     p.add_argument("--set", action="append", default=[], metavar="GROUP.KEY=VALUE")
     p = sub.add_parser("get", help="one value of a profile (GROUP.KEY; a list's first item)")
     p.add_argument("profile")
@@ -168,7 +176,7 @@ def cli_main(argv: Optional[Sequence[str]] = None) -> int:
         else:
             print(model_yaml(args.arch), end="")
     except ValueError as e:
-        print(f"fairseq_mtl.configs: error: {e}", file=sys.stderr)
+        print(f"fairseq_mtl_tools.configs: error: {e}", file=sys.stderr)
         return 1
     return 0
 

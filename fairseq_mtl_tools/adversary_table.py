@@ -2,7 +2,7 @@
 discriminator saw over training, what a task probe finds in its shared layer, and the paired
 difference against a reference configuration (SP-MTL) over seeds.
 
-    python -m fairseq_mtl.analysis.adversary_table --runs runs/fdu_mtl/cpu-adversary \\
+    python -m fairseq_mtl_tools.adversary_table --runs runs/fdu_mtl/cpu-adversary \\
         --reference sp_watch --data data-bin/fdu-mtl --out thesis_results/adversary_fdu.md
 
 ``--runs`` holds ``NAME/seedS/`` directories written by recipes/fdu_mtl/train.sh (run.json,
@@ -22,8 +22,8 @@ import statistics
 import sys
 from typing import Dict, List, Optional
 
-from fairseq_mtl.analysis.markdown import write_table
-from fairseq_mtl.analysis.stats import t_interval
+from fairseq_mtl_tools.markdown import write_table
+from fairseq_mtl_tools.stats import t_interval
 
 
 def trajectory(train_log: str) -> Dict[str, List[float]]:
@@ -63,7 +63,7 @@ def load_run(run_dir: str, data: Optional[str]) -> Dict:
     probe_path = os.path.join(run_dir, "probe.json")
     shared = os.path.join(run_dir, "shared.pt")
     if data and os.path.isfile(shared) and not os.path.isfile(probe_path):
-        from fairseq_mtl.analysis.task_probe import probe_encoder
+        from fairseq_mtl_tools.task_probe import probe_encoder
 
         result = probe_encoder(shared, data, seed=1)
         with open(probe_path, "w") as f:
@@ -148,7 +148,7 @@ def collect(root: str, data: Optional[str]) -> Dict[str, List[Dict]]:
 
 
 def cli_main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m fairseq_mtl.analysis.adversary_table",
+    parser = argparse.ArgumentParser(prog="python -m fairseq_mtl_tools.adversary_table",
                                      description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", required=True, help="directory of NAME/seedS/ run dirs")

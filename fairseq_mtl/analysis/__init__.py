@@ -1,1 +1,0 @@
-"""Result tables, plots and analyses."""
