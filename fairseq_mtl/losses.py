@@ -1,5 +1,5 @@
 """The auxiliary terms of the adversarial shared-private objective as pure functions
-(paper Sec. 4, SPEC section 4):
+(paper Sec. 4, Eq. 13-15):
 
     L = sum_k alpha_k L_task(k) + lambda L_adv + gamma L_diff
 """

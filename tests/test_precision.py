@@ -1,5 +1,6 @@
 """``--bf16`` trains in bfloat16 on the device at hand. fairseq 0.12 reads the flag as "on a TPU"
-and asks torch_xla for the device; fairseq-mtl undoes that where torch_xla is absent (compat)."""
+and asks torch_xla for the device; fairseq-mtl undoes that where torch_xla is absent
+(fairseq_mtl_plugin/patches.py)."""
 import math
 import re
 

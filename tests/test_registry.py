@@ -53,3 +53,30 @@ def test_the_project_registries_drive_the_choices():
     assert "transfer" in SCHEMES and "transfer" not in offered_with("transformer")
     assert all(SCHEMES[n].summary for n in SCHEMES)  # every scheme has help text
     assert all(SAMPLERS[n].summary for n in SAMPLERS)
+
+
+def test_every_registered_class_lives_in_the_file_of_its_name():
+    """``--sharing sp`` is sharing/sp.py, ``--sampler round_robin`` samplers/round_robin.py,
+    ``--arch`` models of ``mtl_baseline`` models/mtl_baseline.py: a name on the command line
+    says which file to open (a hyphen in a name is an underscore in its file)."""
+    from fairseq.criterions import CRITERION_REGISTRY
+    from fairseq.models import MODEL_REGISTRY
+    from fairseq.optim import OPTIMIZER_REGISTRY
+    from fairseq.tasks import TASK_REGISTRY
+
+    import fairseq_mtl_plugin  # noqa: F401
+    from fairseq_mtl.data.formats import FORMATS
+    from fairseq_mtl.data.samplers import SAMPLERS
+    from fairseq_mtl.data.tokenizers import TOKENIZERS
+    from fairseq_mtl.pretrained import PRETRAINED_FORMATS
+    from fairseq_mtl.sharing import SCHEMES
+
+    found = [(name, cls) for registry in (FORMATS, SAMPLERS, TOKENIZERS, PRETRAINED_FORMATS,
+                                          SCHEMES) for name, cls in registry.items()]
+    for registry in (MODEL_REGISTRY, TASK_REGISTRY, CRITERION_REGISTRY, OPTIMIZER_REGISTRY):
+        found += [(name, cls) for name, cls in registry.items()
+                  if cls.__module__.startswith("fairseq_mtl")]
+    assert len(found) >= 30  # 3 formats, 6 samplers, 3 tokenizers, 2 pretrained, 10 schemes, ...
+    wrong = [f"{name}: {cls.__module__}" for name, cls in found
+             if cls.__module__.rsplit(".", 1)[-1] != name.replace("-", "_")]
+    assert not wrong, wrong

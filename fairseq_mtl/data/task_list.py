@@ -1,5 +1,5 @@
 """The task list: a researcher's own tasks, described in YAML (or JSON) for
-``fairseq-mtl-prepare tasks --config LIST`` (SPEC section 11; docs/data.md "Your own tasks").
+``fairseq-mtl-prepare tasks --config LIST`` (docs/data.md "Your own tasks").
 
 ::
 

@@ -1,7 +1,7 @@
 """Sharing schemes: how the encoders of K tasks share parameters. One file per scheme.
 
 A scheme registers itself with ``@register_scheme("name")`` and says with ``offered_with``
-which model families offer it (``--sharing`` of mtl_lstm, mtl_transformer, mtl_baselines); the
+which model families offer it (``--sharing`` of mtl_lstm, mtl_transformer, mtl_baseline); the
 models' choice lists, their help and the invariant tests (tests/test_sharing.py,
 tests/test_thesis_schemes.py) come from this registry, so a new scheme is one new file here.
 """

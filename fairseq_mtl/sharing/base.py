@@ -36,7 +36,7 @@ class SharingScheme(nn.Module):
     #: a few words for ``--sharing``'s help
     summary = ""
     #: the model families whose ``--sharing`` offers the scheme (mtl_lstm: "lstm",
-    #: mtl_transformer: "transformer", mtl_baselines: "baseline"); () = built by code only
+    #: mtl_transformer: "transformer", mtl_baseline: "baseline"); () = built by code only
     offered_with = ()
     #: whether the scheme produces a shared sentence vector (the adversarial term is possible)
     has_shared_vector = False

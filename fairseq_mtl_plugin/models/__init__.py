@@ -1,1 +1,1 @@
-from . import mtl_baselines, mtl_lstm, mtl_transfer, mtl_transformer  # noqa: F401
+from . import mtl_baseline, mtl_lstm, mtl_transfer, mtl_transformer  # noqa: F401

@@ -1,6 +1,7 @@
 """SP-MTL (paper Sec. 3.1, Fig. 2b, Eq. 8-9): a shared encoder and a private encoder per task run
 over the same word embeddings; task k's softmax reads concat(shared h_T, private_k h_T).
-With ``adversarial_weight`` > 0 and the criterion's orthogonality term this is ASP-MTL (Sec. 4)."""
+With an adversary (fairseq_mtl/adversary.py, ``--adversarial-weight`` > 0) and the criterion's
+orthogonality term this is ASP-MTL (Sec. 4)."""
 import torch
 from torch import nn
 
