@@ -11,10 +11,10 @@ import glob
 import json
 import os
 import re
-import statistics
 from collections import defaultdict
 
 from fairseq_mtl_tools.markdown import write_table
+from fairseq_mtl_tools.stats import mean_std
 
 # Liu, Qiu & Huang (ACL 2017), Table 2: test error rates (%). Task order = the paper's rows.
 PAPER_TASKS = ["books", "electronics", "dvd", "kitchen_housewares", "apparel", "camera_photo",
@@ -97,11 +97,7 @@ def load_runs(runs_dir):
 
 
 def fmt(values, digits=1):
-    if not values:
-        return "-"
-    if len(values) == 1:
-        return f"{values[0]:.{digits}f}"
-    return f"{statistics.mean(values):.{digits}f} ±{statistics.stdev(values):.{digits}f}"
+    return mean_std(values, digits)
 
 
 def command_template(command: str) -> str:

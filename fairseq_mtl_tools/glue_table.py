@@ -25,7 +25,7 @@ from typing import Dict, Iterable, List, Sequence, Tuple
 from fairseq_mtl.metrics import metric_of_row
 from fairseq_mtl_tools.fdu_table import THESIS_AVG, command_template
 from fairseq_mtl_tools.markdown import write_table
-from fairseq_mtl_tools.stats import t_interval
+from fairseq_mtl_tools.stats import mean_std, t_interval
 
 NAMES = {"st_lstm": "LSTM single", "fs_lstm": "FS-MTL", "sp_lstm": "SP-MTL",
          "asp_lstm": "ASP-MTL", "st_transformer": "Transformer single",
@@ -113,12 +113,7 @@ def published_table(key: str) -> List[str]:
 
 def fmt(by_seed: Dict[int, float]) -> str:
     """A cell: the score, or its mean ±std over seeds (``by_seed``: seed -> score)."""
-    values = list(by_seed.values())
-    if not values:
-        return "-"
-    if len(values) == 1:
-        return f"{values[0]:.2f}"
-    return f"{statistics.mean(values):.2f} ±{statistics.stdev(values):.2f}"
+    return mean_std(list(by_seed.values()), 2)
 
 
 def seeds_label(n: int) -> str:

@@ -1,4 +1,5 @@
-"""The one interval the result tables quote: a mean and its 95 % Student t interval."""
+"""How the result tables write values over seeds: a cell (mean ±std), and the one interval they
+quote, a mean and its 95 % Student t interval."""
 from __future__ import annotations
 
 import statistics
@@ -15,3 +16,12 @@ def t_interval(values: Sequence[float], level: float = 0.95) -> Tuple[float, flo
     half = (stats.t.ppf(0.5 + level / 2, len(values) - 1) * statistics.stdev(values)
             / len(values) ** 0.5)
     return statistics.mean(values), half
+
+
+def mean_std(values: Sequence[float], digits: int = 1) -> str:
+    """A table cell: '-' for no value, the value for one, else mean ±(sample) std."""
+    if not values:
+        return "-"
+    if len(values) == 1:
+        return f"{values[0]:.{digits}f}"
+    return f"{statistics.mean(values):.{digits}f} ±{statistics.stdev(values):.{digits}f}"

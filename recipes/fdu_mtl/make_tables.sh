@@ -44,7 +44,9 @@ if [[ "$PROFILE" == cpu && -d "$RESULTS/runs/cpu-adversary" ]]; then
     --label "sp_watch=SP-MTL, critic watching" \
     --label "asp_joint=ASP-MTL joint (2-core CPU rerun)" \
     --label "asp_critic_rev=ASP-MTL critic k=5, reverse" \
-    --label "asp_critic_conf=ASP-MTL critic k=5, confusion" > /dev/null
+    --label "asp_critic_conf=ASP-MTL critic k=5, confusion" \
+    --label "sp_watch_unl=SP-MTL + unlabeled text, critic watching" \
+    --label "asp_critic_conf_unl=ASP-MTL critic k=5, confusion + unlabeled text" > /dev/null
   { echo; sed 's/^# /## /' "$ADV"; } >> "$OUT"
   rm -f "$ADV"
 fi
