@@ -350,9 +350,15 @@ def _plugin_defaults(original):
         from fairseq_mtl_plugin.models.defaults import CRITERION, TASK
 
         argv = list(sys.argv[1:] if input_args is None else input_args)
+        given = set(argv)
+        if given & {"-h", "--help"}:
+            # fairseq's --arch lists ~200 archs: name the plugin's after the options
+            from fairseq_mtl_plugin.listing import plugin_archs
+
+            parser.epilog = (f"fairseq-mtl's archs (--arch; fairseq-mtl-list says what each "
+                             f"is): {', '.join(plugin_archs())}")
         if not our_arch(_arch_of(argv)):
             return original(parser, input_args, *args, **kwargs)
-        given = set(argv)
         ours = {k: v for k, v in (("task", TASK), ("criterion", CRITERION))
                 if f"--{k}" not in given}
         # (the arch's one log line of what it filled names these too)

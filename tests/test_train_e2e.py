@@ -227,3 +227,12 @@ def test_help_lists_the_plugins_options(data_bin, with_data):
     for option in ("--sampler", "--adversarial-weight", "--orthogonality-weight", "--pretrained",
                    "--encoder-layers", "--lr"):
         assert option in proc.stdout, option
+
+
+def test_help_without_an_arch_names_the_plugins_archs():
+    """fairseq's --arch choices are ~200 names; the plugin's follow the options."""
+    proc = run_cli(["fairseq-train", "--user-dir", USER_DIR, "-h"])
+    tail = " ".join(proc.stdout.split("fairseq-mtl's archs")[-1].split())
+    for arch in plugin_archs():
+        assert arch in tail, arch
+    assert "fairseq-mtl-list" in tail

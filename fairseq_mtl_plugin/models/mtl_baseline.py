@@ -49,6 +49,7 @@ class MtlBaselineModel(MtlModel):
 
 @register_model_architecture("mtl_baseline", "mt_cnn")
 def mt_cnn(args):
+    """MT-CNN (paper Table 2; Collobert & Weston 2008): shared word lookup table, CNNs."""
     args.sharing = getattr(args, "sharing", "se")
     args.encoder = getattr(args, "encoder", "cnn")
     training_defaults(args, "baseline")
@@ -56,6 +57,7 @@ def mt_cnn(args):
 
 @register_model_architecture("mtl_baseline", "mt_dnn")
 def mt_dnn(args):
+    """MT-DNN (paper Table 2; Liu et al. 2015): shared bag-of-words layer, tanh heads."""
     args.sharing = getattr(args, "sharing", "fs")
     args.encoder = getattr(args, "encoder", "bow")
     # Liu et al. 2015: a task-specific tanh layer of 128 units before each output

@@ -53,33 +53,39 @@ def _lstm(args, sharing):
 
 @register_model_architecture("mtl_lstm", "st_lstm")
 def st_lstm(args):
+    """LSTM, single task (paper Table 2): K independent LSTM models."""
     args.encoder = getattr(args, "encoder", "lstm")
     _lstm(args, "single")
 
 
 @register_model_architecture("mtl_lstm", "st_bilstm")
 def st_bilstm(args):
+    """BiLSTM, single task (paper Table 2)."""
     args.encoder = getattr(args, "encoder", "bilstm")
     st_lstm(args)
 
 
 @register_model_architecture("mtl_lstm", "st_slstm")
 def st_slstm(args):
+    """sLSTM (2 stacked LSTMs), single task (paper Table 2)."""
     args.encoder = getattr(args, "encoder", "slstm")
     st_lstm(args)
 
 
 @register_model_architecture("mtl_lstm", "fs_lstm")
 def fs_lstm(args):
+    """FS-MTL (paper Sec. 3.1, Fig. 2a): one shared LSTM, a softmax layer per task."""
     _lstm(args, "fs")
 
 
 @register_model_architecture("mtl_lstm", "sp_lstm")
 def sp_lstm(args):
+    """SP-MTL (paper Sec. 3.1, Fig. 2b): a shared and a private LSTM per task."""
     _lstm(args, "sp")
 
 
 @register_model_architecture("mtl_lstm", "asp_lstm")
 def asp_lstm(args):
+    """ASP-MTL (paper Sec. 4, Fig. 3): SP-MTL + task discriminator + orthogonality."""
     adversarial_defaults(args)
     sp_lstm(args)

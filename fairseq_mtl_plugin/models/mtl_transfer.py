@@ -87,11 +87,13 @@ class MtlTransferModel(MtlModel):
 
 @register_model_architecture("mtl_transfer", "transfer_sc")
 def transfer_sc(args):
+    """Transfer, single channel (paper Sec. 5.5, Fig. 4): a frozen shared LSTM."""
     args.channels = getattr(args, "channels", "sc")
     training_defaults(args, "transfer")
 
 
 @register_model_architecture("mtl_transfer", "transfer_bc")
 def transfer_bc(args):
+    """Transfer, bi-channel (paper Sec. 5.5, Fig. 4): frozen shared + own LSTM."""
     args.channels = getattr(args, "channels", "bc")
     training_defaults(args, "transfer")

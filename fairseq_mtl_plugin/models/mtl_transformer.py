@@ -221,40 +221,48 @@ def _pretrained_defaults(args):
 
 @register_model_architecture("mtl_transformer", "st_transformer")
 def st_transformer(args):
+    """Transformer, single task (thesis Table 4.2)."""
     _sharing(args, "single")
 
 
 @register_model_architecture("mtl_transformer", "stack_pool_transformer")
 def stack_pool_transformer(args):
+    """S-P, Stack-Pooling (thesis Sec. 3.2.1): shared stack, mean-pooled."""
     _sharing(args, "stack_pool")
 
 
 @register_model_architecture("mtl_transformer", "stack_cls_transformer")
 def stack_cls_transformer(args):
+    """S-C, Stack-CLS (thesis Sec. 3.2.2): shared stack read at a CLS token."""
     _sharing(args, "stack_cls")
 
 
 @register_model_architecture("mtl_transformer", "layerwise_implicit_transformer")
 def layerwise_implicit_transformer(args):
+    """L-I, layer-wise implicit (thesis Sec. 3.2.3): the task's token first."""
     _sharing(args, "layerwise_implicit")
 
 
 @register_model_architecture("mtl_transformer", "layerwise_explicit_transformer")
 def layerwise_explicit_transformer(args):
+    """L-E, layer-wise explicit (thesis Sec. 3.2.4): all task tokens first."""
     _sharing(args, "layerwise_explicit")
 
 
 @register_model_architecture("mtl_transformer", "fs_transformer")
 def fs_transformer(args):
+    """FS-MTL with a Transformer encoder: one shared stack."""
     _sharing(args, "fs")
 
 
 @register_model_architecture("mtl_transformer", "sp_transformer")
 def sp_transformer(args):
+    """SP-MTL with Transformer encoders: a shared and a private stack per task."""
     _sharing(args, "sp")
 
 
 @register_model_architecture("mtl_transformer", "asp_transformer")
 def asp_transformer(args):
+    """ASP-MTL with Transformer encoders (thesis' planned extension)."""
     adversarial_defaults(args)
     sp_transformer(args)
