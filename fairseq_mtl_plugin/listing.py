@@ -25,8 +25,9 @@ NUM_TASKS, NUM_CLASSES = 16, 2
 
 def plugin_archs() -> Dict[str, str]:
     """{arch: registered model} of every arch this plugin registers, in a stable order."""
-    import fairseq_mtl_plugin  # noqa: F401  (registers them)
     from fairseq.models import ARCH_MODEL_NAME_REGISTRY
+
+    import fairseq_mtl_plugin  # noqa: F401  (registers them)
 
     return {a: m for a, m in sorted(ARCH_MODEL_NAME_REGISTRY.items(), key=lambda x: (x[1], x[0]))
             if m.startswith("mtl_") and a != m}
@@ -171,7 +172,13 @@ def cli_main(argv: Optional[Sequence[str]] = None) -> int:
         rows = (archs_rows(not args.no_counts) if section == "archs"
                 else registry_rows(section))
         blocks.append(f"{TITLES[section]}\n\n{render(rows, HEADERS[section])}")
-    print("\n\n".join(blocks))
+    try:
+        print("\n\n".join(blocks))
+        sys.stdout.flush()
+    except BrokenPipeError:  # `fairseq-mtl-list | head`: the reader has what it wanted
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 
