@@ -140,7 +140,8 @@ HEADERS = {
     "pretrained": ["--pretrained format", "what"],
 }
 TITLES = {"archs": f"Archs (fairseq-train --arch); parameters at the default size for "
-                   f"{NUM_TASKS} two-class tasks, without word embeddings", "schemes": "Sharing schemes",
+                   f"{NUM_TASKS} two-class tasks, without word embeddings",
+          "schemes": "Sharing schemes",
           "samplers": "Task samplers", "formats": "Data formats (fairseq-mtl-prepare)",
           "tokenizers": "Tokenizers (fairseq-mtl-prepare --tokenizer)",
           "pretrained": "Pretrained encoders (fairseq-mtl-prepare/fairseq-train --pretrained)"}
