@@ -36,6 +36,7 @@ setup(
             "fairseq-mtl-attention = fairseq_mtl_tools.attention:cli_main",
             "fairseq-mtl-predict = fairseq_mtl.predict:cli_main",
             "fairseq-mtl-list = fairseq_mtl_plugin.listing:cli_main",
+            "fairseq-mtl-hydra-train = fairseq_mtl_plugin.hydra_train:cli_main",
             "fairseq-mtl-extract-shared = fairseq_mtl.transfer:cli_main",
             "fairseq-mtl-neurons = fairseq_mtl_tools.neurons:cli_main",
             "fairseq-mtl-task-probe = fairseq_mtl_tools.task_probe:cli_main",

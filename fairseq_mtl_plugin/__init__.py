@@ -18,6 +18,7 @@ fairseq's ``--user-dir`` loader auto-imports ``models/`` and ``tasks/`` but not
 """
 import os
 
+from fairseq_mtl_plugin.console import install as install_console
 from fairseq_mtl_plugin.patches import (
     check_fairseq,
     install_atomic_checkpoint_copy,
@@ -42,6 +43,7 @@ install_peer_broadcast()
 install_one_line_checkpoint_errors()
 install_plugin_defaults_for_help()  # fairseq's parser: reads sys.argv only where fairseq does
 install_save_dir_guard()
+install_console()
 if on_command_line():
     install_one_line_errors()
     install_quiet_start()

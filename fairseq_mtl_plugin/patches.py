@@ -311,7 +311,7 @@ def on_command_line() -> bool:
 #: (module regex, message regex) of the warnings install_quiet_start filters
 FOREIGN_WARNINGS = (
     (r"hydra(\..*)?$", ""),  # fairseq's use of Hydra's experimental initialize/compose
-    ("", r"\s*'config' is validated against ConfigStore schema"),  # Hydra, reported as sys:1
+    ("", r"\s*'[^']+' is validated against ConfigStore schema"),  # Hydra (sys:1, a profile)
     (r"torch\.utils\.data\.dataloader", r"'pin_memory' argument is set as true but no "
                                          r"accelerator"),  # fairseq pins memory on CPU too
     (r"fairseq\.", r"`torch\.cuda\.amp\.autocast\(args\.\.\.\)` is deprecated"),

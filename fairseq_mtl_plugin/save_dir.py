@@ -160,6 +160,11 @@ def run_guarded(main, cfg, **kwargs):
     """fairseq's ``main(cfg)`` with this process told whether the run saves (in every process
     of a data-parallel run: fairseq hands this function to each worker)."""
     _run["no_save"] = bool(cfg.checkpoint.no_save)
+    if getattr(main, "__module__", "") == "fairseq_cli.train":  # (not fairseq-validate)
+        from fairseq_mtl_plugin import console
+
+        console.configure(bool(cfg.task.get("verbose", False)), cfg.checkpoint.save_dir,
+                          cfg.checkpoint.no_save)
     return main(cfg, **kwargs)
 
 

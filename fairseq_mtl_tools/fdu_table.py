@@ -103,6 +103,7 @@ def fmt(values, digits=1):
 def command_template(command: str) -> str:
     """A run's command with its arch, seed and run directory replaced by placeholders, so that
     the runs of one recipe share one line."""
+    command = command.replace(" --verbose", "")  # what the console prints: the same training
     command = re.sub(r"--arch \S+", "--arch ARCH", command)
     command = re.sub(r"--seed \S+", "--seed SEED", command)
     command = re.sub(r"--save-dir \S+", "--save-dir RUN_DIR", command)

@@ -57,7 +57,8 @@ def raw_dir(tmp_path_factory):
 def run_cli(args, check=True, env=None, timeout=600):
     """Run one of the venv's console scripts; returns the CompletedProcess."""
     cmd = [os.path.join(BIN, args[0])] + [str(a) for a in args[1:]]
-    full_env = dict(os.environ, PYTHONWARNINGS="ignore", **(env or {}))
+    full_env = dict(os.environ, PYTHONWARNINGS="ignore")
+    full_env.update(env or {})
     proc = subprocess.run(cmd, capture_output=True, text=True, env=full_env, cwd=ROOT,
                           timeout=timeout)
     if check and proc.returncode != 0:
@@ -104,7 +105,8 @@ BASELINE_SIZE = {"mt_cnn": ["--cnn-filters", "8"], "mt_dnn": ["--bow-hidden-dim"
 
 
 def train_args(data, save_dir, arch, *extra):
-    """A few-update fairseq-train command line on the tiny data (dropout 0, no clipping)."""
+    """A few-update fairseq-train command line on the tiny data (dropout 0, no clipping; the
+    console's full lines, which the tests read)."""
     size = (TRANSFORMER_SIZE if arch.endswith("transformer")
             else BASELINE_SIZE.get(arch, LSTM_SIZE))
     return [
@@ -113,7 +115,7 @@ def train_args(data, save_dir, arch, *extra):
         "--lr", "0.01", "--batch-size", "4", "--save-dir", save_dir, *size,
         "--embed-dim", "6", "--no-progress-bar", "--log-interval", "1", "--seed", "3",
         "--best-checkpoint-metric", "avg_acc", "--maximize-best-checkpoint-metric",
-        "--num-workers", "0", *extra,
+        "--num-workers", "0", "--verbose", *extra,
     ]
 
 # --- helpers shared by several test files (one place, not test-to-test imports) ---------

@@ -222,3 +222,19 @@ def test_profile_notes_say_what_the_profiles_hold(script, note, names):
         assert [float(x) for x in said_lr[:1]] in ([], [profile.optimization.lr[0]]), name
         assert [int(x) for x in said_batch] in ([], [profile.dataset.batch_size]), name
     assert said_lr or said_batch, f"{script}: the note names neither lr nor batch size"
+
+
+def test_the_quiet_hydra_entry_point_prints_fairseq_train_lines(data_bin, tmp_path):
+    """fairseq-mtl-hydra-train: the same arguments; every line time-stamped as fairseq-train's,
+    no Hydra warning or DEBUG line."""
+    import re
+
+    proc = run_cli(["fairseq-mtl-hydra-train", "--config-dir", CONFIG_DIR, "--config-name",
+                    "fdu_mtl_cpu", "+model=asp_lstm", f"task.data={data_bin}",
+                    f"common.user_dir={USER_DIR}", f"checkpoint.save_dir={tmp_path}",
+                    "optimization.max_update=2", "common.cpu=true", "dataset.num_workers=0"],
+                   env={"PYTHONWARNINGS": ""})  # Python's own default filters
+    lines = (proc.stdout + proc.stderr).splitlines()
+    assert any("done training" in line for line in lines)
+    stamp = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \| (INFO|WARNING) \| ")
+    assert all(stamp.match(line) for line in lines), [x for x in lines if not stamp.match(x)]

@@ -236,3 +236,26 @@ def test_help_without_an_arch_names_the_plugins_archs():
     for arch in plugin_archs():
         assert arch in tail, arch
     assert "fairseq-mtl-list" in tail
+
+
+def test_the_console_is_compact_and_the_metrics_file_holds_everything(data_bin, tmp_path):
+    """Without --verbose: the command instead of the config, no model print-out, dev lines
+    with the averages and the weakest task but no per-task values; those are in
+    SAVE_DIR/metrics.jsonl, line by line."""
+    args = [a for a in train_args(data_bin, tmp_path / "c", "asp_lstm", "--max-update", "6")
+            if a != "--verbose"]
+    proc = run_cli(args)
+    log = proc.stdout + proc.stderr
+    assert "| command: fairseq-train " in log and "MtlLstmModel(" not in log
+    assert "'task': {'_name': 'multitask_classification'" not in log
+    valid = [line for line in log.splitlines() if "valid on 'valid' subset" in line]
+    assert valid and all("/acc" not in line and "/loss" not in line for line in valid)
+    rows = [json.loads(line) for line in open(tmp_path / "c" / "metrics.jsonl")]
+    assert {r["tag"] for r in rows} >= {"train_inner", "train", "valid"}
+    dev = [r for r in rows if r["tag"] == "valid"][-1]
+    weakest = min(("alpha", "beta", "gamma"), key=lambda t: dev[f"{t}/acc"])
+    assert f"| weakest {weakest} {dev[weakest + '/acc']:g} |" in valid[-1]
+    assert f"| avg_acc {dev['avg_acc']:g} |" in valid[-1]
+    proc = run_cli(train_args(data_bin, tmp_path / "v", "asp_lstm", "--max-update", "6"))
+    full = proc.stdout + proc.stderr
+    assert "MtlLstmModel(" in full and "alpha/acc" in full and "weakest" not in full

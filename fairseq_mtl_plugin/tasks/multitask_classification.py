@@ -92,6 +92,11 @@ class MultitaskClassificationConfig(FairseqDataclass):
         metadata={"help": "cut sentences to this many tokens (counted and logged); default: "
                   "none for LSTMs, the model's max positions for Transformers"},
     )
+    verbose: bool = field(
+        default=False, metadata={"help": "print fairseq's full lines: the config, the model, "
+                                 "every task's values on every training and dev line "
+                                 "(default: compact lines; everything in SAVE_DIR/metrics.jsonl "
+                                 "and TensorBoard: fairseq_mtl_plugin/console.py)"})
     seed: int = II("common.seed")
     lr: List[float] = II("optimization.lr")
     max_update: int = II("optimization.max_update")

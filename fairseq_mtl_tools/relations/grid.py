@@ -98,6 +98,7 @@ def train_command(spec: RunSpec, data: str, run_dir: str, profile: Dict, seed: i
         "--save-interval-updates", str(interval), "--save-interval", "1000000",
         "--keep-interval-updates", "1", "--no-epoch-checkpoints",
         "--best-checkpoint-metric", metric, "--maximize-best-checkpoint-metric",
+        "--verbose",  # the main task's dev values, which the curves read from the log
         "--save-dir", run_dir, "--no-progress-bar", "--log-interval", str(interval),
         "--num-workers", "0", *extra_args,
     ]

@@ -26,7 +26,7 @@ if [[ -n "${TASKS:-}" ]]; then TASK_ARGS=(--tasks "$TASKS"); fi
 mkdir -p "$RUN_DIR"
 # the profile's options (recipes/config/*.yaml, via profiles/PROFILE.sh), then this run's
 CMD=("$BIN/fairseq-train" "$DATA" --user-dir "$ROOT/user_dir" --arch "$ARCH"
-     --seed "$SEED" --save-dir "$RUN_DIR" --tensorboard-logdir "$RUN_DIR/tb"
+     --seed "$SEED" --save-dir "$RUN_DIR" --tensorboard-logdir "$RUN_DIR/tb" --verbose
      "${TRAIN_ARGS[@]}" "${TASK_ARGS[@]}" "$@")
 source "$ROOT/recipes/run_log.sh"
 # the code the run starts with (the tree may change while it trains); +dirty: uncommitted edits
