@@ -25,6 +25,8 @@ import torch
 
 from fairseq_mtl.data.batching import length_sorted_chunks, pad_tokens
 from fairseq_mtl.metrics import get_metric, glue_average
+from fairseq_mtl.progress import add_option as add_progress_option
+from fairseq_mtl.progress import wanted as progress_wanted
 
 
 def _batches(dataset, batch_size: int, pad: int):
@@ -75,40 +77,20 @@ def confusion(entry, predictions, targets) -> Dict:
 
 
 def evaluate(model, task, split: str, batch_size: int = 64, device: str = "cpu",
-             submission: Optional[str] = None) -> Dict:
+             submission: Optional[str] = None, progress: bool = False) -> Dict:
     """Per-task scores on ``split`` (tasks without the split are left out; MNLI's mismatched dev
     set is the extra row ``MNLI-mm`` of ``valid``). With ``submission``, the predictions of an
-    unlabeled split are written as GLUE submission files."""
+    unlabeled split are written as GLUE submission files. ``progress``: a bar over the tasks."""
+    from fairseq_mtl.progress import bar
+
     rows = []
     exact: Dict[str, Dict] = {}  # unrounded scores: the averages round once
-    for k, name in enumerate(task.task_names):
-        entry = task.task_entries[k]
-        parts = [(name, split)]
-        if split in ("valid", "test") and f"{split}_mismatched" in entry.splits:
-            parts.append((f"{name}-mm", f"{split}_mismatched"))
-        if split == "test" and DIAGNOSTIC_SPLIT in entry.splits:
-            parts.append(("AX", DIAGNOSTIC_SPLIT))  # GLUE's diagnostic set, this task's head
-        for row_name, row_split in parts:
-            result = predict_split(model, task, name, row_split, batch_size, device)
-            if result is None:
-                continue
-            predictions, targets = result
-            row = {"task": row_name, "n": len(targets),
-                   "metric": getattr(entry, "metric", "accuracy")}
-            labeled = not (targets and all(t == -1 for t in targets))
-            if labeled:
-                exact[row_name] = score_task(entry, predictions, targets, digits=None)
-                metrics = {key: round(v, 2) if isinstance(v, float) else v
-                           for key, v in exact[row_name].items()}
-                row.update(metrics)
-                if "accuracy" in metrics:
-                    row["correct"] = sum(int(p == t) for p, t in zip(predictions, targets))
-                    row["error"] = round(100.0 - exact[row_name]["accuracy"], 2)
-                    row["confusion"] = confusion(entry, predictions, targets)
-            if submission:
-                write_submission(submission, entry, row_name, task.cfg.data, row_split,
-                                 predictions)
-            rows.append(row)
+    with bar(len(task.task_names), "task", progress, desc=f"evaluate {split}") as tasks_done:
+        for k, name in enumerate(task.task_names):
+            tasks_done.set_postfix_str(name, refresh=False)
+            _evaluate_task(model, task, k, name, split, batch_size, device, submission, rows,
+                           exact)
+            tasks_done.update()
     scored = [r["task"] for r in rows if "score" in r]
     accuracies = [exact[t]["accuracy"] for t in scored if "accuracy" in exact[t]]
     average = {}
@@ -118,6 +100,39 @@ def evaluate(model, task, split: str, batch_size: int = 64, device: str = "cpu",
     if scored:
         average["score"] = glue_average({t: exact[t]["score"] for t in scored})
     return {"split": split, "tasks": rows, "average": average}
+
+
+def _evaluate_task(model, task, k: int, name: str, split: str, batch_size: int, device: str,
+                   submission: Optional[str], rows: List[Dict], exact: Dict[str, Dict]) -> None:
+    """Task ``k``'s rows of ``split`` (with GLUE's extra rows) into ``rows``; its unrounded
+    scores into ``exact``."""
+    entry = task.task_entries[k]
+    parts = [(name, split)]
+    if split in ("valid", "test") and f"{split}_mismatched" in entry.splits:
+        parts.append((f"{name}-mm", f"{split}_mismatched"))
+    if split == "test" and DIAGNOSTIC_SPLIT in entry.splits:
+        parts.append(("AX", DIAGNOSTIC_SPLIT))  # GLUE's diagnostic set, this task's head
+    for row_name, row_split in parts:
+        result = predict_split(model, task, name, row_split, batch_size, device)
+        if result is None:
+            continue
+        predictions, targets = result
+        row = {"task": row_name, "n": len(targets),
+               "metric": getattr(entry, "metric", "accuracy")}
+        labeled = not (targets and all(t == -1 for t in targets))
+        if labeled:
+            exact[row_name] = score_task(entry, predictions, targets, digits=None)
+            metrics = {key: round(v, 2) if isinstance(v, float) else v
+                       for key, v in exact[row_name].items()}
+            row.update(metrics)
+            if "accuracy" in metrics:
+                row["correct"] = sum(int(p == t) for p, t in zip(predictions, targets))
+                row["error"] = round(100.0 - exact[row_name]["accuracy"], 2)
+                row["confusion"] = confusion(entry, predictions, targets)
+        if submission:
+            write_submission(submission, entry, row_name, task.cfg.data, row_split,
+                             predictions)
+        rows.append(row)
 
 
 # GLUE submission file names (MNLI: matched / mismatched)
@@ -235,6 +250,7 @@ def get_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", help="output path without extension (default: "
                         "<checkpoint dir>/eval_<split>); with several splits, a prefix that "
                         "gets _<split>")
+    add_progress_option(parser)
     return parser
 
 
@@ -272,7 +288,8 @@ def cli_main(argv: List[str] = None) -> int:
                                             "the data holds no diagnostic set (prepare with "
                                             "diagnostic/diagnostic.tsv in the GLUE directory)"))
         try:
-            result = evaluate(model, task, split, args.batch_size, args.device, args.submission)
+            result = evaluate(model, task, split, args.batch_size, args.device, args.submission,
+                              progress=progress_wanted(args.progress))
         except (FileNotFoundError, RuntimeError, KeyError, ValueError) as e:
             print(f"fairseq-mtl-evaluate: error: {e}", file=sys.stderr)
             return 1

@@ -42,6 +42,8 @@ from fairseq_mtl.data.batching import pad_tokens
 from fairseq_mtl.data.dataset import keep_end
 from fairseq_mtl.data.text import decode_line
 from fairseq_mtl.data.tokenizers import raw_text_layout, raw_text_tokenizer
+from fairseq_mtl.progress import add_option as add_progress_option
+from fairseq_mtl.progress import wanted as progress_wanted
 
 CHUNK = 4096  # lines read, sorted by length and predicted together
 
@@ -247,13 +249,13 @@ class MultiTaskClassifier:
                      ) -> Iterator[Prediction]:
         """Lazily predict ``(task, text)`` pairs, in order, ``CHUNK`` at a time (each chunk is
         sorted by length so that batches hold similar lengths)."""
-        from tqdm import tqdm
+        from fairseq_mtl.progress import bar as progress_bar
 
         if batch_size < 1:
             raise ValueError(f"batch size must be >= 1, got {batch_size}")
         stats = stats if stats is not None else InputStats()
         numbers = iter(line_numbers) if line_numbers is not None else None
-        bar = tqdm(total=total, unit="text", disable=not progress, file=sys.stderr)
+        bar = progress_bar(total, "text", progress)
         chunk: List[Tuple[int, str, str]] = []
         try:
             for index, (task, text) in enumerate(items, start=1):
@@ -471,8 +473,7 @@ def get_parser() -> argparse.ArgumentParser:
     parser.add_argument("--strict-utf8", action="store_true",
                         help="a line that is not UTF-8 is an error (default: decode as "
                         "cp1252/latin-1 and count, as fairseq-mtl-prepare does)")
-    parser.add_argument("--progress", action="store_true",
-                        help="progress bar on stderr (default: when stderr is a terminal)")
+    add_progress_option(parser)
     return parser
 
 
@@ -559,7 +560,7 @@ def cli_main(argv: Optional[List[str]] = None) -> int:
     # the file line of the item being predicted (read when predict_iter takes it, which is
     # right after items() has put it into pending): messages name file lines, not item counts
     line_numbers = (pending[-1][0] for _ in iter(int, 1))
-    show = args.progress or sys.stderr.isatty()
+    show = progress_wanted(args.progress)
     total = _count_lines(args.input) if show else None
     out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
     started = time.time()

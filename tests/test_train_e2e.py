@@ -259,3 +259,14 @@ def test_the_console_is_compact_and_the_metrics_file_holds_everything(data_bin, 
     proc = run_cli(train_args(data_bin, tmp_path / "v", "asp_lstm", "--max-update", "6"))
     full = proc.stdout + proc.stderr
     assert "MtlLstmModel(" in full and "alpha/acc" in full and "weakest" not in full
+
+
+def test_evaluate_shows_a_bar_when_asked_and_none_in_a_pipe(data_bin, tmp_path):
+    run_cli(train_args(data_bin, tmp_path, "sp_lstm", "--max-update", "2"))
+    ckpt = str(tmp_path / "checkpoint_last.pt")
+    quiet = run_cli(["fairseq-mtl-evaluate", ckpt, "--split", "test", "--out",
+                     str(tmp_path / "q")])
+    shown = run_cli(["fairseq-mtl-evaluate", ckpt, "--split", "test", "--out",
+                     str(tmp_path / "s"), "--progress"])
+    assert "evaluate test" not in quiet.stderr and "evaluate test" in shown.stderr
+    assert (tmp_path / "q.md").read_text() == (tmp_path / "s.md").read_text()

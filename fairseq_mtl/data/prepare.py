@@ -52,29 +52,36 @@ from fairseq_mtl.data.manifest import Manifest, TaskEntry, split_prefix
 from fairseq_mtl.data.problems import DataError, Problems
 from fairseq_mtl.data.tokenizers import TOKENIZERS
 from fairseq_mtl.data.vocabulary import save_fixed
+from fairseq_mtl.progress import add_option as add_progress_option
+from fairseq_mtl.progress import bar as progress_bar
+from fairseq_mtl.progress import wanted as progress_wanted
 
 DECODING = ("utf-8 per line, fallback cp1252 then latin-1 (counted); a byte-order mark at the "
             "start of a file dropped")
 
 
-def tokenize_tasks(tasks: List[TaskData], tokenizer, layout
+def tokenize_tasks(tasks: List[TaskData], tokenizer, layout, progress: bool = False
                    ) -> Tuple[Dict[str, Dict[str, list]], Dict[str, Dict[str, int]]]:
     """task -> split -> the tokens of each example (its texts joined by ``layout``), and
     task -> split -> how many examples the layout cut to its ``max_length``."""
     out: Dict[str, Dict[str, list]] = {}
     cut: Dict[str, Dict[str, int]] = {}
-    for task in tasks:
-        out[task.name] = {}
-        for split, examples in task.splits.items():
-            rows = []
-            n_cut = 0
-            for e in examples:
-                tokens, was_cut = layout([tokenizer(text, e.tokenized) for text in e.texts])
-                rows.append(tokens)
-                n_cut += was_cut
-            out[task.name][split] = rows
-            if n_cut:
-                cut.setdefault(task.name, {})[split] = n_cut
+    total = sum(len(examples) for task in tasks for examples in task.splits.values())
+    with progress_bar(total, "example", progress, desc="tokenize") as done:
+        for task in tasks:
+            out[task.name] = {}
+            done.set_postfix_str(task.name, refresh=False)
+            for split, examples in task.splits.items():
+                rows = []
+                n_cut = 0
+                for e in examples:
+                    tokens, was_cut = layout([tokenizer(text, e.tokenized) for text in e.texts])
+                    rows.append(tokens)
+                    n_cut += was_cut
+                done.update(len(examples))
+                out[task.name][split] = rows
+                if n_cut:
+                    cut.setdefault(task.name, {})[split] = n_cut
     return out, cut
 
 
@@ -270,7 +277,8 @@ def build(args, out_dir: str) -> Tuple[Manifest, str]:
         tokenizer.fit((text for task in tasks for e in task.splits.get("train", [])
                        for text in e.texts), out_dir)
     layout = tokenizer.layout(benchmark.pair_separator)
-    tokens, cut = tokenize_tasks(tasks, tokenizer, layout)
+    show = progress_wanted(getattr(args, "progress", False))
+    tokens, cut = tokenize_tasks(tasks, tokenizer, layout, show)
     dictionary = tokenizer.dictionary()
     if dictionary is None:  # built from the training text
         dictionary = build_dictionary(tokens, benchmark.dictionary_splits(), args.min_count,
@@ -285,6 +293,7 @@ def build(args, out_dir: str) -> Tuple[Manifest, str]:
         embeddings, vector_words = attach_vectors(args.embeddings, dictionary, out_dir)
 
     entries = []
+    written = progress_bar(len(tasks), "task", show, desc="write")
     for task in tasks:
         for split in task.splits:
             prefix = split_prefix(out_dir, task.name, split)
@@ -292,6 +301,7 @@ def build(args, out_dir: str) -> Tuple[Manifest, str]:
                 binarize(prefix, tokens[task.name][split], dictionary)
             with writing(prefix + ".label.npy"):
                 write_labels(prefix, task, split, benchmark)
+        written.update()
         stats = benchmark.task_stats(task, tokens[task.name], dictionary, vector_words)
         stats["skipped"] = sum(problems.for_file(p) for p in task.files.values())
         if layout.max_length is not None:
@@ -301,6 +311,7 @@ def build(args, out_dir: str) -> Tuple[Manifest, str]:
             type="regression" if task.regression else "classification", metric=task.metric,
             splits={s: len(e) for s, e in task.splits.items()}, stats=stats,
             label_names=dict(task.label_names)))
+    written.close()
     manifest = Manifest(
         benchmark=benchmark.benchmark,
         tasks=entries,
@@ -417,6 +428,7 @@ def get_parser() -> argparse.ArgumentParser:
         p.add_argument("--skip-bad-input", action="store_true",
                        help="skip (and count) bad lines and missing .unlabel files instead of "
                        "stopping at the first one")
+        add_progress_option(p)
         benchmark.add_arguments(p)
         for _, tokenizer in TOKENIZERS.items():
             tokenizer.add_arguments(p)
