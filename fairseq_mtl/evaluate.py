@@ -24,6 +24,7 @@ from typing import Dict, List, Optional
 import torch
 
 from fairseq_mtl.data.batching import length_sorted_chunks, pad_tokens
+from fairseq_mtl.logs import configure_command_line
 from fairseq_mtl.metrics import get_metric, glue_average
 from fairseq_mtl.progress import add_option as add_progress_option
 from fairseq_mtl.progress import wanted as progress_wanted
@@ -256,6 +257,7 @@ def get_parser() -> argparse.ArgumentParser:
 
 def cli_main(argv: List[str] = None) -> int:
     args = get_parser().parse_args(argv)
+    configure_command_line()
     from fairseq_mtl.checkpoint import load_checkpoint
 
     splits = [s for s in args.split.split(",") if s]

@@ -42,6 +42,7 @@ from fairseq_mtl.data.batching import pad_tokens
 from fairseq_mtl.data.dataset import keep_end
 from fairseq_mtl.data.text import decode_line
 from fairseq_mtl.data.tokenizers import raw_text_layout, raw_text_tokenizer
+from fairseq_mtl.logs import configure_command_line
 from fairseq_mtl.progress import add_option as add_progress_option
 from fairseq_mtl.progress import wanted as progress_wanted
 
@@ -486,6 +487,7 @@ def _count_lines(path: Optional[str]) -> Optional[int]:
 
 def cli_main(argv: Optional[List[str]] = None) -> int:
     args = get_parser().parse_args(argv)
+    configure_command_line()
     prog = "fairseq-mtl-predict"
 
     def fail(message: str) -> int:

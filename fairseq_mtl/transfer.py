@@ -20,6 +20,8 @@ from typing import Dict, List, Optional
 
 import torch
 
+from fairseq_mtl.logs import configure_command_line
+
 FORMAT = "fairseq-mtl-shared-encoder/1"
 
 
@@ -109,6 +111,7 @@ def get_parser() -> argparse.ArgumentParser:
 
 def cli_main(argv: Optional[List[str]] = None) -> int:
     args = get_parser().parse_args(argv)
+    configure_command_line()
     try:
         info = extract_shared_encoder(args.checkpoint, args.out, args.data, args.user_dir)
     except (FileNotFoundError, RuntimeError, ValueError) as e:

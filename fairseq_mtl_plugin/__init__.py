@@ -18,8 +18,14 @@ fairseq's ``--user-dir`` loader auto-imports ``models/`` and ``tasks/`` but not
 """
 import os
 
-from fairseq_mtl_plugin.console import install as install_console
-from fairseq_mtl_plugin.patches import (
+# fairseq's import configures logging (its model zoo calls logging.basicConfig): undone, so that
+# the root logger stays what it was (a notebook's settings, fairseq-train's, or none)
+from fairseq_mtl.logs import import_fairseq
+
+import_fairseq()
+
+from fairseq_mtl_plugin.console import install as install_console  # noqa: E402
+from fairseq_mtl_plugin.patches import (  # noqa: E402
     check_fairseq,
     install_atomic_checkpoint_copy,
     install_bf16_without_xla,
@@ -32,7 +38,7 @@ from fairseq_mtl_plugin.patches import (
     install_quiet_start,
     on_command_line,
 )
-from fairseq_mtl_plugin.save_dir import install_save_dir_guard
+from fairseq_mtl_plugin.save_dir import install_save_dir_guard  # noqa: E402
 
 check_fairseq()
 install_checkpoint_allowlist()

@@ -38,16 +38,20 @@ def _after_import(code: str, *args: str) -> str:
 def test_importing_the_api_leaves_the_interpreter_alone():
     """A notebook that imports the plugin (as the prediction API does) keeps its excepthook
     and warning filters; fairseq's own functions are patched."""
-    code = ("import sys, warnings\n"
+    code = ("import logging, sys, warnings\n"
             "hook = sys.excepthook\n"
+            "from fairseq_mtl import MultiTaskClassifier\n"
             "import fairseq_mtl_plugin\n"
             "from fairseq import checkpoint_utils\n"
             "from fairseq_mtl_plugin.patches import FOREIGN_WARNINGS, on_command_line\n"
             "ours = {m for m, _ in FOREIGN_WARNINGS if m}\n"
             "mine = [f for f in warnings.filters if getattr(f[3], 'pattern', f[3]) in ours]\n"
+            "root = logging.getLogger()\n"
             "print(sys.excepthook is hook, not mine, on_command_line(),\n"
-            "      getattr(checkpoint_utils.load_checkpoint_to_cpu, 'fairseq_mtl_errors', 0))\n")
-    assert _after_import(code).split() == ["True", "True", "False", "True"]
+            "      getattr(checkpoint_utils.load_checkpoint_to_cpu, 'fairseq_mtl_errors', 0),\n"
+            "      root.handlers == [] and root.level == logging.WARNING)\n")
+    # (fairseq's own import would leave a DEBUG handler on the root logger: undone)
+    assert _after_import(code).split() == ["True", "True", "False", "True", "True"]
 
 
 def test_the_command_line_gets_one_line_errors(tmp_path):

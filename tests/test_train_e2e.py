@@ -269,4 +269,5 @@ def test_evaluate_shows_a_bar_when_asked_and_none_in_a_pipe(data_bin, tmp_path):
     shown = run_cli(["fairseq-mtl-evaluate", ckpt, "--split", "test", "--out",
                      str(tmp_path / "s"), "--progress"])
     assert "evaluate test" not in quiet.stderr and "evaluate test" in shown.stderr
+    assert "INFO" not in quiet.stderr  # warnings and errors only
     assert (tmp_path / "q.md").read_text() == (tmp_path / "s.md").read_text()

@@ -52,6 +52,7 @@ from fairseq_mtl.data.manifest import Manifest, TaskEntry, split_prefix
 from fairseq_mtl.data.problems import DataError, Problems
 from fairseq_mtl.data.tokenizers import TOKENIZERS
 from fairseq_mtl.data.vocabulary import save_fixed
+from fairseq_mtl.logs import configure_command_line
 from fairseq_mtl.progress import add_option as add_progress_option
 from fairseq_mtl.progress import bar as progress_bar
 from fairseq_mtl.progress import wanted as progress_wanted
@@ -437,6 +438,7 @@ def get_parser() -> argparse.ArgumentParser:
 
 def cli_main(argv=None) -> int:
     args = get_parser().parse_args(argv)
+    configure_command_line()
     try:
         prepare(args)
     except (DataError, ValueError, WriteError) as e:
