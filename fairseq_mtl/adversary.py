@@ -27,8 +27,10 @@ The model update then trains the encoder against the fixed discriminator through
 reversal layer (-lambda times the discriminator loss), and the discriminator's weights are out
 of the model optimizer. MAN: K = 5, lambda 0.05, Adam 1e-4 for both, 8 sentences per domain, a
 fresh batch for each of the K steps (here one batch per update is encoded once and the K steps
-reuse it: the discriminator is linear, the encoder pass is what costs), and 100 steps at the
-start and every 500 iterations (not done here).
+reuse it: the encoder pass is what costs), and 100 steps for the first 25 iterations and every
+500th (WGAN's schedule, which MAN's code switches on by default: ``--discriminator-burst-steps
+100``). MAN's discriminator is an MLP (dropout 0.4, a hidden layer with batch norm and ReLU:
+``--discriminator-hidden-dim``, ``--discriminator-dropout``); the paper's is linear (default).
 
 ``--adversarial-ramp dann`` (either schedule): lambda_p = lambda * (2 / (1 + exp(-10 p)) - 1)
 over training progress p in [0, 1] (Ganin & Lempitsky, ICML 2015, Sec. 5.1): no reversal at
@@ -37,6 +39,7 @@ the start, when the discriminator knows nothing, the full lambda at the end.
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
 
@@ -52,7 +55,7 @@ from fairseq_mtl.modules.heads import TaskDiscriminator
 from fairseq_mtl.modules.init import component_seed
 
 RAMPS = ("none", "dann")
-OBJECTIVES = ("reverse", "confusion")
+OBJECTIVES = ("reverse", "confusion", "l2")
 
 
 def ramp_factor(kind: str, progress: float) -> float:
@@ -77,6 +80,13 @@ class AdversaryConfig:
     steps: int = 0  #: critic steps before every update; 0 = joint (--discriminator-steps)
     lr: float = 0.0  #: the critic's Adam lr; 0 = the model's --lr (--discriminator-lr)
     sentences: int = 8  #: per task in each critic batch (--discriminator-sentences)
+    #: critic steps instead of ``steps`` for the first ``burst_start`` updates and every
+    #: ``burst_period``-th (--discriminator-burst-steps; 0 = no bursts)
+    burst_steps: int = 0
+    burst_start: int = 25
+    burst_period: int = 500
+    hidden_dim: int = 0  #: D's hidden layer (batch norm, ReLU); 0 = linear (paper Eq. 12)
+    dropout: float = 0.0  #: dropout before D's layers (--discriminator-dropout)
 
     def __post_init__(self):
         if self.objective not in OBJECTIVES:
@@ -89,6 +99,19 @@ class AdversaryConfig:
                              "--discriminator-lr cannot be negative")
         if self.sentences < 1:
             raise ValueError("--discriminator-sentences must be at least 1")
+        if self.burst_steps < 0 or self.burst_start < 0 or self.burst_period < 1:
+            raise ValueError("--discriminator-burst-steps and -start cannot be negative, "
+                             "--discriminator-burst-period must be at least 1")
+        if self.burst_steps and not self.steps:
+            raise ValueError("--discriminator-burst-steps are critic steps: give "
+                             "--discriminator-steps K too")
+        if self.hidden_dim < 0 or not 0.0 <= self.dropout < 1.0:
+            raise ValueError("--discriminator-hidden-dim cannot be negative and "
+                             "--discriminator-dropout must be in [0, 1)")
+        if (self.hidden_dim or self.dropout) and not self.steps:
+            raise ValueError("--discriminator-hidden-dim/--discriminator-dropout (MAN's "
+                             "discriminator: batch norm, dropout) learn from the critic's "
+                             "mixed-task batches: give --discriminator-steps K too")
         if not self.wanted and (self.steps > 0 or self.ramp != "none"):
             raise ValueError("--discriminator-steps/--adversarial-ramp need a task "
                              "discriminator: give --adversarial-weight > 0 (the asp_* archs set "
@@ -103,6 +126,14 @@ class AdversaryConfig:
     def schedule(self) -> str:
         return "critic" if self.steps > 0 else "joint"
 
+    def critic_steps(self, update_num: int) -> int:
+        """The critic's steps before update ``update_num`` (0-based): a burst in the first
+        ``burst_start`` updates and every ``burst_period``-th, else ``steps``."""
+        if self.burst_steps and (update_num < self.burst_start
+                                 or update_num % self.burst_period == 0):
+            return self.burst_steps
+        return self.steps
+
 
 def build_adversary(scheme, num_tasks: int, config: AdversaryConfig) -> Optional["Adversary"]:
     """The adversary of ``scheme`` (None when ``config`` asks for none). Its discriminator is
@@ -115,7 +146,7 @@ def build_adversary(scheme, num_tasks: int, config: AdversaryConfig) -> Optional
     discriminator = scheme.component(
         "discriminator",
         lambda: TaskDiscriminator(scheme.shared_dim(), num_tasks, config.bias,
-                                  config.standardize))
+                                  config.standardize, config.hidden_dim, config.dropout))
     return Adversary(config, discriminator)
 
 
@@ -148,20 +179,30 @@ class Adversary(nn.Module):
           distribution (:meth:`confusion_loss`). Maximising D's loss can be won by moving each
           task's vectors to where D expects ANOTHER task (a relabelling the next D steps undo);
           making D unsure can only be won by vectors D cannot tell apart.
+        * ``l2`` (MAN's L2 loss): as ``confusion``, with the squared distance between D's output
+          distribution and the uniform one in place of the cross-entropy (D itself still learns
+          by cross-entropy here; MAN's by squared error to the one-hot task).
         """
         if self.training and self.trainer is None:  # the critic: its mixed batches only
             self.discriminator.update_statistics(shared)
-        if self.config.objective == "confusion":
-            return self.discriminator.logits(shared.detach())
-        return self.discriminator.logits(grad_reverse(shared, self.weight))
+        with _predicting(self.discriminator):
+            if self.config.objective != "reverse":
+                return self.discriminator.logits(shared.detach())
+            return self.discriminator.logits(grad_reverse(shared, self.weight))
 
     def confusion_loss(self, shared: torch.Tensor) -> torch.Tensor:
-        """lambda * sum over the batch of CE(D(s), uniform), with D's parameters fixed; its
-        minimum is lambda * B * log K (D at chance). Zero under the reverse objective."""
-        if self.config.objective != "confusion" or self.weight == 0:
+        """The encoder's term, with D's parameters fixed: lambda * sum over the batch of
+        CE(D(s), uniform) (``confusion``; minimum lambda * B * log K, D at chance) or of
+        ||softmax(D(s)) - uniform||^2 (``l2``; minimum 0). Zero under the reverse objective."""
+        objective = self.config.objective
+        if objective == "reverse" or self.weight == 0:
             return shared.new_zeros(())
-        logits = self.discriminator.logits(shared, detach_weights=True)
-        return -self.weight * torch.log_softmax(logits.float(), dim=-1).mean(-1).sum()
+        with _predicting(self.discriminator):
+            logits = self.discriminator.logits(shared, detach_weights=True).float()
+        if objective == "l2":
+            uniform = 1.0 / logits.size(-1)
+            return self.weight * (torch.softmax(logits, dim=-1) - uniform).pow(2).sum()
+        return -self.weight * torch.log_softmax(logits, dim=-1).mean(-1).sum()
 
     def loss(self, task_logits: torch.Tensor, shared: torch.Tensor, task_id: int):
         """The criterion's part for sentences of task ``task_id``: -> (what to add to the loss,
@@ -186,12 +227,14 @@ class Adversary(nn.Module):
             self.trainer = Critic(self.discriminator, c.steps, c.lr or lr, c.sentences, pad,
                                   seed)
             self.critic = CriticState(self.trainer)  # its moments travel in the state dict
-            return (f"task discriminator: critic schedule, {c.steps} steps per update, Adam lr "
-                    f"{c.lr or lr}, {c.sentences} sentences per task "
+            bursts = (f" ({c.burst_steps} for the first {c.burst_start} updates and every "
+                      f"{c.burst_period}th)" if c.burst_steps else "")
+            return (f"task discriminator: critic schedule, {c.steps} steps per update{bursts}, "
+                    f"Adam lr {c.lr or lr}, {c.sentences} sentences per task "
                     f"({self.discriminator.num_tasks} tasks) per update; lambda {c.weight}, "
-                    f"ramp {c.ramp}, objective {c.objective}")
+                    f"ramp {c.ramp}, objective {c.objective}; {self.discriminator.describe()}")
         return (f"task discriminator: joint schedule; lambda {c.weight}, ramp {c.ramp}, "
-                f"objective {c.objective}")
+                f"objective {c.objective}; {self.discriminator.describe()}")
 
     def before_update(self, scheme, dataset, update_num: int,
                       total_updates: Optional[int]) -> Dict[str, float]:
@@ -212,7 +255,8 @@ class Adversary(nn.Module):
             out.update(disc_correct=0, disc_n=0, disc_loss=0.0)
             if update_num != self._critic_update:
                 self._critic_update = update_num
-                result = self.trainer.step(scheme, dataset, update_num)
+                result = self.trainer.step(scheme, dataset, update_num,
+                                           steps=c.critic_steps(update_num))
                 out.update(disc_correct=result["correct"], disc_n=result["n"],
                            disc_loss=result["loss"], n_updates=1)
         return out
@@ -222,6 +266,20 @@ class Adversary(nn.Module):
         if self.trainer is None:
             state_dict.pop(prefix + "critic._extra_state", None)
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+
+@contextmanager
+def _predicting(discriminator: TaskDiscriminator):
+    """D's dropout off and batch norm on its running statistics (from the critic's mixed
+    batches) while the model's update reads it; its own steps (the critic) train it."""
+    if not discriminator.has_layers or not discriminator.training:
+        yield
+        return
+    discriminator.eval()
+    try:
+        yield
+    finally:
+        discriminator.train()
 
 
 class Critic:
@@ -292,26 +350,35 @@ class Critic:
         return torch.stack(vectors).float(), targets
 
     def step(self, scheme, dataset, update_num: int,
-             rng: Optional[np.random.RandomState] = None) -> Dict[str, float]:
-        """Encode one mixed batch, then K optimizer steps of the discriminator on it. Returns
-        the discriminator's accuracy on the batch BEFORE its steps (how well it recognises the
-        tasks in vectors it has not trained on) and its mean loss over the steps."""
+             rng: Optional[np.random.RandomState] = None,
+             steps: Optional[int] = None) -> Dict[str, float]:
+        """Encode one mixed batch, then ``steps`` (default K) optimizer steps of the
+        discriminator on it. Returns the discriminator's accuracy on the batch BEFORE its steps
+        (how well it recognises the tasks in vectors it has not trained on; with dropout and
+        batch norm, in eval mode) and its mean loss over the steps."""
+        steps = steps or self.steps
         if rng is None:
             rng = np.random.RandomState(component_seed(
                 self.seed, f"discriminator/update{update_num}/rank{global_rank()}"))
         vectors, targets = self.shared_vectors(scheme, dataset,
                                                self.draw(self.pools(dataset), rng))
         self.discriminator.update_statistics(vectors)
-        correct, total_loss = 0, 0.0
+        was_training = self.discriminator.training
+        if self.discriminator.has_layers:  # dropout, batch norm: measure as it predicts
+            self.discriminator.eval()
+            with torch.no_grad():
+                correct = int((self.discriminator.logits(vectors).argmax(-1) == targets).sum())
+            self.discriminator.train()
+        total_loss = 0.0
         for p in self.params:
             p.requires_grad_(True)
         try:
             with torch.enable_grad():
-                for s in range(self.steps):
+                for s in range(steps):
                     self.optimizer.zero_grad(set_to_none=True)
                     logits = self.discriminator.logits(vectors)  # behind no reversal: D only
                     loss = F.cross_entropy(logits, targets)
-                    if s == 0:
+                    if s == 0 and not self.discriminator.has_layers:
                         correct = int((logits.argmax(-1) == targets).sum())
                     loss.backward()
                     all_reduce_mean([p.grad for p in self.params])
@@ -320,8 +387,8 @@ class Critic:
         finally:
             self.optimizer.zero_grad(set_to_none=True)
             self.freeze()
-        return {"correct": correct, "n": int(targets.numel()),
-                "loss": total_loss / self.steps}
+            self.discriminator.train(was_training)
+        return {"correct": correct, "n": int(targets.numel()), "loss": total_loss / steps}
 
 
 class CriticState(nn.Module):

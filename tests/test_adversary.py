@@ -398,3 +398,76 @@ def test_critic_under_two_data_parallel_workers(data_bin, tmp_path):
                           "--discriminator-steps", "2", "--discriminator-sentences", "2",
                           "--adversarial-objective", "confusion")
     assert "critic schedule, 2 steps per update" in log and "disc_acc=" in log, log[-2000:]
+
+
+@pytest.mark.fast
+def test_critic_bursts_follow_mans_schedule():
+    c = AdversaryConfig(weight=0.05, steps=5, burst_steps=100, burst_start=25,
+                        burst_period=500)
+    assert [c.critic_steps(u) for u in (0, 24, 25, 499, 500, 501, 1000)] == [
+        100, 100, 5, 5, 100, 5, 100]
+    assert AdversaryConfig(weight=0.05, steps=5).critic_steps(0) == 5
+    with pytest.raises(ValueError, match="critic steps"):
+        AdversaryConfig(weight=0.05, burst_steps=100)
+    with pytest.raises(ValueError, match="critic's"):
+        AdversaryConfig(weight=0.05, hidden_dim=16)
+
+
+@pytest.mark.fast
+def test_l2_objective_pulls_the_discriminator_output_towards_uniform():
+    torch.manual_seed(0)
+    disc = adversary(objective="l2")
+    shared = torch.randn(6, 5, requires_grad=True)
+    torch.nn.functional.cross_entropy(disc(shared), torch.full((6,), 2)).backward()
+    assert shared.grad is None  # D's own loss does not reach the encoder
+    disc.zero_grad()
+    loss = disc.confusion_loss(shared)
+    probs = torch.softmax(disc.discriminator.logits(shared.detach()), -1)
+    assert loss.item() == pytest.approx(0.5 * (probs - 1 / 3).pow(2).sum().item(), rel=1e-5)
+    loss.backward()
+    with torch.no_grad():
+        assert disc.confusion_loss(shared - 0.5 * shared.grad) < loss
+    weight = disc.discriminator.proj.weight
+    assert weight.grad is None or not weight.grad.any()
+
+
+@pytest.mark.fast
+def test_mans_discriminator_learns_in_the_critic_and_predicts_in_eval_mode():
+    """Dropout and batch norm: the critic's steps train them on mixed batches; the model's
+    update reads D with dropout off and batch norm on its running statistics."""
+    torch.manual_seed(0)
+    tasks, n = 3, 20
+    disc = TaskDiscriminator(4, tasks, hidden_dim=8, dropout=0.4)
+    adv = Adversary(AdversaryConfig(weight=0.05, steps=5, hidden_dim=8, dropout=0.4), disc)
+    adv.start_training(lr=0.05, mixed_precision=False, pad=1, seed=1)
+    scheme = _Scheme(torch.randn(tasks, 4) * 3)
+    first = adv.trainer.step(scheme, _Dataset(n, tasks), 0)
+    for update in range(1, 30):
+        last = adv.trainer.step(scheme, _Dataset(n, tasks), update)
+    assert last["correct"] == last["n"] > first["correct"] and disc.training
+    shared = scheme.centres.repeat_interleave(2, 0)  # two sentences of each task
+    adv.train()
+    a, b = adv(shared), adv(shared)
+    assert torch.equal(a, b)  # no dropout while the model reads it
+    assert (a.argmax(-1) == torch.arange(tasks).repeat_interleave(2)).all()
+    assert "batch norm" in adv.start_training(0.05, False, 1, 1)
+
+
+def test_mans_whole_recipe_trains(data_bin, tmp_path):
+    """MAN's schedule as options of the one adversary: k critic steps with bursts, its
+    discriminator (dropout, a batch-normed hidden layer), the L2 objective, no orthogonality."""
+    man = ["--discriminator-steps", "2", "--discriminator-burst-steps", "4",
+           "--discriminator-burst-start", "2", "--discriminator-burst-period", "3",
+           "--discriminator-hidden-dim", "8", "--discriminator-dropout", "0.4",
+           "--discriminator-sentences", "3", "--adversarial-objective", "l2",
+           "--orthogonality-weight", "0"]
+    proc = run_cli(train_args(data_bin, tmp_path, "asp_lstm", "--max-update", "4", *man))
+    log = proc.stdout + proc.stderr
+    assert "2 steps per update (4 for the first 2 updates and every 3th)" in log
+    assert "hidden layer 8 with batch norm" in log and "objective l2" in log
+    state = torch.load(tmp_path / "checkpoint_last.pt", map_location="cpu",
+                       weights_only=False)["model"]
+    # bursts before updates 0, 1 and 3 (4 steps each), 2 steps before update 2
+    steps = {int(s["step"]) for s in state["adversary.critic._extra_state"]["state"].values()}
+    assert steps == {4 + 4 + 2 + 4}
+    assert "adversary.discriminator.layers.2.running_mean" in state  # the batch norm

@@ -36,13 +36,22 @@ class TaskDiscriminator(nn.Module):
     schedule belong to its owner, :class:`fairseq_mtl.adversary.Adversary`."""
 
     def __init__(self, input_dim: int, num_tasks: int, bias: bool = True,
-                 standardize: bool = False):
+                 standardize: bool = False, hidden_dim: int = 0, dropout: float = 0.0):
         super().__init__()
         self.num_tasks = num_tasks
+        self.hidden_dim, self.dropout = hidden_dim, dropout
+        # MAN's discriminator (Chen & Cardie 2018): dropout, a hidden layer with batch norm and
+        # ReLU, then the softmax layer; the paper's (hidden_dim 0) is the softmax layer alone
+        self.layers = None
+        if hidden_dim > 0 or dropout > 0:
+            parts = [nn.Dropout(dropout)] if dropout > 0 else []
+            if hidden_dim > 0:
+                parts += [nn.Linear(input_dim, hidden_dim), nn.BatchNorm1d(hidden_dim), nn.ReLU()]
+            self.layers = nn.Sequential(*parts)
         # bias=False was tried because, with one-task batches, b alone can minimise each
         # batch's L_adv; measured on FDU-MTL (3 seeds) it changed neither the test error nor
         # the chance-level discriminator (thesis_results/fdu_mtl_lstm.md, asp_lstm_nobias)
-        self.proj = nn.Linear(input_dim, num_tasks, bias=bias)
+        self.proj = nn.Linear(hidden_dim or input_dim, num_tasks, bias=bias)
         # standardize: D reads (s - mean) / std with running statistics over the training
         # sentences of all tasks (constants for the gradient), so that the encoder cannot hide
         # the task by shrinking the directions that carry it
@@ -64,9 +73,25 @@ class TaskDiscriminator(nn.Module):
             return shared
         return (shared - self.running_mean) / (self.running_var + 1e-5).sqrt()
 
+    @property
+    def has_layers(self) -> bool:
+        """Whether D has layers before its softmax layer (dropout, batch norm: train/eval)."""
+        return self.layers is not None
+
+    def describe(self) -> str:
+        if not self.has_layers:
+            return "linear discriminator (paper Eq. 12)"
+        return (f"discriminator: dropout {self.dropout}, hidden layer {self.hidden_dim} with "
+                f"batch norm and ReLU (MAN)")
+
     def logits(self, shared: torch.Tensor, detach_weights: bool = False) -> torch.Tensor:
         """B x K logits; ``detach_weights``: D's parameters held fixed (the gradient reaches
         ``shared`` only)."""
+        if self.has_layers:
+            if detach_weights:
+                params = {n: p.detach() for n, p in self.named_parameters()}
+                return torch.func.functional_call(self, params, (shared,))
+            return self.proj(self.layers(self.normalized(shared)))
         if not detach_weights:
             return self.proj(self.normalized(shared))
         bias = self.proj.bias.detach() if self.proj.bias is not None else None

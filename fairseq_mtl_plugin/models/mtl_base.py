@@ -37,7 +37,8 @@ class AdversaryOptions(FairseqDataclass):
         default="reverse", metadata={"help": "what the shared encoder learns from the task "
                                      "discriminator: 'reverse' = maximise its loss through "
                                      "gradient reversal (paper); 'confusion' = make its output "
-                                     "uniform over the tasks (Tzeng et al. 2015); see "
+                                     "uniform over the tasks (Tzeng et al. 2015); 'l2' = the "
+                                     "same by squared distance (MAN's L2 loss); see "
                                      "fairseq_mtl/adversary.py"})
     discriminator_standardize: bool = field(
         default=False, metadata={"help": "the discriminator reads its input standardised with "
@@ -70,6 +71,22 @@ class AdversaryOptions(FairseqDataclass):
         default=8, metadata={"help": "the critic schedule's sentences per task in each mixed "
                              "batch (MAN: 8), from the training text (and the unlabeled text "
                              "with --unlabeled)"})
+    discriminator_burst_steps: int = field(
+        default=0, metadata={"help": "critic steps instead of --discriminator-steps for the "
+                             "first --discriminator-burst-start updates and every "
+                             "--discriminator-burst-period-th (MAN's code, after WGAN: 100); "
+                             "0 = no bursts"})
+    discriminator_burst_start: int = field(
+        default=25, metadata={"help": "updates at the start with burst steps (MAN: 25)"})
+    discriminator_burst_period: int = field(
+        default=500, metadata={"help": "every this many updates a burst (MAN: 500)"})
+    discriminator_hidden_dim: int = field(
+        default=0, metadata={"help": "a hidden layer of this size (batch norm, ReLU) in the "
+                             "discriminator, as MAN's; 0 = the paper's linear one (needs the "
+                             "critic schedule)"})
+    discriminator_dropout: float = field(
+        default=0.0, metadata={"help": "dropout before the discriminator's layers (MAN: 0.4; "
+                               "needs the critic schedule)"})
 
 
 def adversary_config(cfg) -> AdversaryConfig:
@@ -84,7 +101,12 @@ def adversary_config(cfg) -> AdversaryConfig:
         standardize=bool(get("discriminator_standardize")),
         bias=not get("no_discriminator_bias"), monitor=bool(get("monitor_discriminator")),
         ramp=str(get("adversarial_ramp")), steps=int(get("discriminator_steps")),
-        lr=float(get("discriminator_lr")), sentences=int(get("discriminator_sentences")))
+        lr=float(get("discriminator_lr")), sentences=int(get("discriminator_sentences")),
+        burst_steps=int(get("discriminator_burst_steps")),
+        burst_start=int(get("discriminator_burst_start")),
+        burst_period=int(get("discriminator_burst_period")),
+        hidden_dim=int(get("discriminator_hidden_dim")),
+        dropout=float(get("discriminator_dropout")))
 
 
 @dataclass
