@@ -3,7 +3,23 @@
 Install with scripts/setup_env.sh (or `make venv`): torch and fairseq need a specific order and
 `--no-deps` for fairseq, which plain `pip install .` cannot express. See README.md.
 """
+import os
+import shutil
+
 from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py
+
+
+class FreshBuildPy(build_py):
+    """setuptools builds into build/lib and keeps what an earlier build left there: a module
+    since renamed or removed would be packed again (and register its class a second time).
+    Each build starts from an empty copy of the packages."""
+
+    def run(self):
+        for package in ("fairseq_mtl", "fairseq_mtl_plugin", "fairseq_mtl_tools"):
+            shutil.rmtree(os.path.join(self.build_lib, package), ignore_errors=True)
+        super().run()
+
 
 setup(
     name="fairseq-mtl",
@@ -29,6 +45,7 @@ setup(
         "tokenizers>=0.19",
         "safetensors>=0.4",
     ],
+    cmdclass={"build_py": FreshBuildPy},
     entry_points={
         "console_scripts": [
             "fairseq-mtl-prepare = fairseq_mtl.data.prepare:cli_main",

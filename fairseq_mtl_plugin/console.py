@@ -27,8 +27,9 @@ import sys
 from collections import OrderedDict
 from typing import Optional
 
-#: the mode of this process (rank 0 writes the file)
-STATE = {"verbose": False, "jsonl": None}
+#: the mode of this process (rank 0 writes the file): fairseq's full lines until a training
+#: run says otherwise (fairseq-validate prints every task's values, as fairseq does)
+STATE = {"verbose": True, "jsonl": None}
 METRICS_FILE = "metrics.jsonl"
 
 
