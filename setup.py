@@ -52,6 +52,7 @@ setup(
             "fairseq-mtl-evaluate = fairseq_mtl.evaluate:cli_main",
             "fairseq-mtl-attention = fairseq_mtl_tools.attention:cli_main",
             "fairseq-mtl-predict = fairseq_mtl.predict:cli_main",
+            "fairseq-mtl-export = fairseq_mtl.export:cli_main",
             "fairseq-mtl-list = fairseq_mtl_plugin.listing:cli_main",
             "fairseq-mtl-hydra-train = fairseq_mtl_plugin.hydra_train:cli_main",
             "fairseq-mtl-extract-shared = fairseq_mtl.transfer:cli_main",
