@@ -45,6 +45,9 @@ setup(
         "tokenizers>=0.19",
         "safetensors>=0.4",
     ],
+    # fairseq-mtl-export writes ONNX (onnx) and checks it (onnxruntime); a served export needs
+    # onnxruntime and numpy only
+    extras_require={"export": ["onnx>=1.15", "onnxruntime>=1.17"]},
     cmdclass={"build_py": FreshBuildPy},
     entry_points={
         "console_scripts": [

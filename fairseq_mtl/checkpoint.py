@@ -10,6 +10,7 @@ import importlib.util
 import os
 import pickle
 import re
+import struct
 import zipfile
 from argparse import Namespace
 from typing import Optional
@@ -83,9 +84,12 @@ def load_error(path: str, e: BaseException, what: str = "checkpoint") -> Checkpo
             reason = (f"a plain Python pickle (protocol {head[1]}), not a file written by "
                       f"torch.save; fairseq-mtl reads such files only through torch's safe "
                       f"loader, which does not run pickles")
-        else:
+        else:  # torch's own first line is its advice to load in full: not the reason
+            said = lines[0] if lines and "weights_only" not in lines[0] else ""
+            said = said or next((line.split("error:", 1)[1].strip() for line in lines
+                                 if "error:" in line), "")
             reason = (f"truncated or corrupted: {os.path.getsize(path)} bytes that are not a "
-                      f"complete torch file; {type(e).__name__}: {lines[0] if lines else ''}")
+                      f"complete torch file" + (f"; {type(e).__name__}: {said}" if said else ""))
     elif refused:
         detail = next((line for line in lines[1:] if not line.startswith(
             ("Check the doc", "Please file an issue"))), "")
@@ -118,9 +122,10 @@ def safe_torch_load(path: str, what: str = "checkpoint", allowed=()):
         raise load_error(path, e, what) from None
 
 
-#: what torch raises for a truncated, corrupted or refused checkpoint file
+#: what torch raises for a truncated, corrupted or refused checkpoint file (its unpickler, fed
+#: bytes that are not a pickle, fails as it may: IndexError, KeyError, struct.error ...)
 LOAD_ERRORS = (RuntimeError, EOFError, OSError, pickle.UnpicklingError, zipfile.BadZipFile,
-               ValueError)
+               ValueError, IndexError, KeyError, struct.error)
 
 
 def read_checkpoint_state(path: str, overrides: Optional[dict] = None) -> dict:

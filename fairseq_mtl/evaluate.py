@@ -280,9 +280,13 @@ def cli_main(argv: List[str] = None) -> int:
         message = missing_data_message(args.checkpoint, task.cfg.data)
         print(f"fairseq-mtl-evaluate: error: {message}", file=sys.stderr)
         return 1
+    # the GLUE checks (AX.tsv, the complete set of files) are for checkpoints with GLUE tasks;
+    # for other tasks --submission is the directory of the test predictions, one file a task
+    glue = any(f"{name}.tsv" in GLUE_SUBMISSION_ROWS or name == "MNLI"
+               for name in task.task_names)
     for split in splits:
         no_ax = None
-        if args.submission and split == "test" and not any(
+        if args.submission and glue and split == "test" and not any(
                 DIAGNOSTIC_SPLIT in entry.splits for entry in task.task_entries):
             no_ax = ("AX.tsv not written: GLUE scores its diagnostic set with an MNLI model's "
                      "predictions, and " + ("this checkpoint has no MNLI task"
@@ -317,7 +321,10 @@ def cli_main(argv: List[str] = None) -> int:
         print(f"wrote {out}.md and {out}.json")
         if no_ax:
             print(no_ax)  # after the table it is about
-    if args.submission and os.path.isdir(args.submission):
+    if args.submission and os.path.isdir(args.submission) and not glue:
+        print(f"submission {args.submission}: the predictions of "
+              f"{', '.join(n + '.tsv' for n in task.task_names)}")
+    elif args.submission and os.path.isdir(args.submission):
         problems = check_submission(args.submission)
         present = sum(os.path.exists(os.path.join(args.submission, n))
                       for n in GLUE_SUBMISSION_ROWS)

@@ -564,6 +564,8 @@ def cli_main(argv: Optional[List[str]] = None) -> int:
     line_numbers = (pending[-1][0] for _ in iter(int, 1))
     show = progress_wanted(args.progress)
     total = _count_lines(args.input) if show else None
+    if args.output and os.path.dirname(args.output):
+        os.makedirs(os.path.dirname(args.output), exist_ok=True)
     out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
     started = time.time()
     written = 0
@@ -589,6 +591,9 @@ def cli_main(argv: Optional[List[str]] = None) -> int:
         print(f"{prog}: {message}", file=sys.stderr)
     rate = written / seconds if seconds > 0 else math.inf
     predicted = written - stats.empty
+    if predicted == 0:  # nothing was scored: not a success
+        return fail(f"no text to predict in {name}" + (
+            f": its {written} line(s) were all empty" if written else ": it has no lines"))
     rows = f" ({written} rows)" if predicted != written else ""
     print(f"{prog}: {predicted} predictions{rows} in {seconds:.1f}s ({rate:.0f} rows/s)",
           file=sys.stderr)

@@ -12,7 +12,8 @@ leaves its ``.tmp`` file behind. Installed at plugin import (``install_save_dir_
   ``flock`` on ``SAVE_DIR/.fairseq-mtl.lock`` for as long as it lives, and writes into the file
   who holds it (process, host, start time, command). A second run stops at once with one line
   naming the holder. The operating system drops the lock when its process dies (``kill -9``
-  included), so a lock left by a dead run is taken over, and the log says so.
+  included), so a lock left by a dead run is taken over, and the log says so; a run that ends
+  normally empties the record, so a resume after it says nothing.
 * **--no-save**: no save directory is created or locked, and no ``checkpoint_last.pt`` is
   looked for there (an explicit ``--restore-file`` is still loaded: that is what was asked).
 * **Writes**: a checkpoint is written to a name of this process (``NAME.PID.tmp``) and renamed
@@ -165,7 +166,19 @@ def run_guarded(main, cfg, **kwargs):
 
         console.configure(bool(cfg.task.get("verbose", False)), cfg.checkpoint.save_dir,
                           cfg.checkpoint.no_save)
-    return main(cfg, **kwargs)
+    result = main(cfg, **kwargs)
+    release_save_dirs()
+    return result
+
+
+def release_save_dirs() -> None:
+    """A run that ended normally empties its lock record, so that the next run in the save
+    directory (a resume) does not read it as one that died (the lock itself goes with the
+    process, as always)."""
+    for real, fd in list(_held.items()):
+        os.ftruncate(fd, 0)
+        os.close(fd)
+        del _held[real]
 
 
 def install_save_dir_guard() -> None:

@@ -13,7 +13,7 @@ RAW_DIR="${FAIRSEQ_MTL_DATA:-$ROOT/../shared/data}/fdu-mtl"
 OUT="$ROOT/runs/first_run"
 rm -rf "$OUT/ck"
 "$BIN/fairseq-mtl-prepare" fdu-mtl --raw-dir "$RAW_DIR" --out "$OUT/data" --tasks apparel,MR \
-  --embeddings glove-6b-50d --no-unlabeled --label-names 0:negative,1:positive | tail -n 4
+  --embeddings glove-6b-50d --no-unlabeled --label-names 0:negative,1:positive
 # the cpu profile's optimizer and batch (Adam 0.003, 16 sentences), a smaller LSTM (50 units,
 # sentences cut to 64 words): what the first run is for is seeing every step work
 OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}" "$BIN/fairseq-train" "$OUT/data" \
@@ -23,3 +23,6 @@ OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}" "$BIN/fairseq-train" "$OUT/data" \
 "$BIN/fairseq-mtl-evaluate" "$OUT/ck/checkpoint_best.pt" --split test --out "$OUT/eval_test" \
   > /dev/null
 cat "$OUT/eval_test.md"
+echo
+echo "data: $OUT/data   checkpoint: $OUT/ck/checkpoint_best.pt   table: $OUT/eval_test.md (.json)"
+echo "next: fairseq-mtl-predict --checkpoint $OUT/ck/checkpoint_best.pt --task apparel < texts.txt"

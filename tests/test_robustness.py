@@ -149,6 +149,9 @@ def test_a_second_run_into_a_busy_save_dir_stops_naming_the_first(data_bin, tmp_
     assert f"took over the lock of an earlier run that is no longer running (process " \
            f"{first.pid} " in proc.stdout + proc.stderr
     assert not glob.glob(str(tmp_path / "*.tmp"))
+    # that run ended normally: the resume after it is not told of a dead run
+    resumed = run_cli(train_args(data_bin, tmp_path, "sp_lstm", "--max-update", "3"))
+    assert "took over the lock" not in resumed.stdout + resumed.stderr
 
 
 def test_no_save_reads_and_writes_nothing(data_bin, tmp_path):

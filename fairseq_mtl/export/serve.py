@@ -289,12 +289,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.input and not os.path.isfile(args.input):
         return fail(f"input not found: {args.input}")
     name = args.input or "<stdin>"
+    if args.output and os.path.dirname(args.output):
+        os.makedirs(os.path.dirname(args.output), exist_ok=True)
     out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
     columns = ["line", "task", "label"]
     if args.probabilities and info["type"] != "regression":
         columns += [f"p_{label}" for label in info["labels"]]
     out.write("\t".join(columns) + "\n")
-    counts = {"rows": 0, "empty": 0, "cut": 0}
+    counts = {"rows": 0, "empty": 0, "cut": 0, "tabs": 0}
     started = time.time()
 
     def flush(numbers, texts):  # CHUNK lines at a time: rows are written as they are done
@@ -315,6 +317,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         numbers, texts = [], []
         for number, line in _read_lines(args.input, clf.text):
             text = line if line.strip() else ""
+            if "\t" in text and not info["pair"]:
+                counts["tabs"] += 1
             if info["pair"] and text:
                 parts = line.split("\t")
                 if len(parts) != 2:
@@ -335,6 +339,12 @@ def main(argv: Optional[List[str]] = None) -> int:
             out.close()
     seconds = time.time() - started
     empty, cut = counts["empty"], counts["cut"]
+    if counts["tabs"]:
+        print(f"serve.py: {counts['tabs']} line(s) held a TAB, read as part of the one text this "
+              "task takes", file=sys.stderr)
+    if counts["rows"] == empty:
+        return fail(f"no text to predict in {name}" + (
+            f": its {empty} line(s) were all empty" if empty else ": it has no lines"))
     if empty:
         print(f"serve.py: {empty} empty text(s) got no prediction", file=sys.stderr)
     if cut:
