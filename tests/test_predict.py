@@ -373,3 +373,19 @@ def test_a_tab_in_a_single_text_line_is_said_and_empty_lines_are_not_predictions
     assert ("1 line(s) held a TAB, read as part of the one text this task takes (first: line "
             "3); a TSV file needs --format tsv") in err
     assert "2 predictions (3 rows) in" in err
+
+
+def test_nothing_to_predict_is_not_a_success_and_the_output_folder_is_made(lstm_ckpt, tmp_path):
+    """An input with no text exits 1 (its empty rows still written); --output into a folder
+    that does not exist yet makes it, as evaluate's --out does."""
+    rc, _, err = predict_cli("--checkpoint", lstm_ckpt, "--task", "alpha", stdin=b"",
+                             check=False)
+    assert rc == 1 and "no text to predict in" in err and "it has no lines" in err
+    rc, out, err = predict_cli("--checkpoint", lstm_ckpt, "--task", "alpha", stdin=b"\n \n",
+                               check=False)
+    assert rc == 1 and "its 2 line(s) were all empty" in err
+    assert len(out.splitlines()) == 3  # the header and one row per line, even so
+    target = tmp_path / "not" / "yet" / "p.tsv"
+    rc, _, _ = predict_cli("--checkpoint", lstm_ckpt, "--task", "alpha", "--output", target,
+                           stdin=b"a1 good a2\n")
+    assert rc == 0 and len(target.read_text().splitlines()) == 2
