@@ -93,6 +93,9 @@ class MultitaskAdversarialCriterion(FairseqCriterion):
             prediction = logits.argmax(-1)  # B
             task_loss = F.cross_entropy(logits.float(), target, reduction="sum")
         loss = self.task_weights[task_id] * task_loss
+        balancing = getattr(unwrap(model), "balancing", None)
+        if balancing is not None and model.training:  # (dev losses stay unweighted)
+            loss = balancing.task_loss(loss, task_id, nsentences)
 
         adv = logits.new_zeros(())
         adv_correct = adv_n = 0
@@ -140,9 +143,13 @@ class MultitaskAdversarialCriterion(FairseqCriterion):
         # be summed against the wrong key (Metric.zero gives each count's type).
         counts = metric.counts(prediction.detach().cpu().numpy(), target.cpu().numpy())
         zero = task_loss.new_zeros(())
+        weights = balancing.weights() if balancing is not None and model.training else None
         for k, name in enumerate(self.task_names):
             mine = k == task_id
             logging_output[f"_loss:{name}"] = task_loss.data if mine else zero
+            if weights is not None:  # the task's weight in this batch's update
+                logging_output[f"_w:{name}"] = weights[k] if mine else 0.0
+                logging_output[f"_wn:{name}"] = 1 if mine else 0
             for key, value in self.metrics[k].zero.items():
                 logging_output[f"_{key}:{name}"] = counts[key] if mine else value
         return loss, nsentences, logging_output
@@ -205,6 +212,19 @@ class MultitaskAdversarialCriterion(FairseqCriterion):
                     f"{name}/{'acc' if score == 'accuracy' else score}",
                     lambda m, name=name, metric=metric, score=score:
                         _task_scores(m, name, metric).get(score, float("nan")))
+        for name in self.task_names:  # task balancing (fairseq_mtl/balancing), in training
+            batches = total(f"_wn:{name}")
+            if batches > 0:
+                metrics.log_scalar(f"{name}/weight", total(f"_w:{name}") / batches, batches,
+                                   round=4)
+            cos_n = sum(1 for log in logging_outputs if f"_gcos:{name}" in log)
+            if cos_n > 0:
+                metrics.log_scalar(f"{name}/grad_cos", total(f"_gcos:{name}") / cos_n, cos_n,
+                                   round=3)
+        updates = total("bal_updates")
+        if updates > 0:
+            for key in ("grad_cos_min", "grad_cos_mean"):
+                metrics.log_scalar(key, total(key) / updates, updates, round=3)
         metrics.log_derived("avg_acc", self._average_accuracy)
         # always, so that one selection metric serves every GLUE subset (the GLUE profiles);
         # with accuracy-only tasks it equals avg_acc

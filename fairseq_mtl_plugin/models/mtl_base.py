@@ -17,6 +17,7 @@ from fairseq.models import BaseFairseqModel
 from omegaconf import II, OmegaConf, open_dict
 
 from fairseq_mtl.adversary import OBJECTIVES, RAMPS, Adversary, AdversaryConfig, build_adversary
+from fairseq_mtl.balancing import BALANCING, BalancingError, TaskBalancing, build_balancing
 from fairseq_mtl.modules.counts import parameter_counts
 from fairseq_mtl.modules.embedding import WordEmbedding
 from fairseq_mtl.sharing import build_scheme
@@ -110,7 +111,40 @@ def adversary_config(cfg) -> AdversaryConfig:
 
 
 @dataclass
-class MtlModelConfig(AdversaryOptions):
+class BalancingOptions(FairseqDataclass):
+    """How the tasks' losses or gradients become one update (fairseq_mtl/balancing): a model
+    option, so that a method's parameters (uncertainty weighting's) are saved with the model."""
+    task_balancing: ChoiceEnum(BALANCING.names()) = field(
+        default="equal", metadata={"help": BALANCING.help() + " (gradient methods: --sampler "
+                                   "all_tasks --update-freq K)"})
+    cagrad_c: float = field(
+        default=0.4, metadata={"help": "c of --task-balancing cagrad: the radius of its ball "
+                               "around the mean gradient, in units of its norm"})
+
+
+def balancing_for(cfg, task, adversary) -> Optional[TaskBalancing]:
+    """The model's task balancing (None: equal weighting, the papers' objective), or a one-line
+    error for a combination that cannot work."""
+    name = str(getattr(cfg, "task_balancing", "equal"))
+    if name == "equal":
+        return None
+    balancing = build_balancing(name, len(task.task_names), int(getattr(cfg, "seed", 1)),
+                                float(getattr(cfg, "cagrad_c", 0.4)))
+    if balancing.combines_gradients:
+        sampler = getattr(getattr(task, "cfg", None), "sampler", "all_tasks")
+        if sampler != "all_tasks":
+            raise BalancingError(f"--task-balancing {name} combines every task's gradient in each "
+                             f"update: train with --sampler all_tasks --update-freq "
+                             f"{len(task.task_names)} (given: --sampler {sampler})")
+        if adversary is not None:
+            raise BalancingError(f"--task-balancing {name} and the task discriminator are not "
+                             "offered together (the discriminator's gradient would be combined "
+                             "as a shared one): drop one of them")
+    return balancing
+
+
+@dataclass
+class MtlModelConfig(AdversaryOptions, BalancingOptions):
     embed_dim: int = field(
         default=0, metadata={"help": "word embedding size; 0 = the prepared vectors' size "
                              "(50 for glove-6b-50d), 200 without vectors"})
@@ -137,12 +171,15 @@ class MtlModelConfig(AdversaryOptions):
 class MtlModel(BaseFairseqModel):
     """A sharing scheme (fairseq_mtl/sharing) behind fairseq's model interface."""
 
-    def __init__(self, cfg, scheme, adversary: Optional[Adversary] = None):
+    def __init__(self, cfg, scheme, adversary: Optional[Adversary] = None,
+                 balancing: Optional[TaskBalancing] = None):
         super().__init__()
         self.cfg = cfg
         self.scheme = scheme
         #: the task discriminator and its schedule (None: no adversarial term, no monitor)
         self.adversary = adversary
+        #: how the tasks' losses or gradients are combined (None: equal weighting)
+        self.balancing = balancing
 
     @classmethod
     def encoder_factory(cls, cfg, embed_dim: int, task):
@@ -200,7 +237,7 @@ class MtlModel(BaseFairseqModel):
             **scheme_kwargs,
         )
         adversary = build_adversary(scheme, len(task.task_names), adversary_config(cfg))
-        model = cls(cfg, scheme, adversary)
+        model = cls(cfg, scheme, adversary, balancing_for(cfg, task, adversary))
         model.after_build()
         log_parameter_counts(model)
         return model

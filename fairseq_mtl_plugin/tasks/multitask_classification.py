@@ -402,6 +402,11 @@ class MultitaskClassificationTask(FairseqTask):
         if getattr(inner, "adversary", None) is not None:
             adversary = inner.adversary.before_update(inner.scheme, self.datasets["train"],
                                                       update_num, self.total_updates())
+        balancing = getattr(inner, "balancing", None)
+        if balancing is not None:
+            balancing.update_num = update_num  # (random weights draw from seed and update)
+            if balancing.combines_gradients:
+                self._check_gradient_combination(balancing, optimizer)
         loss, sample_size, logging_output = super().train_step(
             sample, model, criterion, optimizer, update_num, ignore_grad
         )
@@ -409,6 +414,10 @@ class MultitaskClassificationTask(FairseqTask):
             # per micro-batch; the critic's counts only on the update's first (summed over
             # workers and batches by the criterion's reduce_metrics)
             logging_output.update(adversary)
+        if balancing is not None and balancing.combines_gradients and sample:
+            params = [p for p in inner.parameters() if p.requires_grad]
+            logging_output.update(self._gradients.after_batch(
+                params, sample["task_id"], int(sample_size), update_num))
         # Checked after the backward pass is queued, so the device sync costs no idle time (the
         # trainer syncs on the gradient norm right after). fairseq would stop with "gradients
         # are Nan/Inf" and no word of where; this names the task and the update, and is raised
@@ -421,6 +430,26 @@ class MultitaskClassificationTask(FairseqTask):
                 f"--clip-norm)"
             )
         return loss, sample_size, logging_output
+
+    def _check_gradient_combination(self, balancing, optimizer) -> None:
+        """Once: what gradient combination cannot run under (one-line errors)."""
+        if getattr(self, "_gradients", None) is not None:
+            return
+        import torch.distributed as dist
+
+        from fairseq_mtl.balancing import BalancingError
+        from fairseq_mtl.balancing.gradients import GradientSplitter
+
+        name = balancing.name
+        if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+            raise BalancingError(f"--task-balancing {name} combines the tasks' gradients of one "
+                             "process; it is not offered under data-parallel training (use one "
+                             "process, or a loss-weighting method: equal, uncertainty, "
+                             "random_weights)")
+        if "FP16" in type(optimizer).__name__:
+            raise BalancingError(f"--task-balancing {name} is not offered with --fp16/--bf16 (the "
+                             "loss scale enters the combined gradients): train in fp32")
+        self._gradients = GradientSplitter(balancing, self.task_names)
 
     # --- what a checkpoint carries ------------------------------------------------------------
     def state_dict(self) -> Dict:

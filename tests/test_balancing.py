@@ -1,0 +1,129 @@
+"""Task balancing (fairseq_mtl/balancing): every registered method on a tiny fixture, the weights
+as documented, the gradient methods' promises, exact resume, and the one-line refusals."""
+import json
+
+import pytest
+import torch
+
+from conftest import params, run_cli, train_args
+from fairseq_mtl.balancing import BALANCING, build_balancing
+
+GRADIENT_METHODS = BALANCING.names(lambda c: c.combines_gradients)
+LOSS_METHODS = BALANCING.names(lambda c: not c.combines_gradients)
+ALL_TASKS = ["--sampler", "all_tasks", "--update-freq", "3"]  # the fixture's 3 tasks
+
+
+def conflicting_gradients(seed=0, k=3, p=12):
+    g = torch.Generator().manual_seed(seed)
+    G = torch.randn(k, p, generator=g)
+    G[1] = -0.8 * G[0] + 0.3 * torch.randn(p, generator=g)  # tasks 0 and 1 conflict
+    return G
+
+
+@pytest.mark.fast
+def test_every_gradient_method_is_also_a_registry_entry_with_torchjd():
+    assert {"pcgrad", "cagrad", "upgrad"} <= set(GRADIENT_METHODS)
+    assert {"equal", "uncertainty", "random_weights"} <= set(LOSS_METHODS)
+
+
+@pytest.mark.fast
+def test_upgrad_never_raises_a_task_loss_to_first_order():
+    for seed in range(5):
+        G = conflicting_gradients(seed)
+        d = build_balancing("upgrad", 3).combine(G)
+        assert (G @ d >= -1e-6).all()
+        assert (G @ G.mean(0))[:2].min() < 0 or seed  # the mean does conflict (seed 0)
+
+
+@pytest.mark.fast
+def test_pcgrad_resolves_a_two_task_conflict_and_is_the_mean_without_one():
+    G = conflicting_gradients(k=2)
+    assert float(G[0] @ G[1]) < 0
+    d = build_balancing("pcgrad", 2).combine(G)
+    assert (G @ d >= -1e-6).all()
+    agree = torch.stack([G[0], G[0] + 0.1])  # no conflict: the mean of the rows
+    assert torch.allclose(build_balancing("pcgrad", 2).combine(agree), agree.mean(0), atol=1e-6)
+
+
+@pytest.mark.fast
+def test_cagrad_stays_near_the_mean_and_helps_the_worst_task():
+    G = conflicting_gradients()
+    g0 = G.mean(0)
+    c = 0.4
+    d = build_balancing("cagrad", 3, cagrad_c=c).combine(G)
+    assert float((d - g0).norm()) <= c * float(g0.norm()) * 1.05 + 1e-6
+    assert float((G @ d).min()) >= float((G @ g0).min()) - 1e-6
+
+
+@pytest.mark.fast
+def test_loss_weights_are_as_documented():
+    equal = build_balancing("equal", 4)
+    assert equal.weights() == [1.0] * 4
+    rlw = build_balancing("random_weights", 4, seed=3)
+    draws = []
+    for update in range(3):
+        rlw.update_num = update
+        w = rlw.weights()
+        assert abs(sum(w) - 4) < 1e-5 and min(w) > 0  # K softmax(z): mean weight 1
+        draws.append(w)
+    assert draws[0] != draws[1]
+    rlw.update_num = 1
+    assert rlw.weights() == draws[1]  # from (seed, update): a resumed run draws the same
+    unc = build_balancing("uncertainty", 2)
+    loss = torch.tensor(10.0)
+    assert float(unc.task_loss(loss, 0, 4).detach()) == 10.0  # s = 0: weight 1, regulariser 0
+    with torch.no_grad():
+        unc.log_variance[1] = 1.0
+    expected = 10 * torch.exp(torch.tensor(-1.0)) + 4  # exp(-s) L + s n
+    assert abs(float(unc.task_loss(loss, 1, 4).detach()) - expected) < 1e-5
+    assert abs(unc.weights()[1] - float(torch.exp(torch.tensor(-1.0)))) < 1e-6
+
+
+def metrics_lines(save_dir):
+    return [json.loads(line) for line in open(save_dir / "metrics.jsonl")]
+
+
+@pytest.mark.parametrize("method", BALANCING.names())
+def test_every_method_trains_logs_its_weights_and_resumes_exactly(method, data_bin, tmp_path):
+    extra = ["--task-balancing", method, *ALL_TASKS, "--log-interval", "1"]
+    straight, first = tmp_path / "straight", tmp_path / "resumed"
+    run_cli(train_args(data_bin, straight, "sp_lstm", "--max-update", "4", *extra))
+    run_cli(train_args(data_bin, first, "sp_lstm", "--max-update", "2", *extra))
+    run_cli(train_args(data_bin, first, "sp_lstm", "--max-update", "4", *extra))
+    a, b = params(straight / "checkpoint_last.pt"), params(first / "checkpoint_last.pt")
+    assert a.keys() == b.keys()
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+    logged = {k for line in metrics_lines(straight) for k in line}
+    if method != "equal":
+        assert "alpha/weight" in logged
+    if method in GRADIENT_METHODS:
+        assert {"grad_cos_min", "grad_cos_mean", "alpha/grad_cos"} <= logged
+    if method == "uncertainty":
+        assert any(k.endswith("balancing.log_variance") for k in a)
+
+
+def test_refusals_are_one_line(data_bin, tmp_path):
+    wrong_sampler = run_cli(train_args(data_bin, tmp_path / "a", "sp_lstm", "--max-update", "2",
+                                       "--task-balancing", "pcgrad"), check=False)
+    assert wrong_sampler.returncode != 0 and "Traceback" not in wrong_sampler.stderr
+    assert "train with --sampler all_tasks --update-freq 3 (given: --sampler round_robin)" in \
+        wrong_sampler.stderr
+    one_batch = run_cli(train_args(data_bin, tmp_path / "b", "sp_lstm", "--max-update", "2",
+                                   "--task-balancing", "upgrad", "--sampler", "all_tasks"),
+                        check=False)
+    assert one_batch.returncode != 0 and "Traceback" not in one_batch.stderr
+    assert "held batches of 1 of the 3 tasks" in one_batch.stderr
+    with_adversary = run_cli(train_args(data_bin, tmp_path / "c", "asp_lstm", "--max-update",
+                                        "2", "--task-balancing", "cagrad", *ALL_TASKS),
+                             check=False)
+    assert "not offered together" in with_adversary.stderr
+
+
+def test_gradient_methods_refuse_data_parallel_training_in_one_line(data_bin, tmp_path):
+    from conftest import two_process_run
+
+    logs, codes = two_process_run(data_bin, tmp_path, "sp_lstm", "--max-update", "2",
+                                  "--task-balancing", "pcgrad", *ALL_TASKS, check=False)
+    assert codes != [0, 0]
+    assert any("not offered under data-parallel training" in log for log in logs)
