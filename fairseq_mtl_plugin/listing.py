@@ -18,7 +18,7 @@ from dataclasses import MISSING, fields
 from types import SimpleNamespace
 from typing import Dict, List, Optional, Sequence
 
-SECTIONS = ("archs", "schemes", "samplers", "formats", "tokenizers", "pretrained")
+SECTIONS = ("archs", "schemes", "samplers", "balancing", "formats", "tokenizers", "pretrained")
 #: the task shape parameter counts are given for (FDU-MTL: 16 sentiment tasks)
 NUM_TASKS, NUM_CLASSES = 16, 2
 
@@ -117,6 +117,11 @@ def registry_rows(section: str) -> List[List[str]]:
 
         return [[n, c.summary, ", ".join(c.offered_with) or "(by code)"]
                 for n, c in registry.items()]
+    if section == "balancing":
+        from fairseq_mtl.balancing import BALANCING as registry
+
+        return [[n, "gradients" if c.combines_gradients else "losses", c.summary]
+                for n, c in registry.items()]
     if section == "samplers":
         from fairseq_mtl.data.samplers import SAMPLERS as registry
     elif section == "formats":
@@ -135,6 +140,7 @@ HEADERS = {
     "archs": ["--arch", "family", "--sharing", "parameters", "what"],
     "schemes": ["--sharing", "what", "offered by the families"],
     "samplers": ["--sampler", "what"],
+    "balancing": ["--task-balancing", "combines", "what"],
     "formats": ["fairseq-mtl-prepare FORMAT", "what"],
     "tokenizers": ["--tokenizer", "what"],
     "pretrained": ["--pretrained format", "what"],
@@ -142,7 +148,9 @@ HEADERS = {
 TITLES = {"archs": f"Archs (fairseq-train --arch); parameters at the default size for "
                    f"{NUM_TASKS} two-class tasks, without word embeddings",
           "schemes": "Sharing schemes",
-          "samplers": "Task samplers", "formats": "Data formats (fairseq-mtl-prepare)",
+          "samplers": "Task samplers",
+          "balancing": "Task balancing (gradient methods: --sampler all_tasks --update-freq K)",
+          "formats": "Data formats (fairseq-mtl-prepare)",
           "tokenizers": "Tokenizers (fairseq-mtl-prepare --tokenizer)",
           "pretrained": "Pretrained encoders (fairseq-mtl-prepare/fairseq-train --pretrained)"}
 
