@@ -20,7 +20,7 @@ import os
 import re
 import statistics
 from collections import defaultdict
-from typing import Dict, Iterable, List, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from fairseq_mtl.metrics import metric_of_row
 from fairseq_mtl_tools.fdu_table import THESIS_AVG, command_template
@@ -167,6 +167,51 @@ def collect(runs: Dict[str, List[Dict]], archs: Sequence[str]):
     return tasks, labels, by_seed
 
 
+#: the task that GLUE averages are also given without: WNLI's dev set is adversarial to its
+#: training set (a model that learns it scores below the majority class), and 71 examples
+LEFT_OUT = "WNLI"
+
+
+def average_without(by_seed, arch: str, tasks: Sequence[str], left_out: str = LEFT_OUT
+                    ) -> Dict[int, float]:
+    """seed -> the GLUE-style average of the arch's tasks other than ``left_out`` (the mean of
+    the task scores as recorded, to 0.01), for the seeds that have every one of them."""
+    others = [t for t in tasks if t != left_out]
+    seeds = set.intersection(*(set(by_seed[arch].get(t, {})) for t in others)) if others else set()
+    return {seed: statistics.mean(by_seed[arch][t][seed] for t in others)
+            for seed in sorted(seeds)}
+
+
+def majority_line(runs: Dict[str, List[Dict]], task: str = LEFT_OUT,
+                  glue_dir: Optional[str] = None) -> List[str]:
+    """The task's majority-class accuracy on dev, beside which its scores should be read: from
+    the raw GLUE dev file (``glue_dir``, read as fairseq-mtl-prepare reads it), else from a
+    run's confusion matrix (recorded by fairseq-mtl-evaluate since it writes one)."""
+    if glue_dir:
+        from collections import Counter
+
+        from fairseq_mtl.data.formats.glue import read_glue_task
+        from fairseq_mtl.data.problems import Problems
+
+        data = read_glue_task(glue_dir, task, Problems())
+        counts = Counter(e.label for e in data.splits["valid"])
+        label, top = counts.most_common(1)[0]
+        n = sum(counts.values())
+        return [f"{task}'s majority class ({data.label_names.get(label, label)}) scores "
+                f"{100.0 * top / n:.2f} on its {n} dev examples: read its row beside that."]
+    for records in runs.values():
+        for run in records:
+            for row in run["valid"]["tasks"]:
+                if row["task"] == task and "confusion" in row:
+                    gold = [sum(r) for r in row["confusion"]["matrix"]]
+                    label = row["confusion"]["labels"][gold.index(max(gold))]
+                    return [f"{task}'s majority class ({label}) scores "
+                            f"{100.0 * max(gold) / sum(gold):.2f} on its {sum(gold)} dev "
+                            f"examples: read its row beside that."]
+    return [f"{task}'s majority-class score: not in these runs' records (they predate the "
+            f"confusion matrix that fairseq-mtl-evaluate now writes)."]
+
+
 def beside_table(beside: Dict[str, List[Dict]], archs: Sequence[str], label: str,
                  tasks: Sequence[str]) -> List[str]:
     """The same archs trained another way (e.g. from scratch), one column each in the main
@@ -263,7 +308,8 @@ def last_epoch_gains(runs: List[Dict], keys: Sequence[str]) -> Tuple[int, int]:
 
 
 def build(runs: Dict[str, List[Dict]], title: str, expected: Sequence[str] = (),
-          beside: Dict[str, List[Dict]] = None, beside_label: str = "trained another way") -> str:
+          beside: Dict[str, List[Dict]] = None, beside_label: str = "trained another way",
+          glue_dir: Optional[str] = None) -> str:
     """The table; ``expected`` tasks that no run has get a row saying so (the thesis' NLI table
     names MNLI and QNLI, which a user must bring); ``beside``: runs of the same archs trained
     another way, as a second table (``beside_table``)."""
@@ -279,6 +325,11 @@ def build(runs: Dict[str, List[Dict]], title: str, expected: Sequence[str] = (),
             lines.append(f"| {task} | " + " | ".join("not run" for _ in archs) + " |")
     lines.append("| **GLUE-style average** | "
                  + " | ".join(f"**{fmt(by_seed[a]['_avg'])}**" for a in archs) + " |")
+    if LEFT_OUT in tasks and len(tasks) > 1:
+        without = {a: average_without(by_seed, a, tasks) for a in archs}
+        lines.append(f"| average without {LEFT_OUT} | "
+                     + " | ".join(fmt(without[a]) if without[a] else "-" for a in archs) + " |")
+        lines += [""] + majority_line(runs, glue_dir=glue_dir)
     lines += ["", "Small tasks: does a multi-task scheme beat the single-task model of its "
               "family? Each scheme minus single: the difference of the means over seeds, and "
               "[the 95 % t interval of the same-seed differences] where two or more seeds are "
@@ -350,6 +401,8 @@ def main(argv=None):
                         "from scratch): a second table")
     parser.add_argument("--beside-label", default="trained another way",
                         help="what --beside's runs are, after 'The same models'")
+    parser.add_argument("--glue-dir", help="the raw GLUE directory: WNLI's majority class on "
+                        "dev is read from it (else from the runs' confusion matrices)")
     parser.add_argument("--expect-tasks", default="",
                         help="comma-separated tasks that get a row even when no run has them")
     args = parser.parse_args(argv)
@@ -361,7 +414,7 @@ def main(argv=None):
                         for row in run["valid"]["tasks"]}
         runs["hf_reference"] = load_reference(args.reference, scheme_tasks)
     beside = load(args.beside) if args.beside else None
-    text = build(runs, args.title, expected, beside, args.beside_label)
+    text = build(runs, args.title, expected, beside, args.beside_label, args.glue_dir)
     if args.published:
         text += "\n".join(published_table(args.published)) + "\n"
     write_table(text, args.out, args.preamble)

@@ -447,3 +447,34 @@ def test_last_epoch_gains_counts_runs_not_means():
                                                                          "2": {"MRPC/acc": 2}}}]
     assert last_epoch_gains(runs, keys) == (1, 3)
     assert last_epoch_gains([run(1, 2, 1.5)], keys) == (0, 1)
+
+
+def test_glue_averages_are_also_given_without_wnli_beside_its_majority_class(tmp_path):
+    from conftest import write_glue
+    from fairseq_mtl_tools import glue_table
+
+    def run(seed, rte, wnli, confusion=None):
+        d = tmp_path / "runs" / "st_transformer" / f"seed{seed}"
+        os.makedirs(d)
+        wnli_row = {"task": "WNLI", "n": 6, "accuracy": wnli, "score": wnli}
+        if confusion:
+            wnli_row["confusion"] = confusion
+        tasks = [{"task": "RTE", "n": 6, "accuracy": rte, "score": rte}, wnli_row]
+        json.dump({"split": "valid", "tasks": tasks, "average": {"score": (rte + wnli) / 2}},
+                  open(d / "eval_valid.json", "w"))
+        json.dump({"seed": seed, "hardware": "2 CPU cores", "train_seconds": 60, "commit": "abc",
+                   "command": "fairseq-train --seed 1"}, open(d / "run.json", "w"))
+
+    run(1, 60.0, 20.0)
+    run(2, 62.0, 30.0, {"labels": ["not_entailment", "entailment"], "matrix": [[1, 3], [2, 0]]})
+    out = tmp_path / "glue.md"
+    glue_table.main(["--runs", str(tmp_path / "runs"), "--out", str(out)])
+    text = out.read_text()
+    assert "| **GLUE-style average** | **43.00 ±4.24** |" in text
+    assert "| average without WNLI | 61.00 ±1.41 |" in text
+    # from a run's confusion matrix (4 of 6 gold labels are not_entailment) ...
+    assert "WNLI's majority class (not_entailment) scores 66.67 on its 6 dev examples" in text
+    # ... or read from the raw dev file (write_glue's WNLI dev set: labels 0, 1, 0, 1, 0, 1)
+    raw = write_glue(tmp_path / "glue", n=12)
+    glue_table.main(["--runs", str(tmp_path / "runs"), "--out", str(out), "--glue-dir", str(raw)])
+    assert "scores 50.00 on its 6 dev examples" in out.read_text()

@@ -40,6 +40,9 @@ fi
 PREAMBLE=()
 if [[ -f "$ROOT/thesis_results/notes/$NAME.md" ]]; then
   PREAMBLE=(--preamble "$ROOT/thesis_results/notes/$NAME.md"); fi
+# WNLI's majority class is read from the raw dev file, where it is (the table says so otherwise)
+GLUE_DIR="${FAIRSEQ_MTL_DATA:-$ROOT/../shared/data}/glue"
+[[ -d "$GLUE_DIR/WNLI" ]] && EXTRA+=(--glue-dir "$GLUE_DIR")
 "${BIN:-$ROOT/.venv/bin}/python" -m fairseq_mtl_tools.glue_table \
   --runs "$ROOT/thesis_results/runs/${NAME}_$PROFILE" --out "$ROOT/thesis_results/$NAME.md" \
   "${PREAMBLE[@]}" "${EXTRA[@]}" > /dev/null
