@@ -290,6 +290,43 @@ def test_task_tokens_start_as_cls(tiny_bert, tmp_path):
 
 
 @pytest.mark.fast
+def test_the_pooler_head_is_bert_for_sequence_classification(tiny_bert):
+    """S-C with BERT's head (--pooler-head) starts as transformers' BertForSequenceClassification
+    does on the same checkpoint: the same logits, given the same output layer."""
+    from transformers import BertForSequenceClassification
+
+    from fairseq_mtl.modules.transformer_encoder import TransformerSentenceEncoder
+    from fairseq_mtl.sharing import build_scheme
+
+    encoder = load_pretrained(tiny_bert)
+    d = fixed_dictionary(encoder.symbols, vars(encoder.specials))
+    ids, types, mask = hf_batch(tiny_bert, SENTENCES)
+    words, lengths = ids[:, 1:], mask.sum(1) - 1
+    w = encoder.weights
+    assert {"pooler.weight", "pooler.bias"} <= set(w)  # read with the encoder
+
+    def head_init(head):
+        with torch.no_grad():
+            head.net[0].weight.copy_(w["pooler.weight"])
+            head.net[0].bias.copy_(w["pooler.bias"])
+
+    s = build_scheme(
+        "stack_cls", task_names=["a"], num_classes=[3],
+        embed_factory=lambda n: pm.token_embedding(encoder.spec, d, w),
+        encoder_factory=lambda n: TransformerSentenceEncoder(
+            pm.stack(encoder.spec, w, 0.0, 0.0), "cls", pm.cls_vector(w, d.bos())),
+        init_range=0.0, head_pooler=True, head_init=head_init).eval()
+    hf = BertForSequenceClassification.from_pretrained(
+        tiny_bert, num_labels=3, attn_implementation="eager").eval()
+    with torch.no_grad():
+        hf.classifier.weight.copy_(s.heads[0].net[3].weight)
+        hf.classifier.bias.copy_(s.heads[0].net[3].bias)
+        want = hf(input_ids=ids, token_type_ids=types, attention_mask=mask).logits
+        got = s(words, lengths, 0).logits
+    assert torch.allclose(got, want, atol=1e-5), (got - want).abs().max()
+
+
+@pytest.mark.fast
 def test_lr_scales_make_optimizer_groups(tiny_bert):
     from torch import nn
 

@@ -8,16 +8,25 @@ from torch import nn
 class ClassificationHead(nn.Module):
     """One task's output layer: logits = W h + b (``num_classes`` outputs; 1 for regression).
     ``hidden_dim`` > 0 inserts one hidden layer (the thesis' S-P task MLP: ReLU; MT-DNN's
-    task-specific layer: tanh)."""
+    task-specific layer: tanh). ``pooler``: BERT's head, tanh(P h + c) then dropout then the
+    output layer (``BertForSequenceClassification``: its pooler, read at [CLS])."""
 
     ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh}
 
     def __init__(self, input_dim: int, num_classes: int, dropout: float = 0.0,
-                 hidden_dim: int = 0, activation: str = "relu"):
+                 hidden_dim: int = 0, activation: str = "relu", pooler: bool = False):
         super().__init__()
         if activation not in self.ACTIVATIONS:
             raise ValueError(f"head activation must be one of {sorted(self.ACTIVATIONS)}")
-        if hidden_dim > 0:
+        if pooler:  # BERT's pooler and classifier: tanh(W h + b), dropout, the output layer
+            if hidden_dim > 0:
+                raise ValueError("a pooler head has its own hidden layer (the input's size): "
+                                 "give no head hidden size with it")
+            self.net = nn.Sequential(
+                nn.Linear(input_dim, input_dim), nn.Tanh(), nn.Dropout(dropout),
+                nn.Linear(input_dim, num_classes),
+            )
+        elif hidden_dim > 0:
             self.net = nn.Sequential(
                 nn.Dropout(dropout), nn.Linear(input_dim, hidden_dim),
                 self.ACTIVATIONS[activation](),

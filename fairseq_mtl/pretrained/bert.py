@@ -148,6 +148,9 @@ def read_weights(path: str, spec: EncoderSpec) -> Dict[str, torch.Tensor]:
     out["word_embeddings.weight"] = get("embeddings.word_embeddings.weight")
     if spec.type_vocab_size:
         out["token_type_embeddings.weight"] = get("embeddings.token_type_embeddings.weight")
+    if "pooler.dense.weight" in state:  # for --pooler-head (BERT's classification head)
+        out["pooler.weight"] = get("pooler.dense.weight")
+        out["pooler.bias"] = get("pooler.dense.bias")
     return out
 
 

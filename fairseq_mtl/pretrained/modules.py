@@ -44,7 +44,7 @@ def stack(spec: EncoderSpec, weights: Optional[Dict[str, torch.Tensor]], dropout
                          prefix_position=0)
     if weights is not None:
         state = {k: v for k, v in weights.items()
-                 if not k.startswith(("word_embeddings.", "token_type_embeddings."))}
+                 if not k.startswith(("word_embeddings.", "token_type_embeddings.", "pooler."))}
         s.load_state_dict(state, strict=True)
     for module in (s.positions, s.embed_norm):
         mark_depth(module, 0)

@@ -57,6 +57,8 @@ class SharingScheme(nn.Module):
         head_dropout: float = 0.0,
         head_hidden_dim: int = 0,
         head_activation: str = "relu",
+        head_pooler: bool = False,
+        head_init: Optional[Callable[[nn.Module], None]] = None,
     ):
         super().__init__()
         self.task_names = list(task_names)
@@ -72,11 +74,14 @@ class SharingScheme(nn.Module):
                 self.component(
                     f"{t}/head",
                     lambda n=n: ClassificationHead(feature_dim, n, head_dropout, head_hidden_dim,
-                                               head_activation),
+                                               head_activation, head_pooler),
                 )
                 for t, n in zip(self.task_names, num_classes)
             ]
         )
+        if head_init is not None:  # (after the seeded init: e.g. a pretrained model's pooler)
+            for head in self.heads:
+                head_init(head)
 
     # --- construction helpers -----------------------------------------------------------------
     def component(self, name: str, make: Callable[[], nn.Module]) -> nn.Module:

@@ -162,6 +162,11 @@ class MtlModelConfig(AdversaryOptions, BalancingOptions):
                              "0 = linear heads (S-P always has one, of size d by default)"})
     head_activation: ChoiceEnum(["relu", "tanh"]) = field(
         default="relu", metadata={"help": "activation of the task heads' hidden layer"})
+    pooler_head: bool = field(
+        default=False, metadata={"help": "BERT's classification head: tanh(P v + c), dropout, "
+                                 "the output layer, on the scheme's sentence vector (read it at "
+                                 "[CLS]: --pooling cls, S-C, L-I); with --pretrained P and c "
+                                 "start from the checkpoint's pooler"})
     init_range: float = field(
         default=0.1, metadata={"help": "non-embedding weights ~ U[-r, r] (paper: 0.1); 0 = "
                                "each module's own initialisation"})
@@ -234,6 +239,7 @@ class MtlModel(BaseFairseqModel):
             head_dropout=cfg.head_dropout,
             head_hidden_dim=cfg.head_hidden_dim,
             head_activation=cfg.head_activation,
+            head_pooler=bool(getattr(cfg, "pooler_head", False)),
             **scheme_kwargs,
         )
         adversary = build_adversary(scheme, len(task.task_names), adversary_config(cfg))

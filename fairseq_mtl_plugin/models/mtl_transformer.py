@@ -126,7 +126,19 @@ class MtlTransformerModel(MtlModel):
                                               cls_init if cls_init is not None
                                               else torch.zeros(spec.dim))
 
-        return embed_factory, encoder_factory, {}  # token types are the embedding's
+        kwargs = {}  # (token types are the embedding's)
+        if getattr(cfg, "pooler_head", False) and weights is not None:
+            if "pooler.weight" not in weights:
+                raise ValueError(f"--pooler-head: {cfg.pretrained} has no pooler to start the "
+                                 "heads from (a BERT-layout checkpoint saved with its pooler has)")
+
+            def head_init(head):  # BERT's pooler, a copy in every task's head
+                with torch.no_grad():
+                    head.net[0].weight.copy_(weights["pooler.weight"])
+                    head.net[0].bias.copy_(weights["pooler.bias"])
+
+            kwargs["head_init"] = head_init
+        return embed_factory, encoder_factory, kwargs
 
     @staticmethod
     def pretrained_source(cfg, task):
