@@ -95,8 +95,10 @@ def test_every_method_trains_logs_its_weights_and_resumes_exactly(method, data_b
     for key in a:
         assert torch.equal(a[key], b[key]), key
     logged = {k for line in metrics_lines(straight) for k in line}
-    if method != "equal":
+    if method in LOSS_METHODS and method != "equal":
         assert "alpha/weight" in logged
+    if method in GRADIENT_METHODS:  # (no weights: nothing is weighted)
+        assert "alpha/weight" not in logged
     if method in GRADIENT_METHODS:
         assert {"grad_cos_min", "grad_cos_mean", "alpha/grad_cos"} <= logged
     if method == "uncertainty":
@@ -127,3 +129,17 @@ def test_gradient_methods_refuse_data_parallel_training_in_one_line(data_bin, tm
                                   "--task-balancing", "pcgrad", *ALL_TASKS, check=False)
     assert codes != [0, 0]
     assert any("not offered under data-parallel training" in log for log in logs)
+
+
+@pytest.mark.fast
+def test_an_update_of_more_batches_than_tasks_is_named_as_such():
+    from fairseq_mtl.balancing.gradients import GradientSplitter, OneUpdateError
+
+    p = torch.nn.Parameter(torch.zeros(3))
+    splitter = GradientSplitter(build_balancing("upgrad", 2), ["a", "b"])
+    for task in (0, 1):
+        p.grad = torch.ones(3) * (task + 1)
+        splitter.after_batch([p], task, 4, update_num=0)
+    p.grad = torch.ones(3)
+    with pytest.raises(OneUpdateError, match="more than one batch of each task"):
+        splitter.after_batch([p], 0, 4, update_num=0)

@@ -169,6 +169,10 @@ def test_refusals(bert_checkpoint, tmp_path):
     busy = run_cli(["fairseq-mtl-export", checkpoint, tmp_path / "busy"], check=False)
     assert busy.returncode == 1 and "exists and is not empty" in busy.stderr
     assert os.listdir(tmp_path / "busy") == ["keep.txt"]
+    forced = run_cli(["fairseq-mtl-export", checkpoint, tmp_path / "busy", "--overwrite"],
+                     check=False)  # --overwrite replaces an earlier export only
+    assert forced.returncode == 1 and "no export.json" in forced.stderr
+    assert os.listdir(tmp_path / "busy") == ["keep.txt"]
     missing = run_cli(["fairseq-mtl-export", tmp_path / "none.pt", tmp_path / "x"], check=False)
     assert missing.returncode == 1 and "none.pt" in missing.stderr
     assert not os.path.exists(tmp_path / "x")

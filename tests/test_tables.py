@@ -478,3 +478,31 @@ def test_glue_averages_are_also_given_without_wnli_beside_its_majority_class(tmp
     raw = write_glue(tmp_path / "glue", n=12)
     glue_table.main(["--runs", str(tmp_path / "runs"), "--out", str(out), "--glue-dir", str(raw)])
     assert "scores 50.00 on its 6 dev examples" in out.read_text()
+
+
+def test_the_balancing_goal_check(tmp_path):
+    """A configuration meets the goal when no task's interval lies wholly below single's and
+    its average without WNLI lies wholly above; the check says which part failed."""
+    from fairseq_mtl_tools import balancing_table
+
+    scores = {"st_transformer": {1: (50, 80, 80, 80, 60), 2: (52, 81, 79, 81, 62),
+                                 3: (51, 80, 80, 80, 61)},
+              "good": {1: (51, 81, 81, 81, 62), 2: (53, 82, 80, 82, 64), 3: (52, 81, 81, 82, 62)},
+              "worse_stsb": {1: (55, 85, 85, 70, 70), 2: (57, 86, 84, 71, 72),
+                             3: (56, 85, 85, 70, 71)}}
+    for name, seeds in scores.items():
+        for seed, values in seeds.items():
+            d = tmp_path / "runs" / name / f"seed{seed}"
+            os.makedirs(d)
+            tasks = [{"task": t, "n": 10, "score": float(v)}
+                     for t, v in zip(balancing_table.GOAL_TASKS, values)]
+            json.dump({"split": "valid", "tasks": tasks}, open(d / "eval_valid.json", "w"))
+            json.dump({"seed": seed, "hardware": "cpu", "train_seconds": 1, "commit": "abc",
+                       "command": "fairseq-train --seed 1"}, open(d / "run.json", "w"))
+    out = tmp_path / "t.md"
+    balancing_table.main(["--runs", str(tmp_path / "runs"), "--out", str(out), "--columns",
+                          "st_transformer,good,worse_stsb"])
+    lines = {line.split(":")[0]: line for line in out.read_text().splitlines()
+             if line.startswith("- ")}
+    assert lines["- good"].endswith("**meets the goal**")
+    assert "worse than single (the interval below zero, or none) on STS-B" in lines["- worse_stsb"]

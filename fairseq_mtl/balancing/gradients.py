@@ -34,11 +34,17 @@ class GradientSplitter:
         self.update: Optional[int] = None
         self.rows: Dict[int, List[Optional[torch.Tensor]]] = {}
         self.sizes: Dict[int, int] = {}
+        self.combined: Optional[int] = None  # the last update whose tasks were combined
 
     def after_batch(self, params: List[torch.nn.Parameter], task_id: int, n: int,
                     update_num: int) -> Dict[str, float]:
         """Called after task ``task_id``'s backward pass in update ``update_num``."""
         K = len(self.task_names)
+        if update_num == self.combined:  # the update's K tasks were combined: one batch more
+            raise OneUpdateError(
+                f"update {update_num + 1} holds more than one batch of each task: "
+                f"--task-balancing {self.balancing.name} needs one batch of every task per "
+                f"update (--sampler all_tasks --update-freq {K}, the number of tasks)")
         if self.update != update_num:
             if self.rows:
                 raise self._incomplete()
@@ -56,7 +62,7 @@ class GradientSplitter:
         if len(self.rows) < K:
             return {}
         logs = self._combine(params)
-        self.rows, self.sizes, self.update = {}, {}, None
+        self.rows, self.sizes, self.update, self.combined = {}, {}, None, update_num
         return logs
 
     def _incomplete(self) -> OneUpdateError:

@@ -138,30 +138,35 @@ def split_prefix(directory: str, task: str, split: str) -> str:
 
 
 def updates_per_epoch(manifest: Manifest, batch_size: int, tasks: Optional[List[str]] = None,
-                      required_batch_size_multiple: int = 8) -> int:
+                      required_batch_size_multiple: int = 8, all_tasks: bool = False) -> int:
     """Updates in one epoch of a sampler that uses every batch once (round_robin, shuffled):
     each task's training set cut into batches exactly as training cuts it
     (:func:`fairseq_mtl.data.dataset.batch_count`; fairseq's default
-    ``--required-batch-size-multiple`` 8). Recipes use it for ``--total-num-update`` of a
-    linear learning-rate decay."""
+    ``--required-batch-size-multiple`` 8). ``all_tasks``: the ``all_tasks`` sampler with
+    ``--update-freq K``, one batch of every task per update, as many updates as the largest task
+    has batches. Recipes use it for ``--total-num-update`` of a linear learning-rate decay."""
     from fairseq_mtl.data.dataset import batch_count
 
     names = tasks or manifest.task_names
-    return sum(batch_count(manifest.task(n).splits.get("train", 0), batch_size,
-                           required_batch_size_multiple) for n in names)
+    counts = [batch_count(manifest.task(n).splits.get("train", 0), batch_size,
+                          required_batch_size_multiple) for n in names]
+    return max(counts, default=0) if all_tasks else sum(counts)
 
 
 def main(argv=None) -> None:
-    """``python -m fairseq_mtl.data.manifest updates DATA BATCH_SIZE EPOCHS [TASKS]``: the
-    number of updates of EPOCHS epochs (see :func:`updates_per_epoch`)."""
+    """``python -m fairseq_mtl.data.manifest updates DATA BATCH_SIZE EPOCHS [TASKS]
+    [--all-tasks]``: the number of updates of EPOCHS epochs (see :func:`updates_per_epoch`)."""
     import sys
 
     args = list(sys.argv[1:] if argv is None else argv)
+    all_tasks = "--all-tasks" in args
+    args = [a for a in args if a != "--all-tasks"]
     if len(args) not in (4, 5) or args[0] != "updates":
         sys.exit("usage: python -m fairseq_mtl.data.manifest updates DATA BATCH_SIZE EPOCHS "
-                 "[TASK,TASK...]")
+                 "[TASK,TASK...] [--all-tasks]")
     tasks = args[4].split(",") if len(args) == 5 and args[4] else None
-    print(int(args[3]) * updates_per_epoch(Manifest.load(args[1]), int(args[2]), tasks))
+    print(int(args[3]) * updates_per_epoch(Manifest.load(args[1]), int(args[2]), tasks,
+                                           all_tasks=all_tasks))
 
 
 if __name__ == "__main__":

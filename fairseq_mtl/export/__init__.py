@@ -166,8 +166,13 @@ def export(checkpoint: str, out: str, data: Optional[str] = None,
     from fairseq_mtl.checkpoint import load_checkpoint
     from fairseq_mtl.data.tokenizers import raw_text_layout
 
-    if os.path.exists(out) and os.listdir(out) and not overwrite:
-        raise ExportError(f"{out} exists and is not empty (give --overwrite to replace it)")
+    if os.path.exists(out) and os.listdir(out):
+        if not overwrite:
+            raise ExportError(f"{out} exists and is not empty (give --overwrite to replace an "
+                              "earlier export there)")
+        if not os.path.isfile(os.path.join(out, "export.json")):
+            raise ExportError(f"{out} holds files and no export.json: --overwrite replaces an "
+                              "earlier export only, never other files; choose another directory")
     model, task, cfg = load_checkpoint(checkpoint, data, user_dir, "cpu")
     model = model.float().eval()
     preparation = task.manifest.preparation
@@ -228,7 +233,8 @@ def export(checkpoint: str, out: str, data: Optional[str] = None,
     meta = {
         "format": "fairseq-mtl-export", "version": FORMAT_VERSION, "runtime": "onnx",
         "opset": OPSET, "checkpoint": os.path.abspath(checkpoint),
-        "arch": getattr(cfg.model, "arch", None), "tasks": tasks, "tokenizer": spec,
+        "arch": getattr(cfg.model, "_name", None) or getattr(cfg.model, "arch", None),
+        "tasks": tasks, "tokenizer": spec,
         "layout": raw_text_layout(preparation).to_dict(), "max_words": max_words,
         "vocabulary": "vocab.json", "pad": dictionary.pad(), "unk": dictionary.unk(),
         "checked": {"max_abs_difference": worst, "tolerance": TOLERANCE},
@@ -256,7 +262,9 @@ def get_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data", help="prepared data directory (default: the checkpoint's "
                         "own dictionary and manifest)")
     parser.add_argument("--user-dir", help="fairseq-mtl's user_dir (default: the project's)")
-    parser.add_argument("--overwrite", action="store_true", help="replace OUT")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace an earlier export in OUT (a directory with other files is "
+                        "never replaced)")
     return parser
 
 

@@ -240,9 +240,9 @@ def _read_lines(path: Optional[str], text_module):
             if raw.endswith(b"\r"):
                 raw = raw[:-1]
             try:
-                yield number, raw.decode("utf-8")
+                yield number, raw.decode("utf-8"), False
             except UnicodeDecodeError:  # as preparation decodes the corpora: cp1252, latin-1
-                yield number, text_module.decode_line(raw)[0]
+                yield number, text_module.decode_line(raw)[0], True
     finally:
         if path:
             stream.close()
@@ -296,7 +296,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.probabilities and info["type"] != "regression":
         columns += [f"p_{label}" for label in info["labels"]]
     out.write("\t".join(columns) + "\n")
-    counts = {"rows": 0, "empty": 0, "cut": 0, "tabs": 0}
+    counts = {"rows": 0, "empty": 0, "cut": 0, "tabs": 0, "fallback": 0}
+    first: dict = {}  # kind -> the first line of it
     started = time.time()
 
     def flush(numbers, texts):  # CHUNK lines at a time: rows are written as they are done
@@ -309,16 +310,22 @@ def main(argv: Optional[List[str]] = None) -> int:
                           for label in info["labels"]]
             out.write("\t".join(cells) + "\n")
             counts["rows"] += 1
-            counts["empty"] += "note" in r
-            counts["cut"] += bool(r.get("truncated"))
+            for kind, happened in (("empty", "note" in r), ("cut", bool(r.get("truncated")))):
+                if happened:
+                    counts[kind] += 1
+                    first.setdefault(kind, number)
         out.flush()
 
     try:
         numbers, texts = [], []
-        for number, line in _read_lines(args.input, clf.text):
+        for number, line, fallback in _read_lines(args.input, clf.text):
             text = line if line.strip() else ""
+            if fallback:
+                counts["fallback"] += 1
+                first.setdefault("fallback", number)
             if "\t" in text and not info["pair"]:
                 counts["tabs"] += 1
+                first.setdefault("tabs", number)
             if info["pair"] and text:
                 parts = line.split("\t")
                 if len(parts) != 2:
@@ -341,15 +348,19 @@ def main(argv: Optional[List[str]] = None) -> int:
     empty, cut = counts["empty"], counts["cut"]
     if counts["tabs"]:
         print(f"serve.py: {counts['tabs']} line(s) held a TAB, read as part of the one text this "
-              "task takes", file=sys.stderr)
+              f"task takes (first: line {first['tabs']})", file=sys.stderr)
+    if counts["fallback"]:
+        print(f"serve.py: {counts['fallback']} line(s) were not UTF-8 and were decoded as "
+              f"cp1252/latin-1 (first: line {first['fallback']})", file=sys.stderr)
     if counts["rows"] == empty:
         return fail(f"no text to predict in {name}" + (
             f": its {empty} line(s) were all empty" if empty else ": it has no lines"))
     if empty:
-        print(f"serve.py: {empty} empty text(s) got no prediction", file=sys.stderr)
+        print(f"serve.py: {empty} empty text(s) got no prediction (first: line "
+              f"{first['empty']})", file=sys.stderr)
     if cut:
-        print(f"serve.py: {cut} text(s) longer than {clf.max_words} tokens were cut",
-              file=sys.stderr)
+        print(f"serve.py: {cut} text(s) longer than {clf.max_words} tokens were cut to "
+              f"{clf.max_words} (first: line {first['cut']})", file=sys.stderr)
     print(f"serve.py: {counts['rows'] - empty} predictions in {seconds:.1f}s", file=sys.stderr)
     return 0
 

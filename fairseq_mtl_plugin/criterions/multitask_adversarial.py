@@ -143,7 +143,8 @@ class MultitaskAdversarialCriterion(FairseqCriterion):
         # be summed against the wrong key (Metric.zero gives each count's type).
         counts = metric.counts(prediction.detach().cpu().numpy(), target.cpu().numpy())
         zero = task_loss.new_zeros(())
-        weights = balancing.weights() if balancing is not None and model.training else None
+        weights = (balancing.weights() if balancing is not None and model.training
+                   and not balancing.combines_gradients else None)
         for k, name in enumerate(self.task_names):
             mine = k == task_id
             logging_output[f"_loss:{name}"] = task_loss.data if mine else zero
