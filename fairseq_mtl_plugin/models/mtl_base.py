@@ -133,13 +133,15 @@ def balancing_for(cfg, task, adversary) -> Optional[TaskBalancing]:
     if balancing.combines_gradients:
         sampler = getattr(getattr(task, "cfg", None), "sampler", "all_tasks")
         if sampler != "all_tasks":
-            raise BalancingError(f"--task-balancing {name} combines every task's gradient in each "
-                             f"update: train with --sampler all_tasks --update-freq "
-                             f"{len(task.task_names)} (given: --sampler {sampler})")
+            raise BalancingError(
+                f"--task-balancing {name} combines every task's gradient in each update: train "
+                f"with --sampler all_tasks --update-freq {len(task.task_names)} (given: "
+                f"--sampler {sampler})")
         if adversary is not None:
-            raise BalancingError(f"--task-balancing {name} and the task discriminator are not "
-                             "offered together (the discriminator's gradient would be combined "
-                             "as a shared one): drop one of them")
+            raise BalancingError(
+                f"--task-balancing {name} and the task discriminator are not offered together "
+                "(the discriminator's gradient would be combined as a shared one): drop one of "
+                "them")
     return balancing
 
 

@@ -442,13 +442,14 @@ class MultitaskClassificationTask(FairseqTask):
 
         name = balancing.name
         if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
-            raise BalancingError(f"--task-balancing {name} combines the tasks' gradients of one "
-                             "process; it is not offered under data-parallel training (use one "
-                             "process, or a loss-weighting method: equal, uncertainty, "
-                             "random_weights)")
+            raise BalancingError(
+                f"--task-balancing {name} combines the tasks' gradients of one process; it is "
+                "not offered under data-parallel training (use one process, or a loss-weighting "
+                "method: equal, uncertainty, random_weights)")
         if "FP16" in type(optimizer).__name__:
-            raise BalancingError(f"--task-balancing {name} is not offered with --fp16/--bf16 (the "
-                             "loss scale enters the combined gradients): train in fp32")
+            raise BalancingError(
+                f"--task-balancing {name} is not offered with --fp16/--bf16 (the loss scale "
+                "enters the combined gradients): train in fp32")
         self._gradients = GradientSplitter(balancing, self.task_names)
 
     # --- what a checkpoint carries ------------------------------------------------------------
