@@ -411,3 +411,23 @@ def test_freeze_embeddings_freezes_the_whole_input_block(tiny_bert):
               + list(stack.embed_norm.parameters())]
     assert frozen and not any(p.requires_grad for p in frozen)
     assert all(p.requires_grad for p in stack.layers.parameters())
+
+
+@pytest.mark.fast
+def test_task_token_movement_is_measured_from_cls(tiny_bert):
+    from fairseq_mtl_tools.task_tokens import cls_start, movement, prefix_vectors
+
+    start = cls_start(tiny_bert)
+    encoder = load_pretrained(tiny_bert)
+    d = fixed_dictionary(encoder.symbols, vars(encoder.specials))
+    assert torch.equal(start, pm.cls_vector(encoder.weights, d.bos()))
+    offset = torch.zeros_like(start)
+    offset[0] = 0.1 * float(start.norm())
+    state = {"scheme.task_embed.weight": torch.stack([start, start + offset, start - offset]),
+             "scheme.other": torch.zeros(3)}
+    vectors = prefix_vectors(state)
+    assert list(vectors) == ["scheme.task_embed.weight"]
+    m = movement(vectors["scheme.task_embed.weight"], start)
+    assert [round(x, 6) for x in m["moved"]] == [0.0, 0.1, 0.1]
+    assert m["cosine"][0] == pytest.approx(1.0)
+    assert sorted(round(x, 6) for x in m["pairs"]) == [0.1, 0.1, 0.2]
