@@ -7,6 +7,9 @@
 #        recipes/adversary/fdu.sh --all                         every configuration, seeds 1 2 3
 #   NAMEs: sp_watch asp_joint asp_critic_rev asp_critic_conf sp_watch_unl asp_critic_conf_unl; JOBS=2 runs at a time (one thread
 #   each); finished runs (run.json present) are skipped; TABLE_ONLY=1 rebuilds the table.
+#   MAX_EPOCH=N stops every run after N epochs instead of the profile's 8. The lr is fixed and
+#   lambda constant, so the first N epochs are the same computation as the full run's; the
+#   table gives each configuration's epochs per seed.
 #   Prepare first: recipes/fdu_mtl/prepare.sh
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -15,6 +18,7 @@ recipe_args "$@"; set -- "${ARGS[@]}"
 BIN="${BIN:-$ROOT/.venv/bin}"
 DATA="${DATA:-$ROOT/data-bin/fdu-mtl}"
 RUNS="${RUNS:-$ROOT/runs/fdu_mtl/cpu-adversary}"
+MAX_EPOCH="${MAX_EPOCH:-}"
 # the critic's mixed batch: 4 sentences of each of the 16 tasks per update (reviews are long)
 CRITIC="--discriminator-steps 5 --discriminator-sentences 4"
 declare -A CONFIG=(
@@ -47,19 +51,19 @@ if [[ "${TABLE_ONLY:-0}" != 1 ]]; then
     [[ -n "${CONFIG[$NAME]:-}" ]] || { echo "unknown configuration $NAME (${!CONFIG[*]})" >&2; exit 2; }
     [[ -f "$RUNS/$NAME/seed$SEED/run.json" ]] || JOBS_LIST+=("$NAME $SEED")
   done; done
-  recipe_plan "${#JOBS_LIST[@]}" 40 "${JOBS:-2}"  # measured: 37-40 min a run two side by side, 62 when sharing the cores with more
+  recipe_plan "${#JOBS_LIST[@]}" $(( 40 * ${MAX_EPOCH:-8} / 8 + 2 )) "${JOBS:-2}"  # measured: 37-40 min a run two side by side, 62 when sharing the cores with more
 fi
 run_one() {  # NAME SEED
   local name="$1" seed="$2" dir="$RUNS/$1/seed$2"
   read -r -a words <<< "${CONFIG_FLAT[$name]}"
   RUN_DIR="$dir" DATA="$DATA" "$ROOT/recipes/fdu_mtl/train.sh" "${words[0]}" "$seed" cpu \
-    "${words[@]:1}" > "$dir.out" 2>&1 || { echo "FAILED $name seed $seed"; tail -n 15 "$dir/train.log"; return 1; }
+    "${words[@]:1}" ${MAX_EPOCH:+--max-epoch "$MAX_EPOCH"} > "$dir.out" 2>&1 || { echo "FAILED $name seed $seed"; tail -n 15 "$dir/train.log"; return 1; }
   "$BIN/fairseq-mtl-extract-shared" "$dir/checkpoint_best.pt" --out "$dir/shared.pt" > /dev/null
   echo "done $name seed $seed"
 }
 if [[ ${#JOBS_LIST[@]} -gt 0 ]]; then
   mkdir -p "$RUNS"; for NAME in ${NAMES//,/ }; do mkdir -p "$RUNS/$NAME"; done
-  export -f run_one; export ROOT RUNS DATA BIN
+  export -f run_one; export ROOT RUNS DATA BIN MAX_EPOCH
   # associative arrays do not cross into xargs' shells: pass them flattened
   export CONFIG_DECL="$(declare -p CONFIG)"
   printf '%s\n' "${JOBS_LIST[@]}" | OMP_NUM_THREADS=1 xargs -P "${JOBS:-2}" -L 1 \
