@@ -98,8 +98,9 @@ def markdown(runs: Dict[str, List[Dict]], reference: str, labels: Dict[str, str]
     references = {reference} | set(pairs.values())
     lines = ["| configuration | seeds | avg test error % | paired vs reference: mean "
              "[95% t interval] | dev adv_acc, last epoch | train disc_acc, last epoch | "
-             "shared-layer task probe % (chance) | train min / run |",
-             "|---|---|---|---|---|---|---|---|"]
+             "shared-layer task probe % (chance) | epochs | dev-selected epoch | "
+             "train min / run |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for name, records in runs.items():
         own_reference = pairs.get(name, reference)
         ref = {r["seed"]: r for r in runs.get(own_reference, [])}
@@ -110,15 +111,63 @@ def markdown(runs: Dict[str, List[Dict]], reference: str, labels: Dict[str, str]
                             if r.get("trajectory", {}).get(key)]
         probes = [r["probe"]["shared"] for r in records if "probe" in r]
         chance = next((r["probe"]["chance"] for r in records if "probe" in r), None)
-        minutes = [r["train_seconds"] / 60 for r in records if r.get("train_seconds")]
-        wall = f"{statistics.mean(minutes):.0f}" if minutes else "-"
+        epochs, best, wall = _epochs_cells(records)
         lines.append(
-            f"| {labels.get(name, name)} | {', '.join(str(r['seed']) for r in records)} | "
+            f"| {labels.get(name, name)} | {_seed_list([r['seed'] for r in records])} | "
             f"{_mean_sd(errors, 2)} | "
             f"{_paired_cell(name, references, own_reference, reference, paired, labels)} | "
             f"{_mean_sd(last('dev_adv_acc'))} | {_mean_sd(last('train_disc_acc'))} | "
-            f"{_mean_sd(probes)}{f' ({chance:.1f})' if chance else ''} | {wall} |")
+            f"{_mean_sd(probes)}{f' ({chance:.1f})' if chance else ''} | {epochs} | {best} | "
+            f"{wall} |")
     return "\n".join(lines) + "\n"
+
+
+def epochs_of(command: str) -> Optional[int]:
+    """The run's --max-epoch (the last one given wins, as in argparse)."""
+    found = re.findall(r"--max-epoch (\d+)", command)
+    return int(found[-1]) if found else None
+
+
+def _seed_list(seeds: List[int]) -> str:
+    """1, 2, 3, 5 -> '1-3, 5'."""
+    parts, start = [], None
+    for i, s in enumerate(seeds):
+        if start is None:
+            start = s
+        if i + 1 == len(seeds) or seeds[i + 1] != s + 1:
+            parts.append(str(start) if start == s else f"{start}-{s}")
+            start = None
+    return ", ".join(parts)
+
+
+def _counted(values: List) -> str:
+    """[8, 8, 3] -> '8 x2, 3 x1' in first-seen order; one value -> that value."""
+    counts: Dict = {}
+    for v in values:
+        counts[v] = counts.get(v, 0) + 1
+    if len(counts) == 1:
+        return f"{values[0]}" if len(values) == 1 else f"{values[0]} (all)"
+    return ", ".join(f"{v} x{n}" for v, n in counts.items())
+
+
+def _epochs_cells(records: List[Dict]) -> tuple:
+    """-> (epochs trained, per run; the dev-selected epoch, per run; train minutes per run,
+    by number of epochs)."""
+    epochs = [epochs_of(r["command"]) or "?" for r in records]  # "?": not in the command
+    best = [1 + max(range(len(t)), key=t.__getitem__) for t in
+            (r.get("trajectory", {}).get("dev_avg_acc") for r in records) if t]
+    by_length: Dict = {}
+    for r, e in zip(records, epochs):
+        if r.get("train_seconds"):
+            by_length.setdefault(e, []).append(r["train_seconds"] / 60)
+    if not by_length:
+        wall = "-"
+    elif len(by_length) == 1:
+        wall = f"{statistics.mean(next(iter(by_length.values()))):.0f}"
+    else:
+        wall = ", ".join(f"{statistics.mean(m):.0f} ({e} ep.)" for e, m in by_length.items())
+    known = any(e != "?" for e in epochs)
+    return (_counted(epochs) if known else "-"), (_counted(best) if best else "-"), wall
 
 
 def _paired_cell(name: str, references, own_reference: str, reference: str,
@@ -174,8 +223,9 @@ def cli_main(argv=None) -> int:
     labels = dict(item.partition("=")[::2] for item in args.label)
     pairs = dict(item.partition("=")[::2] for item in args.pair)
     text = f"# {args.title}\n\n" + markdown(runs, args.reference, labels, pairs)
-    commands = ["", "Commands (seed 1 of each; the other seeds differ only in --seed and the "
-                "directories):", ""]
+    commands = ["", "Commands (the first seed of each; the other seeds differ only in --seed, "
+                "the directories and, where the epochs column shows another length, a last "
+                "--max-epoch):", ""]
     for name, records in runs.items():
         first = records[0]
         commands.append(f"- {labels.get(name, name)}: commit {first.get('commit')}, "

@@ -344,8 +344,11 @@ def test_adversary_table_pairs_seeds_and_reads_what_the_discriminator_saw(tmp_pa
             d = tmp_path / "runs" / name / f"seed{seed}"
             d.mkdir(parents=True)
             (d / "run.json").write_text(json.dumps({
-                "seed": seed, "arch": f"{name}_lstm", "command": f"fairseq-train --seed {seed}",
-                "train_seconds": 600, "hardware": "test", "commit": "abc"}))
+                "seed": seed, "arch": f"{name}_lstm", "hardware": "test", "commit": "abc",
+                # seed 3 stopped early: a last --max-epoch wins; its wall time is its own
+                "command": f"fairseq-train --seed {seed} --max-epoch 8"
+                           + (" --max-epoch 3" if seed == 3 else ""),
+                "train_seconds": 900 if seed == 3 else 600}))
             (d / "eval_test.json").write_text(json.dumps(
                 {"average": {"accuracy": 100 - error, "error": error}}))
             (d / "train.log").write_text(
@@ -365,9 +368,11 @@ def test_adversary_table_pairs_seeds_and_reads_what_the_discriminator_saw(tmp_pa
     # the notes go under the title, as in every other table of thesis_results/
     assert text.startswith("# The adversary here\n\nHow the runs were made.\n\n| configuration")
     rows = [line for line in text.splitlines() if line.startswith("| ")]
-    assert rows[1].startswith("| sp | 1, 2, 3 | 15.00 ±1.00 | reference | 6.0 ±0.0 | 40.0 ±0.0")
+    assert rows[1].startswith("| sp | 1-3 | 15.00 ±1.00 | reference | 6.0 ±0.0 | 40.0 ±0.0")
     # paired differences -1.0, -0.5, -2.0: mean -1.17, t(2) interval +-1.90
-    assert rows[2].startswith("| ASP critic | 1, 2, 3 | 13.83 ±0.76 | -1.17 [-3.06, +0.73]")
+    assert rows[2].startswith("| ASP critic | 1-3 | 13.83 ±0.76 | -1.17 [-3.06, +0.73]")
+    # epochs trained per run, the dev-selected epoch (avg_acc 80 then 81), minutes per length
+    assert rows[2].endswith("| 8 x2, 3 x1 | 2 (all) | 10 (8 ep.), 15 (3 ep.) |"), rows[2]
     assert "fairseq-train --seed 1" in text and json.loads(
         (tmp_path / "runs/sp/seed1/trajectory.json").read_text())["dev_adv_acc"] == [7.25, 6.0]
     result = run_main(table, ["--runs", tmp_path / "runs", "--reference", "mt", "--out", out],
@@ -383,9 +388,10 @@ def test_adversary_table_pairs_seeds_and_reads_what_the_discriminator_saw(tmp_pa
     run_main(table, ["--runs", tmp_path / "runs", "--reference", "sp", "--pair", "asp_u=sp_u",
                      "--order", "sp,asp,sp_u,asp_u", "--out", out])
     rows = [line for line in out.read_text().splitlines() if line.startswith("| ")]
-    assert rows[3].startswith("| sp_u | 1, 2 | 15.25 ±0.35 | reference |")
+    assert rows[3].startswith("| sp_u | 1-2 | 15.25 ±0.35 | reference |")
+    assert rows[3].endswith("| - | - | - |")  # no --max-epoch, no log, no wall time
     # -1.0 and -0.5 against sp_u (against sp they would be 0.0 and 0.0)
-    assert rows[4].startswith("| asp_u | 1, 2 | 14.50 ±0.71 | -0.75 [") and "vs sp_u |" in rows[4]
+    assert rows[4].startswith("| asp_u | 1-2 | 14.50 ±0.71 | -0.75 [") and "vs sp_u |" in rows[4]
     assert " vs " not in rows[2]  # paired with the main reference: named in the header
 
 

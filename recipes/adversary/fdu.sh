@@ -5,7 +5,7 @@
 # ASP - SP test error with a 95% interval over seeds. Writes thesis_results/adversary_fdu.md.
 # usage: recipes/adversary/fdu.sh NAME[,NAME...] SEED [SEED...]   e.g. fdu.sh sp_watch,asp_critic_conf 1 2 3
 #        recipes/adversary/fdu.sh --all                         every configuration, seeds 1 2 3
-#   NAMEs: sp_watch asp_joint asp_critic_rev asp_critic_conf sp_watch_unl asp_critic_conf_unl; JOBS=2 runs at a time (one thread
+#   NAMEs: sp_watch asp_joint asp_critic_rev asp_critic_conf sp_watch_unl asp_critic_conf_unl asp_man; JOBS=2 runs at a time (one thread
 #   each); finished runs (run.json present) are skipped; TABLE_ONLY=1 rebuilds the table.
 #   MAX_EPOCH=N stops every run after N epochs instead of the profile's 8. The lr is fixed and
 #   lambda constant, so the first N epochs are the same computation as the full run's; the
@@ -21,6 +21,11 @@ RUNS="${RUNS:-$ROOT/runs/fdu_mtl/cpu-adversary}"
 MAX_EPOCH="${MAX_EPOCH:-}"
 # the critic's mixed batch: 4 sentences of each of the 16 tasks per update (reviews are long)
 CRITIC="--discriminator-steps 5 --discriminator-sentences 4"
+MAN_TRAIN="--sampler all_tasks --update-freq 16 --batch-size 8 --lr 0.0001 --max-epoch 30 --unlabeled"
+MAN_CRITIC="--discriminator-steps 5 --discriminator-sentences 8 --discriminator-burst-steps 100"
+MAN_CRITIC+=" --discriminator-burst-start 25 --discriminator-burst-period 175"
+MAN_CRITIC+=" --discriminator-hidden-dim 128 --discriminator-dropout 0.4"
+MAN_CRITIC+=" --adversarial-objective l2 --orthogonality-weight 0"
 declare -A CONFIG=(
   [sp_watch]="sp_lstm --monitor-discriminator $CRITIC"
   [asp_joint]="asp_lstm"
@@ -31,8 +36,14 @@ declare -A CONFIG=(
   # see the same batches, the same data order and the same random draws
   [sp_watch_unl]="sp_lstm --monitor-discriminator $CRITIC --unlabeled"
   [asp_critic_conf_unl]="asp_lstm $CRITIC --adversarial-objective confusion --unlabeled"
+  # MAN's whole recipe at its own length (Chen & Cardie 2018, their code's defaults for FDU-MTL),
+  # on this profile's encoder: every update one batch of 8 from each of the 16 domains, Adam
+  # 1e-4, 30 epochs; the critic 5 steps on 8 sentences per domain (train + unlabeled), 100 at
+  # the start of each epoch (MAN counts its 500-iteration period within an epoch of 175
+  # iterations), an MLP with batch norm and dropout 0.4; the L2 loss; no orthogonality term
+  [asp_man]="asp_lstm $MAN_TRAIN $MAN_CRITIC"
 )
-ORDER="sp_watch,asp_critic_conf,asp_critic_rev,asp_joint,sp_watch_unl,asp_critic_conf_unl"
+ORDER="sp_watch,asp_critic_conf,asp_critic_rev,asp_joint,sp_watch_unl,asp_critic_conf_unl,asp_man"
 declare -A LABEL=(
   [sp_watch]="SP-MTL (critic watching, lambda 0)"
   [asp_joint]="ASP-MTL joint, reverse (paper; default)"
@@ -40,6 +51,7 @@ declare -A LABEL=(
   [asp_critic_conf]="ASP-MTL critic k=5, confusion"
   [sp_watch_unl]="SP-MTL + unlabeled (critic watching, lambda 0)"
   [asp_critic_conf_unl]="ASP-MTL critic k=5, confusion, + unlabeled"
+  [asp_man]="ASP-MTL, MAN's whole recipe (30 epochs, all domains per update, L2)"
 )
 if [[ "$ALL" == 1 ]]; then NAMES="$ORDER"; SEEDS=(1 2 3)
 elif [[ $# -ge 2 ]]; then NAMES="$1"; shift; SEEDS=("$@")
