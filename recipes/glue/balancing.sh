@@ -28,6 +28,9 @@ config_of() {  # NAME -> ARCH and its options (ALL_TASKS: the all_tasks sampler'
     li_upgrad) echo "$LI ALL_TASKS --task-balancing upgrad" ;;
     li_pcgrad) echo "$LI ALL_TASKS --task-balancing pcgrad" ;;
     single_pooler) echo "st_transformer --pooler-head --pooling cls" ;;
+    # do L-I's task tokens (they start as [CLS]) make it another model than S-C when they train
+    # at 30 x lr (the heads too)? run it alone: NAMES=li_tokens_lr30 balancing.sh 1
+    li_tokens_lr30) echo "$LI --new-params-lr-scale 30" ;;
     *) return 1 ;;
   esac
 }
@@ -69,6 +72,6 @@ PREAMBLE=(); [[ -f "$ROOT/thesis_results/notes/glue_task_balancing.md" ]] && \
   PREAMBLE=(--preamble "$ROOT/thesis_results/notes/glue_task_balancing.md")
 "$BIN/python" -m fairseq_mtl_tools.balancing_table \
   --runs "$ROOT/thesis_results/runs/glue_pretrained_$PROFILE,$STORED" \
-  --columns "st_transformer,$LI,${ORDER},li_pcgrad" --out "$ROOT/thesis_results/glue_task_balancing.md" \
+  --columns "st_transformer,stack_cls_transformer,$LI,${ORDER},li_pcgrad,li_tokens_lr30" --out "$ROOT/thesis_results/glue_task_balancing.md" \
   "${GLUE_ARGS[@]}" "${PREAMBLE[@]}" > /dev/null
 echo "wrote thesis_results/glue_task_balancing.md"
