@@ -36,11 +36,12 @@ declare -A CONFIG=(
   # see the same batches, the same data order and the same random draws
   [sp_watch_unl]="sp_lstm --monitor-discriminator $CRITIC --unlabeled"
   [asp_critic_conf_unl]="asp_lstm $CRITIC --adversarial-objective confusion --unlabeled"
-  # MAN's whole recipe at its own length (Chen & Cardie 2018, their code's defaults for FDU-MTL),
-  # on this profile's encoder: every update one batch of 8 from each of the 16 domains, Adam
-  # 1e-4, 30 epochs; the critic 5 steps on 8 sentences per domain (train + unlabeled), 100 at
-  # the start of each epoch (MAN counts its 500-iteration period within an epoch of 175
-  # iterations), an MLP with batch norm and dropout 0.4; the L2 loss; no orthogonality term
+  # MAN's whole recipe at its own length (Chen & Cardie 2018: their code's FDU-MTL settings, with
+  # the paper's MAN-L2 loss; the code's default loss is MAN-NLL, here `reverse`), on this
+  # profile's encoder: every update one batch of 8 from each of the 16 domains, Adam 1e-4, 30
+  # epochs; the adversarial term on train + unlabeled text; the critic 5 steps on 8 sentences
+  # per domain, 100 at the start of each epoch (MAN counts its 500-iteration period within an
+  # epoch of 175 iterations), an MLP with batch norm and dropout 0.4; no orthogonality term
   [asp_man]="asp_lstm $MAN_TRAIN $MAN_CRITIC"
 )
 ORDER="sp_watch,asp_critic_conf,asp_critic_rev,asp_joint,sp_watch_unl,asp_critic_conf_unl,asp_man"
