@@ -97,7 +97,7 @@ def markdown(runs: Dict[str, List[Dict]], reference: str, labels: Dict[str, str]
     pairs = pairs or {}
     references = {reference} | set(pairs.values())
     lines = ["| configuration | seeds | avg test error % | paired vs reference: mean "
-             "[95% t interval] | dev adv_acc, last epoch | train disc_acc, last epoch | "
+             "[95% t interval] | dev adv_acc | train disc_acc | "
              "shared-layer task probe % (chance) | epochs | dev-selected epoch | "
              "train min / run |",
              "|---|---|---|---|---|---|---|---|---|---|"]
@@ -107,8 +107,8 @@ def markdown(runs: Dict[str, List[Dict]], reference: str, labels: Dict[str, str]
         errors = [r["test_error"] for r in records]
         paired = [r["test_error"] - ref[r["seed"]]["test_error"] for r in records
                   if r["seed"] in ref]
-        last = lambda key: [r["trajectory"][key][-1] for r in records  # noqa: E731
-                            if r.get("trajectory", {}).get(key)]
+        at_best = lambda key: [v for v in (_at_selected(r, key) for r in records)  # noqa: E731
+                               if v is not None]
         probes = [r["probe"]["shared"] for r in records if "probe" in r]
         chance = next((r["probe"]["chance"] for r in records if "probe" in r), None)
         epochs, best, wall = _epochs_cells(records)
@@ -116,10 +116,26 @@ def markdown(runs: Dict[str, List[Dict]], reference: str, labels: Dict[str, str]
             f"| {labels.get(name, name)} | {_seed_list([r['seed'] for r in records])} | "
             f"{_mean_sd(errors, 2)} | "
             f"{_paired_cell(name, references, own_reference, reference, paired, labels)} | "
-            f"{_mean_sd(last('dev_adv_acc'))} | {_mean_sd(last('train_disc_acc'))} | "
+            f"{_mean_sd(at_best('dev_adv_acc'))} | {_mean_sd(at_best('train_disc_acc'))} | "
             f"{_mean_sd(probes)}{f' ({chance:.1f})' if chance else ''} | {epochs} | {best} | "
             f"{wall} |")
     return "\n".join(lines) + "\n"
+
+
+def _selected_epoch(record: Dict) -> Optional[int]:
+    """The epoch of the dev-selected checkpoint (best dev average; the first of equals), 1-based."""
+    dev = record.get("trajectory", {}).get("dev_avg_acc")
+    return 1 + max(range(len(dev)), key=dev.__getitem__) if dev else None
+
+
+def _at_selected(record: Dict, key: str) -> Optional[float]:
+    """``key``'s value in the epoch of the dev-selected checkpoint (the model that is scored),
+    so that runs of different lengths compare alike; the last epoch's without a dev record."""
+    values = record.get("trajectory", {}).get(key)
+    if not values:
+        return None
+    epoch = _selected_epoch(record)
+    return values[epoch - 1] if epoch and epoch <= len(values) else values[-1]
 
 
 def epochs_of(command: str) -> Optional[int]:
@@ -154,8 +170,7 @@ def _epochs_cells(records: List[Dict]) -> tuple:
     """-> (epochs trained, per run; the dev-selected epoch, per run; train minutes per run,
     by number of epochs)."""
     epochs = [epochs_of(r["command"]) or "?" for r in records]  # "?": not in the command
-    best = [1 + max(range(len(t)), key=t.__getitem__) for t in
-            (r.get("trajectory", {}).get("dev_avg_acc") for r in records) if t]
+    best = [e for e in (_selected_epoch(r) for r in records) if e]
     by_length: Dict = {}
     for r, e in zip(records, epochs):
         if r.get("train_seconds"):

@@ -358,7 +358,11 @@ def test_adversary_table_pairs_seeds_and_reads_what_the_discriminator_saw(tmp_pa
                 "avg_acc 80\n"
                 "x | INFO | train | epoch 002 | loss 1 | disc_acc 40 | adv_lambda 0.05 | "
                 "adv_acc 8\n"
-                "x | INFO | valid | epoch 002 | valid on 'valid' subset | adv_acc 6 | avg_acc 81\n")
+                "x | INFO | valid | epoch 002 | valid on 'valid' subset | adv_acc 6 | avg_acc 81\n"
+                # a third epoch that overfits: the table reads the selected (second) epoch
+                "x | INFO | train | epoch 003 | loss 1 | disc_acc 30 | adv_lambda 0.05 | "
+                "adv_acc 8\n"
+                "x | INFO | valid | epoch 003 | valid on 'valid' subset | adv_acc 5 | avg_acc 79\n")
     out, notes = tmp_path / "t.md", tmp_path / "notes.md"
     notes.write_text("How the runs were made.\n")
     result = run_main(table, ["--runs", tmp_path / "runs", "--reference", "sp", "--order",
@@ -374,7 +378,7 @@ def test_adversary_table_pairs_seeds_and_reads_what_the_discriminator_saw(tmp_pa
     # epochs trained per run, the dev-selected epoch (avg_acc 80 then 81), minutes per length
     assert rows[2].endswith("| 8 x2, 3 x1 | 2 (all) | 10 (8 ep.), 15 (3 ep.) |"), rows[2]
     assert "fairseq-train --seed 1" in text and json.loads(
-        (tmp_path / "runs/sp/seed1/trajectory.json").read_text())["dev_adv_acc"] == [7.25, 6.0]
+        (tmp_path / "runs/sp/seed1/trajectory.json").read_text())["dev_adv_acc"] == [7.25, 6.0, 5.0]
     result = run_main(table, ["--runs", tmp_path / "runs", "--reference", "mt", "--out", out],
                       check=False)
     assert result.returncode == 1 and "no finished run of 'mt'" in result.stderr
