@@ -23,7 +23,7 @@ import sys
 from typing import Dict, List, Optional
 
 from fairseq_mtl_tools.markdown import write_table
-from fairseq_mtl_tools.stats import t_interval
+from fairseq_mtl_tools.stats import seeds_for_half_width, t_interval
 
 
 def trajectory(train_log: str) -> Dict[str, List[float]]:
@@ -87,6 +87,30 @@ def _interval(diffs: List[float]) -> str:
         return f"{statistics.mean(diffs):+.2f} (one seed: no interval)"
     mean, half = t_interval(diffs)
     return f"{mean:+.2f} [{mean - half:+.2f}, {mean + half:+.2f}]"
+
+
+def power_lines(runs: Dict[str, List[Dict]], reference: str, labels: Dict[str, str],
+                pairs: Optional[Dict[str, str]] = None, half_width: float = 0.5) -> List[str]:
+    """For each configuration with 3 or more seeds paired with its reference: the paired
+    differences, their sd and the seeds a ±``half_width`` interval needs at that sd."""
+    pairs = pairs or {}
+    out = []
+    for name, records in runs.items():
+        own = pairs.get(name, reference)
+        ref = {r["seed"]: r for r in runs.get(own, [])}
+        if name == own or name in pairs.values() or name == reference:
+            continue
+        diffs = [r["test_error"] - ref[r["seed"]]["test_error"] for r in records
+                 if r["seed"] in ref]
+        if len(diffs) < 3:
+            continue
+        mean, half = t_interval(diffs)
+        sd = statistics.stdev(diffs)
+        out.append(f"- {labels.get(name, name)} minus {labels.get(own, own)}, seed by seed: "
+                   + ", ".join(f"{d:+.2f}" for d in diffs)
+                   + f". {len(diffs)} seeds: {mean:+.2f} ± {half:.2f}; sd {sd:.2f}, at which "
+                   f"± {half_width} needs {seeds_for_half_width(sd, half_width)} seeds.")
+    return out
 
 
 def markdown(runs: Dict[str, List[Dict]], reference: str, labels: Dict[str, str],
@@ -238,6 +262,11 @@ def cli_main(argv=None) -> int:
     labels = dict(item.partition("=")[::2] for item in args.label)
     pairs = dict(item.partition("=")[::2] for item in args.pair)
     text = f"# {args.title}\n\n" + markdown(runs, args.reference, labels, pairs)
+    power = power_lines(runs, args.reference, labels, pairs)
+    if power:
+        text += ("\nThe paired differences (test error, configuration minus its reference) "
+                 "and the seeds a 95 % interval of ±0.5 would need at their spread:\n\n"
+                 + "\n".join(power) + "\n")
     commands = ["", "Commands (the first seed of each; the other seeds differ only in --seed, "
                 "the directories and, where the epochs column shows another length, a last "
                 "--max-epoch):", ""]

@@ -25,3 +25,16 @@ def mean_std(values: Sequence[float], digits: int = 1) -> str:
     if len(values) == 1:
         return f"{values[0]:.{digits}f}"
     return f"{statistics.mean(values):.{digits}f} ±{statistics.stdev(values):.{digits}f}"
+
+
+def seeds_for_half_width(sd: float, half_width: float, level: float = 0.95,
+                         at_most: int = 1000) -> int:
+    """The smallest number of paired seeds n whose ``level`` t interval is at most
+    ± ``half_width`` if the paired differences keep the standard deviation ``sd``:
+    t(n - 1) * sd / sqrt(n) <= half_width (``at_most`` + 1 when even that many do not do)."""
+    from scipy import stats
+
+    for n in range(2, at_most + 1):
+        if stats.t.ppf(0.5 + level / 2, n - 1) * sd / n ** 0.5 <= half_width:
+            return n
+    return at_most + 1

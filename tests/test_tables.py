@@ -358,6 +358,12 @@ def test_t_interval_and_the_tables_that_quote_it():
     assert mean == 2.0 and abs(half - 4.303 / 3 ** 0.5) < 1e-3
     with pytest.raises(ValueError, match="at least 2 values"):
         t_interval([1.0])
+    # seeds for a given width: sd 1 and +-0.5 need t(n-1) / sqrt(n) <= 0.5: n = 18
+    # (t(16) 2.120 / 4.123 = 0.514 > 0.5; t(17) 2.110 / 4.243 = 0.497)
+    from fairseq_mtl_tools.stats import seeds_for_half_width
+
+    assert seeds_for_half_width(1.0, 0.5) == 18
+    assert seeds_for_half_width(0.0, 0.5) == 2 and seeds_for_half_width(9.0, 0.1, at_most=20) == 21
     row = lambda shared: {"shared": shared, "word_mean": 60.0, "chance": 50.0,  # noqa: E731
                           "tasks": ["a", "b"]}
     text = paired_markdown([("p", row(90.0), row(85.0)), ("q", row(80.0), row(77.0))])
