@@ -23,7 +23,7 @@ import sys
 from typing import Dict, List, Optional
 
 from fairseq_mtl_tools.markdown import write_table
-from fairseq_mtl_tools.stats import seeds_for_half_width, t_interval
+from fairseq_mtl_tools.stats import seeds_for_half_width, signed_rank_p, t_interval
 
 
 def trajectory(train_log: str) -> Dict[str, List[float]]:
@@ -92,7 +92,8 @@ def _interval(diffs: List[float]) -> str:
 def power_lines(runs: Dict[str, List[Dict]], reference: str, labels: Dict[str, str],
                 pairs: Optional[Dict[str, str]] = None, half_width: float = 0.5) -> List[str]:
     """For each configuration with 3 or more seeds paired with its reference: the paired
-    differences, their sd and the seeds a ±``half_width`` interval needs at that sd."""
+    differences, their sd, the seeds a ±``half_width`` interval needs at that sd, and the checks
+    that do not lean on a few large differences (sign count, median, signed-rank test)."""
     pairs = pairs or {}
     out = []
     for name, records in runs.items():
@@ -106,10 +107,14 @@ def power_lines(runs: Dict[str, List[Dict]], reference: str, labels: Dict[str, s
             continue
         mean, half = t_interval(diffs)
         sd = statistics.stdev(diffs)
+        lower = sum(d < 0 for d in diffs)
         out.append(f"- {labels.get(name, name)} minus {labels.get(own, own)}, seed by seed: "
                    + ", ".join(f"{d:+.2f}" for d in diffs)
                    + f". {len(diffs)} seeds: {mean:+.2f} ± {half:.2f}; sd {sd:.2f}, at which "
-                   f"± {half_width} needs {seeds_for_half_width(sd, half_width)} seeds.")
+                   f"± {half_width} needs {seeds_for_half_width(sd, half_width)} seeds. "
+                   f"Lower than its reference on {lower} of {len(diffs)} seeds; median "
+                   f"{statistics.median(diffs):+.2f}; Wilcoxon signed-rank p = "
+                   f"{signed_rank_p(diffs):.2f} (two-sided).")
     return out
 
 
@@ -265,7 +270,9 @@ def cli_main(argv=None) -> int:
     power = power_lines(runs, args.reference, labels, pairs)
     if power:
         text += ("\nThe paired differences (test error, configuration minus its reference) "
-                 "and the seeds a 95 % interval of ±0.5 would need at their spread:\n\n"
+                 "and the seeds a 95 % interval of ±0.5 would need at their spread; then "
+                 "three checks that a few large differences cannot drive: on how many seeds "
+                 "the configuration is lower, the median, and Wilcoxon's signed-rank test:\n\n"
                  + "\n".join(power) + "\n")
     commands = ["", "Commands (the first seed of each; the other seeds differ only in --seed, "
                 "the directories and, where the epochs column shows another length, a last "

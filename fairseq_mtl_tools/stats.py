@@ -38,3 +38,14 @@ def seeds_for_half_width(sd: float, half_width: float, level: float = 0.95,
         if stats.t.ppf(0.5 + level / 2, n - 1) * sd / n ** 0.5 <= half_width:
             return n
     return at_most + 1
+
+
+def signed_rank_p(differences: Sequence[float]) -> float:
+    """Two-sided p of Wilcoxon's signed-rank test that paired ``differences`` centre on zero:
+    the check on a t interval that one or two large differences do not drive (exact for the
+    small, tie-free samples of a seed study; scipy's default method otherwise)."""
+    from scipy import stats
+
+    if len(differences) < 2:
+        raise ValueError(f"a signed-rank test needs at least 2 values, got {len(differences)}")
+    return float(stats.wilcoxon(differences).pvalue)

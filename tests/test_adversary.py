@@ -379,7 +379,8 @@ def test_adversary_table_pairs_seeds_and_reads_what_the_discriminator_saw(tmp_pa
     assert rows[2].endswith("| 8 x2, 3 x1 | 2 (all) | 10 (8 ep.), 15 (3 ep.) |"), rows[2]
     # the power line: sd of (-1.0, -0.5, -2.0) is 0.76, and +-0.5 needs 12 seeds at it
     assert ("- ASP critic minus sp, seed by seed: -1.00, -0.50, -2.00. 3 seeds: -1.17 ± 1.90; "
-            "sd 0.76, at which ± 0.5 needs 12 seeds.") in text
+            "sd 0.76, at which ± 0.5 needs 12 seeds. Lower than its reference on 3 of 3 seeds; "
+            "median -1.00; Wilcoxon signed-rank p = 0.25 (two-sided).") in text  # exact: 2 / 2**3
     assert "fairseq-train --seed 1" in text and json.loads(
         (tmp_path / "runs/sp/seed1/trajectory.json").read_text())["dev_adv_acc"] == [7.25, 6.0, 5.0]
     result = run_main(table, ["--runs", tmp_path / "runs", "--reference", "mt", "--out", out],

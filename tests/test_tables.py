@@ -364,6 +364,14 @@ def test_t_interval_and_the_tables_that_quote_it():
 
     assert seeds_for_half_width(1.0, 0.5) == 18
     assert seeds_for_half_width(0.0, 0.5) == 2 and seeds_for_half_width(9.0, 0.1, at_most=20) == 21
+    # six differences of one sign: the exact two-sided signed-rank p is 2 / 2**6
+    from fairseq_mtl_tools.stats import signed_rank_p
+
+    assert abs(signed_rank_p([0.1, 0.2, 0.3, 0.4, 0.5, 0.6]) - 2 / 64) < 1e-12
+    # ranks 1, 3, 5 negative: W = 9; 27 of the 64 sign patterns give a rank sum <= 9
+    assert abs(signed_rank_p([-0.1, 0.2, -0.3, 0.4, -0.5, 0.6]) - 54 / 64) < 1e-12
+    with pytest.raises(ValueError, match="at least 2 values"):
+        signed_rank_p([1.0])
     row = lambda shared: {"shared": shared, "word_mean": 60.0, "chance": 50.0,  # noqa: E731
                           "tasks": ["a", "b"]}
     text = paired_markdown([("p", row(90.0), row(85.0)), ("q", row(80.0), row(77.0))])
