@@ -23,7 +23,7 @@ import sys
 from typing import Dict, List, Optional
 
 from fairseq_mtl_tools.markdown import write_table
-from fairseq_mtl_tools.stats import seeds_for_half_width, signed_rank_p, t_interval
+from fairseq_mtl_tools.stats import seeds_for_half_width, signed_rank_p, t_interval, welch_interval
 
 
 def trajectory(train_log: str) -> Dict[str, List[float]]:
@@ -92,8 +92,9 @@ def _interval(diffs: List[float]) -> str:
 def power_lines(runs: Dict[str, List[Dict]], reference: str, labels: Dict[str, str],
                 pairs: Optional[Dict[str, str]] = None, half_width: float = 0.5) -> List[str]:
     """For each configuration with 3 or more seeds paired with its reference: the paired
-    differences, their sd, the seeds a ±``half_width`` interval needs at that sd, and the checks
-    that do not lean on a few large differences (sign count, median, signed-rank test)."""
+    differences, their sd, the seeds a ±``half_width`` interval needs at that sd, the checks
+    that do not lean on a few large differences (sign count, median, signed-rank test), and
+    what the pairing bought (the arms' correlation over seeds, the unpaired Welch interval)."""
     pairs = pairs or {}
     out = []
     for name, records in runs.items():
@@ -101,10 +102,13 @@ def power_lines(runs: Dict[str, List[Dict]], reference: str, labels: Dict[str, s
         ref = {r["seed"]: r for r in runs.get(own, [])}
         if name == own or name in pairs.values() or name == reference:
             continue
-        diffs = [r["test_error"] - ref[r["seed"]]["test_error"] for r in records
-                 if r["seed"] in ref]
+        paired = [(r["test_error"], ref[r["seed"]]["test_error"]) for r in records
+                  if r["seed"] in ref]
+        diffs = [own_error - ref_error for own_error, ref_error in paired]
         if len(diffs) < 3:
             continue
+        arm, ref_arm = [p[0] for p in paired], [p[1] for p in paired]
+        welch_mean, welch_half = welch_interval(arm, ref_arm)
         mean, half = t_interval(diffs)
         sd = statistics.stdev(diffs)
         lower = sum(d < 0 for d in diffs)
@@ -114,7 +118,10 @@ def power_lines(runs: Dict[str, List[Dict]], reference: str, labels: Dict[str, s
                    f"± {half_width} needs {seeds_for_half_width(sd, half_width)} seeds. "
                    f"Lower than its reference on {lower} of {len(diffs)} seeds; median "
                    f"{statistics.median(diffs):+.2f}; Wilcoxon signed-rank p = "
-                   f"{signed_rank_p(diffs):.2f} (two-sided).")
+                   f"{signed_rank_p(diffs):.2f} (two-sided). The two arms' test errors "
+                   f"correlate r = {statistics.correlation(arm, ref_arm):+.2f} over the seeds; "
+                   f"taken as independent samples (Welch): {welch_mean:+.2f} "
+                   f"[{welch_mean - welch_half:+.2f}, {welch_mean + welch_half:+.2f}].")
     return out
 
 
@@ -272,7 +279,9 @@ def cli_main(argv=None) -> int:
         text += ("\nThe paired differences (test error, configuration minus its reference) "
                  "and the seeds a 95 % interval of ±0.5 would need at their spread; then "
                  "three checks that a few large differences cannot drive: on how many seeds "
-                 "the configuration is lower, the median, and Wilcoxon's signed-rank test:\n\n"
+                 "the configuration is lower, the median, and Wilcoxon's signed-rank test; last, "
+                 "whether pairing by seed narrowed the interval (the arms' correlation, and "
+                 "the interval with the arms taken as independent samples):\n\n"
                  + "\n".join(power) + "\n")
     commands = ["", "Commands (the first seed of each; the other seeds differ only in --seed, "
                 "the directories and, where the epochs column shows another length, a last "

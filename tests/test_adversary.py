@@ -380,7 +380,11 @@ def test_adversary_table_pairs_seeds_and_reads_what_the_discriminator_saw(tmp_pa
     # the power line: sd of (-1.0, -0.5, -2.0) is 0.76, and +-0.5 needs 12 seeds at it
     assert ("- ASP critic minus sp, seed by seed: -1.00, -0.50, -2.00. 3 seeds: -1.17 ± 1.90; "
             "sd 0.76, at which ± 0.5 needs 12 seeds. Lower than its reference on 3 of 3 seeds; "
-            "median -1.00; Wilcoxon signed-rank p = 0.25 (two-sided).") in text  # exact: 2 / 2**3
+            "median -1.00; Wilcoxon signed-rank p = 0.25 (two-sided). The two arms' test "
+            # exact p: 2 / 2**3; r: covariance 1.0 / sqrt(2 * 1.1667); Welch: variances 0.583
+            # and 1 over 3 seeds each, 3.74 degrees of freedom, t 2.85 x 0.727
+            "errors correlate r = +0.65 over the seeds; taken as independent samples (Welch): "
+            "-1.17 [-3.24, +0.91].") in text
     assert "fairseq-train --seed 1" in text and json.loads(
         (tmp_path / "runs/sp/seed1/trajectory.json").read_text())["dev_adv_acc"] == [7.25, 6.0, 5.0]
     result = run_main(table, ["--runs", tmp_path / "runs", "--reference", "mt", "--out", out],

@@ -372,6 +372,12 @@ def test_t_interval_and_the_tables_that_quote_it():
     assert abs(signed_rank_p([-0.1, 0.2, -0.3, 0.4, -0.5, 0.6]) - 54 / 64) < 1e-12
     with pytest.raises(ValueError, match="at least 2 values"):
         signed_rank_p([1.0])
+    # Welch: variances 1 and 1/6 over 3 and 4 values: 1/3 + 1/24 = 0.375, 2.50 degrees of
+    # freedom, t 3.57 x sqrt(0.375)
+    from fairseq_mtl_tools.stats import welch_interval
+
+    mean, half = welch_interval([1.0, 2.0, 3.0], [1.5, 2.0, 2.5, 2.0])
+    assert mean == 0.0 and abs(half - 2.1858) < 1e-3
     row = lambda shared: {"shared": shared, "word_mean": 60.0, "chance": 50.0,  # noqa: E731
                           "tasks": ["a", "b"]}
     text = paired_markdown([("p", row(90.0), row(85.0)), ("q", row(80.0), row(77.0))])
