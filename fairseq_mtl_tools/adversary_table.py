@@ -23,6 +23,7 @@ import sys
 from typing import Dict, List, Optional
 
 from fairseq_mtl_tools.markdown import write_table
+from fairseq_mtl_tools.runinfo import max_epochs
 from fairseq_mtl_tools.stats import seeds_for_half_width, signed_rank_p, t_interval, welch_interval
 
 
@@ -174,12 +175,6 @@ def _at_selected(record: Dict, key: str) -> Optional[float]:
     return values[epoch - 1] if epoch and epoch <= len(values) else values[-1]
 
 
-def epochs_of(command: str) -> Optional[int]:
-    """The run's --max-epoch (the last one given wins, as in argparse)."""
-    found = re.findall(r"--max-epoch (\d+)", command)
-    return int(found[-1]) if found else None
-
-
 def _seed_list(seeds: List[int]) -> str:
     """1, 2, 3, 5 -> '1-3, 5'."""
     parts, start = [], None
@@ -205,7 +200,7 @@ def _counted(values: List) -> str:
 def _epochs_cells(records: List[Dict]) -> tuple:
     """-> (epochs trained, per run; the dev-selected epoch, per run; train minutes per run,
     by number of epochs)."""
-    epochs = [epochs_of(r["command"]) or "?" for r in records]  # "?": not in the command
+    epochs = [max_epochs(r["command"]) or "?" for r in records]  # "?": not in the command
     best = [e for e in (_selected_epoch(r) for r in records) if e]
     by_length: Dict = {}
     for r, e in zip(records, epochs):

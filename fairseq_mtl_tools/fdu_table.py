@@ -14,6 +14,7 @@ import re
 from collections import defaultdict
 
 from fairseq_mtl_tools.markdown import write_table
+from fairseq_mtl_tools.runinfo import profile_cell
 from fairseq_mtl_tools.stats import mean_std
 
 # Liu, Qiu & Huang (ACL 2017), Table 2: test error rates (%). Task order = the paper's rows.
@@ -160,7 +161,7 @@ def build_table(runs, title, family="lstm", beside=None, beside_label="", labels
         for run in runs[a]:
             i = run["info"]
             lines.append(
-                f"| {names.get(a, a)} | {i['seed']} | {i['profile_note'] or i['profile']} | "
+                f"| {names.get(a, a)} | {i['seed']} | {profile_cell(i)} | "
                 f"{i['hardware']} | {i['train_seconds'] / 60:.1f} min | "
                 f"{'yes' if i['unlabeled'] else 'no'} | {i['commit']} |"
             )

@@ -22,6 +22,23 @@ def trained_on(train_log: str):
     return None
 
 
+def max_epochs(command: str):
+    """A run's --max-epoch from its command line (the last one given wins, as in argparse), or
+    None when the command gives none."""
+    found = re.findall(r"--max-epoch (\d+)", command)
+    return int(found[-1]) if found else None
+
+
+def profile_cell(info: dict) -> str:
+    """A runs table's profile cell: the profile's note, and, where the command ends with another
+    --max-epoch than the profile's (a run stopped early on purpose), how long the run was."""
+    note = info.get("profile_note") or info.get("profile", "")
+    found = re.findall(r"--max-epoch (\d+)", info.get("command", ""))
+    if len(found) > 1 and found[-1] != found[0]:
+        note += f"; stopped after {found[-1]} epochs (a last --max-epoch {found[-1]})"
+    return note
+
+
 def figure_note(checkpoint: str, given: str = None) -> str:
     """What a figure says about the model it shows: ``given`` (``--note``), else the profile and
     seed of the run.json that the recipes write beside the checkpoint, else that it is unknown."""

@@ -526,3 +526,18 @@ def test_the_balancing_goal_check(tmp_path):
              if line.startswith("- ")}
     assert lines["- good"].endswith("**meets the goal**")
     assert "worse than single (the interval below zero, or none) on STS-B" in lines["- worse_stsb"]
+
+
+@pytest.mark.fast
+def test_a_run_stopped_early_on_purpose_says_so_in_the_runs_table():
+    from fairseq_mtl_tools.runinfo import max_epochs, profile_cell
+
+    info = {"profile": "cpu", "profile_note": "cpu: hidden 100, 8 epochs",
+            "command": "fairseq-train DATA --max-epoch 8 --seed 9 --max-epoch 3"}
+    assert max_epochs(info["command"]) == 3 and max_epochs("fairseq-train DATA") is None
+    assert profile_cell(info) == ("cpu: hidden 100, 8 epochs; stopped after 3 epochs "
+                                  "(a last --max-epoch 3)")
+    # the profile's own length, given once or repeated unchanged, adds nothing
+    for command in ("fairseq-train --max-epoch 8", "fairseq-train --max-epoch 8 --max-epoch 8"):
+        assert profile_cell(dict(info, command=command)) == "cpu: hidden 100, 8 epochs"
+    assert profile_cell({"profile": "cpu", "profile_note": "", "command": ""}) == "cpu"

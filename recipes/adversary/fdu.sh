@@ -6,7 +6,8 @@
 # usage: recipes/adversary/fdu.sh NAME[,NAME...] SEED [SEED...]   e.g. fdu.sh sp_watch,asp_critic_conf 1 2 3
 #        recipes/adversary/fdu.sh --all                         every configuration, seeds 1 2 3
 #   NAMEs: sp_watch asp_joint asp_critic_rev asp_critic_conf sp_watch_unl asp_critic_conf_unl asp_man; JOBS=2 runs at a time (one thread
-#   each); finished runs (run.json present) are skipped; TABLE_ONLY=1 rebuilds the table.
+#   each); finished runs (run.json present) are skipped; TABLE_ONLY=1 rebuilds the table from
+#   RUNS, or, where RUNS does not exist (a fresh clone), from the records stored beside it.
 #   MAX_EPOCH=N stops every run after N epochs instead of the profile's 8. The lr is fixed and
 #   lambda constant, so the first N epochs are the same computation as the full run's; the
 #   table gives each configuration's epochs per seed.
@@ -18,6 +19,10 @@ recipe_args "$@"; set -- "${ARGS[@]}"
 BIN="${BIN:-$ROOT/.venv/bin}"
 DATA="${DATA:-$ROOT/data-bin/fdu-mtl}"
 RUNS="${RUNS:-$ROOT/runs/fdu_mtl/cpu-adversary}"
+STORED="$ROOT/thesis_results/runs/cpu-adversary"
+if [[ "${TABLE_ONLY:-0}" == 1 && ! -d "$RUNS" ]]; then
+  echo "no runs in $RUNS: the table is rebuilt from the stored records in $STORED"; RUNS="$STORED"
+fi
 MAX_EPOCH="${MAX_EPOCH:-}"
 # the critic's mixed batch: 4 sentences of each of the 16 tasks per update (reviews are long)
 CRITIC="--discriminator-steps 5 --discriminator-sentences 4"
@@ -90,7 +95,8 @@ PREAMBLE=(); [[ -f "$ROOT/thesis_results/notes/adversary_fdu.md" ]] && \
   --title "The adversary of ASP-MTL on FDU-MTL: what the discriminator sees, what a probe finds" \
   --data "$DATA" --order "$ORDER" "${LABELS[@]}" "${PREAMBLE[@]}" \
   --out "$ROOT/thesis_results/adversary_fdu.md" > /dev/null
-(cd "$RUNS" && find . -name '*.json' | while read -r f; do
-   mkdir -p "$ROOT/thesis_results/runs/cpu-adversary/$(dirname "$f")"
-   cp "$f" "$ROOT/thesis_results/runs/cpu-adversary/$f"; done)
+if [[ ! "$RUNS" -ef "$STORED" ]]; then  # the records beside the table, unless read from there
+  (cd "$RUNS" && find . -name '*.json' | while read -r f; do
+     mkdir -p "$STORED/$(dirname "$f")"; cp "$f" "$STORED/$f"; done)
+fi
 echo "wrote thesis_results/adversary_fdu.md"
