@@ -90,6 +90,25 @@ def _interval(diffs: List[float]) -> str:
     return f"{mean:+.2f} [{mean - half:+.2f}, {mean + half:+.2f}]"
 
 
+def first_within(diffs: List[float], half_width: float) -> Optional[int]:
+    """The smallest number of seeds (3 or more, in seed order) at which the 95 % t interval of
+    the first that many paired differences is at most ±``half_width``: where a study that
+    stops "once the interval is within ±w" stops. None if no prefix gets there."""
+    for n in range(3, len(diffs) + 1):
+        if t_interval(diffs[:n])[1] <= half_width:
+            return n
+    return None
+
+
+def _stop_clause(diffs: List[float], half_width: float) -> str:
+    stop = first_within(diffs, half_width)
+    if stop is None:
+        return f" No number of seeds so far (in seed order) gives ± {half_width}."
+    mean, half = t_interval(diffs[:stop])
+    return (f" The interval first comes within ± {half_width} at {stop} seeds (in seed order): "
+            f"{mean:+.2f} [{mean - half:+.2f}, {mean + half:+.2f}].")
+
+
 def power_lines(runs: Dict[str, List[Dict]], reference: str, labels: Dict[str, str],
                 pairs: Optional[Dict[str, str]] = None, half_width: float = 0.5) -> List[str]:
     """For each configuration with 3 or more seeds paired with its reference: the paired
@@ -103,8 +122,8 @@ def power_lines(runs: Dict[str, List[Dict]], reference: str, labels: Dict[str, s
         ref = {r["seed"]: r for r in runs.get(own, [])}
         if name == own or name in pairs.values() or name == reference:
             continue
-        paired = [(r["test_error"], ref[r["seed"]]["test_error"]) for r in records
-                  if r["seed"] in ref]
+        paired = [(r["test_error"], ref[r["seed"]]["test_error"])
+                  for r in sorted(records, key=lambda r: r["seed"]) if r["seed"] in ref]
         diffs = [own_error - ref_error for own_error, ref_error in paired]
         if len(diffs) < 3:
             continue
@@ -122,7 +141,8 @@ def power_lines(runs: Dict[str, List[Dict]], reference: str, labels: Dict[str, s
                    f"{signed_rank_p(diffs):.2f} (two-sided). The two arms' test errors "
                    f"correlate r = {statistics.correlation(arm, ref_arm):+.2f} over the seeds; "
                    f"taken as independent samples (Welch): {welch_mean:+.2f} "
-                   f"[{welch_mean - welch_half:+.2f}, {welch_mean + welch_half:+.2f}].")
+                   f"[{welch_mean - welch_half:+.2f}, {welch_mean + welch_half:+.2f}]."
+                   + _stop_clause(diffs, half_width))
     return out
 
 

@@ -384,7 +384,7 @@ def test_adversary_table_pairs_seeds_and_reads_what_the_discriminator_saw(tmp_pa
             # exact p: 2 / 2**3; r: covariance 1.0 / sqrt(2 * 1.1667); Welch: variances 0.583
             # and 1 over 3 seeds each, 3.74 degrees of freedom, t 2.85 x 0.727
             "errors correlate r = +0.65 over the seeds; taken as independent samples (Welch): "
-            "-1.17 [-3.24, +0.91].") in text
+            "-1.17 [-3.24, +0.91]. No number of seeds so far (in seed order) gives ± 0.5.") in text
     assert "fairseq-train --seed 1" in text and json.loads(
         (tmp_path / "runs/sp/seed1/trajectory.json").read_text())["dev_adv_acc"] == [7.25, 6.0, 5.0]
     result = run_main(table, ["--runs", tmp_path / "runs", "--reference", "mt", "--out", out],
@@ -405,6 +405,19 @@ def test_adversary_table_pairs_seeds_and_reads_what_the_discriminator_saw(tmp_pa
     # -1.0 and -0.5 against sp_u (against sp they would be 0.0 and 0.0)
     assert rows[4].startswith("| asp_u | 1-2 | 14.50 ±0.71 | -0.75 [") and "vs sp_u |" in rows[4]
     assert " vs " not in rows[2]  # paired with the main reference: named in the header
+
+
+def test_first_within_is_where_a_width_rule_stops():
+    """The sequential rule "stop once the 95 % interval is within ±w" read off the seeds in
+    order; values worked by hand."""
+    from fairseq_mtl_tools.adversary_table import first_within
+
+    # (0.1, -0.1, 0): sd 0.1, t(2) 4.303 x 0.1 / sqrt(3) = 0.25, within 0.5 at once
+    assert first_within([0.1, -0.1, 0.0, 5.0], 0.5) == 3
+    # (1, -1, 0): 4.303 x 1 / sqrt(3) = 2.48; (1, -1, 0, 0): 3.182 x 0.816 / 2 = 1.30
+    assert first_within([1.0, -1.0, 0.0, 0.0], 1.5) == 4
+    assert first_within([1.0, -1.0, 0.0, 0.0], 0.5) is None
+    assert first_within([0.0, 0.0], 0.5) is None  # fewer than 3 seeds: no interval to read
 
 
 def test_critic_under_two_data_parallel_workers(data_bin, tmp_path):
