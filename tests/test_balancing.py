@@ -143,3 +143,33 @@ def test_an_update_of_more_batches_than_tasks_is_named_as_such():
     p.grad = torch.ones(3)
     with pytest.raises(OneUpdateError, match="more than one batch of each task"):
         splitter.after_batch([p], 0, 4, update_num=0)
+
+
+def test_balancing_lr_scale_moves_uncertaintys_log_variances_that_much_faster(data_bin, tmp_path):
+    """At a fine-tuning lr the log-variances hardly move; --balancing-lr-scale gives them their
+    own rate. Adam's first step moves a parameter by lr whatever its gradient's size, so after
+    one update the task that trained has moved its s_k by lr x scale, the others not at all."""
+    moved = {}
+    for scale in (1, 100):
+        save = tmp_path / f"x{scale}"
+        run_cli(train_args(data_bin, save, "sp_lstm", "--max-update", "1", "--disable-validation",
+                           "--task-balancing", "uncertainty", "--optimizer", "torch_adamw",
+                           "--lr", "1e-5", "--balancing-lr-scale", str(scale)))
+        s = next(v for k, v in params(save / "checkpoint_last.pt").items()
+                 if k.endswith("balancing.log_variance"))
+        assert int((s != 0).sum()) == 1, s  # one batch of one task in the first update
+        moved[scale] = float(s.abs().max())
+    assert abs(moved[1] - 1e-5) < 1e-7 and abs(moved[100] - 1e-3) < 1e-5, moved
+
+
+def test_balancing_lr_scale_refusals_are_one_line(data_bin, tmp_path):
+    nothing_to_scale = run_cli(train_args(data_bin, tmp_path / "a", "sp_lstm", "--max-update",
+                                          "1", "--balancing-lr-scale", "10"), check=False)
+    assert nothing_to_scale.returncode != 0 and "Traceback" not in nothing_to_scale.stderr
+    assert "--task-balancing equal has none (uncertainty has)" in nothing_to_scale.stderr
+    # fairseq's adam has one learning rate for all: the scale would be ignored silently
+    ignored = run_cli(train_args(data_bin, tmp_path / "b", "sp_lstm", "--max-update", "1",
+                                 "--task-balancing", "uncertainty", "--balancing-lr-scale", "10"),
+                      check=False)
+    assert ignored.returncode != 0 and "Traceback" not in ignored.stderr
+    assert "--balancing-lr-scale needs --optimizer torch_adamw" in ignored.stderr

@@ -120,16 +120,29 @@ class BalancingOptions(FairseqDataclass):
     cagrad_c: float = field(
         default=0.4, metadata={"help": "c of --task-balancing cagrad: the radius of its ball "
                                "around the mean gradient, in units of its norm"})
+    balancing_lr_scale: float = field(
+        default=1.0, metadata={"help": "learning-rate multiple for the balancing method's own "
+                               "parameters (uncertainty's log-variances; needs --optimizer "
+                               "torch_adamw). At a fine-tuning lr (5e-5) they stay near their "
+                               "start: x100 lets them reach their equilibrium within an epoch"})
 
 
 def balancing_for(cfg, task, adversary) -> Optional[TaskBalancing]:
     """The model's task balancing (None: equal weighting, the papers' objective), or a one-line
     error for a combination that cannot work."""
     name = str(getattr(cfg, "task_balancing", "equal"))
-    if name == "equal":
+    lr_scale = float(getattr(cfg, "balancing_lr_scale", 1.0))
+    balancing = None if name == "equal" else build_balancing(
+        name, len(task.task_names), int(getattr(cfg, "seed", 1)),
+        float(getattr(cfg, "cagrad_c", 0.4)))
+    if lr_scale != 1.0 and (balancing is None or not list(balancing.parameters())):
+        raise BalancingError(
+            f"--balancing-lr-scale trains a balancing method's own parameters; --task-balancing "
+            f"{name} has none (uncertainty has)")
+    if not lr_scale > 0:
+        raise BalancingError(f"--balancing-lr-scale must be > 0, got {lr_scale}")
+    if balancing is None:
         return None
-    balancing = build_balancing(name, len(task.task_names), int(getattr(cfg, "seed", 1)),
-                                float(getattr(cfg, "cagrad_c", 0.4)))
     if balancing.combines_gradients:
         sampler = getattr(getattr(task, "cfg", None), "sampler", "all_tasks")
         if sampler != "all_tasks":
@@ -247,6 +260,10 @@ class MtlModel(BaseFairseqModel):
         adversary = build_adversary(scheme, len(task.task_names), adversary_config(cfg))
         model = cls(cfg, scheme, adversary, balancing_for(cfg, task, adversary))
         model.after_build()
+        lr_scale = float(getattr(cfg, "balancing_lr_scale", 1.0))
+        if model.balancing is not None and lr_scale != 1.0:
+            for p in model.balancing.parameters():  # (read by --optimizer torch_adamw)
+                p.lr_scale = lr_scale
         log_parameter_counts(model)
         return model
 

@@ -405,6 +405,7 @@ class MultitaskClassificationTask(FairseqTask):
         balancing = getattr(inner, "balancing", None)
         if balancing is not None:
             balancing.update_num = update_num  # (random weights draw from seed and update)
+            self._check_balancing_lr_scale(balancing, optimizer)
             if balancing.combines_gradients:
                 self._check_gradient_combination(balancing, optimizer)
         loss, sample_size, logging_output = super().train_step(
@@ -430,6 +431,20 @@ class MultitaskClassificationTask(FairseqTask):
                 f"--clip-norm)"
             )
         return loss, sample_size, logging_output
+
+    def _check_balancing_lr_scale(self, balancing, optimizer) -> None:
+        """Once: --balancing-lr-scale is carried out by an optimizer that reads ``lr_scale``
+        (one parameter group per scale, torch_adamw's), else it would be ignored silently."""
+        if getattr(self, "_balancing_lr_checked", False):
+            return
+        self._balancing_lr_checked = True
+        scaled = any(getattr(p, "lr_scale", 1.0) != 1.0 for p in balancing.parameters())
+        if scaled and not all("lr_scale" in g for g in optimizer.param_groups):
+            from fairseq_mtl.balancing import BalancingError
+
+            raise BalancingError(
+                "--balancing-lr-scale needs --optimizer torch_adamw (the optimizer in use gives "
+                "every parameter one learning rate)")
 
     def _check_gradient_combination(self, balancing, optimizer) -> None:
         """Once: what gradient combination cannot run under (one-line errors)."""
