@@ -152,9 +152,12 @@ def test_balancing_lr_scale_moves_uncertaintys_log_variances_that_much_faster(da
     moved = {}
     for scale in (1, 100):
         save = tmp_path / f"x{scale}"
-        run_cli(train_args(data_bin, save, "sp_lstm", "--max-update", "1", "--disable-validation",
-                           "--task-balancing", "uncertainty", "--optimizer", "torch_adamw",
-                           "--lr", "1e-5", "--balancing-lr-scale", str(scale)))
+        log = run_cli(train_args(data_bin, save, "sp_lstm", "--max-update", "1",
+                                 "--disable-validation", "--task-balancing", "uncertainty",
+                                 "--optimizer", "torch_adamw", "--lr", "1e-5",
+                                 "--balancing-lr-scale", str(scale)))
+        said = "task balancing's own parameters (uncertainty): x100 the learning rate"
+        assert (said in log.stdout + log.stderr) == (scale == 100)
         s = next(v for k, v in params(save / "checkpoint_last.pt").items()
                  if k.endswith("balancing.log_variance"))
         assert int((s != 0).sum()) == 1, s  # one batch of one task in the first update

@@ -264,6 +264,8 @@ class MtlModel(BaseFairseqModel):
         if model.balancing is not None and lr_scale != 1.0:
             for p in model.balancing.parameters():  # (read by --optimizer torch_adamw)
                 p.lr_scale = lr_scale
+            logger.info(f"task balancing's own parameters ({model.balancing.name}): x{lr_scale:g} "
+                        "the learning rate")
         log_parameter_counts(model)
         return model
 
