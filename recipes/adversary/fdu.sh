@@ -11,6 +11,12 @@
 #   MAX_EPOCH=N stops every run after N epochs instead of the profile's 8. The lr is fixed and
 #   lambda constant, so the first N epochs are the same computation as the full run's; the
 #   table gives each configuration's epochs per seed.
+#   EXTEND=1 (with MAX_EPOCH=N) continues a finished run to N epochs when its dev-selected
+#   epoch is its last one (it might still improve), from its checkpoint_last.pt; its scores and
+#   run.json are made again, its log keeps both parts. Dev decides, so both arms are treated
+#   alike.
+#   New runs join the stored records (thesis_results/runs/cpu-adversary), and the table is built
+#   from all of them: a fresh clone that runs seed 29 adds a seed to the study.
 #   Prepare first: recipes/fdu_mtl/prepare.sh
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -67,7 +73,19 @@ if [[ "${TABLE_ONLY:-0}" != 1 ]]; then
   [[ -f "$DATA/manifest.json" ]] || { echo "prepare first: recipes/fdu_mtl/prepare.sh" >&2; exit 2; }
   for SEED in "${SEEDS[@]}"; do for NAME in ${NAMES//,/ }; do
     [[ -n "${CONFIG[$NAME]:-}" ]] || { echo "unknown configuration $NAME (${!CONFIG[*]})" >&2; exit 2; }
-    [[ -f "$RUNS/$NAME/seed$SEED/run.json" ]] || JOBS_LIST+=("$NAME $SEED")
+    dir="$RUNS/$NAME/seed$SEED"
+    if [[ "${EXTEND:-0}" == 1 && -f "$dir/run.json" ]]; then
+      [[ -n "$MAX_EPOCH" ]] || { echo "EXTEND=1 needs MAX_EPOCH=N (the epochs to continue to)" >&2; exit 2; }
+      [[ -f "$dir/trajectory.json" ]] || { echo "$dir: no trajectory.json (build the table first)" >&2; exit 2; }
+      if "$BIN/python" -c "import json, sys; t = json.load(open(sys.argv[1]))['dev_avg_acc']
+sys.exit(0 if t.index(max(t)) == len(t) - 1 and len(t) < int(sys.argv[2]) else 1)" \
+          "$dir/trajectory.json" "$MAX_EPOCH"; then
+        [[ -f "$dir/checkpoint_last.pt" ]] || { echo "$dir: no checkpoint_last.pt to continue from" >&2; exit 2; }
+        echo "continuing $NAME seed $SEED to $MAX_EPOCH epochs (its best epoch is its last)"
+        rm -f "$dir"/{run.json,eval_valid.json,eval_valid.md,eval_test.json,eval_test.md,probe.json,shared.pt,trajectory.json}
+      fi
+    fi
+    [[ -f "$dir/run.json" ]] || JOBS_LIST+=("$NAME $SEED")
   done; done
   recipe_plan "${#JOBS_LIST[@]}" $(( 40 * ${MAX_EPOCH:-8} / 8 + 2 )) "${JOBS:-2}"  # measured: 37-40 min a run two side by side, 62 when sharing the cores with more
 fi
@@ -90,13 +108,19 @@ fi
 LABELS=(); for NAME in "${!LABEL[@]}"; do LABELS+=(--label "$NAME=${LABEL[$NAME]}"); done
 PREAMBLE=(); [[ -f "$ROOT/thesis_results/notes/adversary_fdu.md" ]] && \
   PREAMBLE=(--preamble "$ROOT/thesis_results/notes/adversary_fdu.md")
-"$BIN/python" -m fairseq_mtl_tools.adversary_table --runs "$RUNS" --reference sp_watch \
-  --pair asp_critic_conf_unl=sp_watch_unl \
-  --title "The adversary of ASP-MTL on FDU-MTL: what the discriminator sees, what a probe finds" \
-  --data "$DATA" --order "$ORDER" "${LABELS[@]}" "${PREAMBLE[@]}" \
-  --out "$ROOT/thesis_results/adversary_fdu.md" > /dev/null
-if [[ ! "$RUNS" -ef "$STORED" ]]; then  # the records beside the table, unless read from there
+build_table() {  # RUNS_DIR: also writes each new run's trajectory.json and probe.json there
+  "$BIN/python" -m fairseq_mtl_tools.adversary_table --runs "$1" --reference sp_watch \
+    --pair asp_critic_conf_unl=sp_watch_unl \
+    --title "The adversary of ASP-MTL on FDU-MTL: what the discriminator sees, what a probe finds" \
+    --data "$DATA" --order "$ORDER" "${LABELS[@]}" "${PREAMBLE[@]}" \
+    --out "$ROOT/thesis_results/adversary_fdu.md" > /dev/null
+}
+build_table "$RUNS"
+if [[ ! "$RUNS" -ef "$STORED" ]]; then
+  # the records beside the table (a run of RUNS replaces its stored record), and the table
+  # from all of them: seeds run here join the stored ones
   (cd "$RUNS" && find . -name '*.json' | while read -r f; do
      mkdir -p "$STORED/$(dirname "$f")"; cp "$f" "$STORED/$f"; done)
+  build_table "$STORED"
 fi
 echo "wrote thesis_results/adversary_fdu.md"
