@@ -24,7 +24,8 @@ from typing import Dict, List, Optional
 
 from fairseq_mtl_tools.markdown import write_table
 from fairseq_mtl_tools.runinfo import max_epochs
-from fairseq_mtl_tools.stats import seeds_for_half_width, signed_rank_p, t_interval, welch_interval
+from fairseq_mtl_tools.stats import (paired_t_p, seeds_for_half_width, signed_rank_p, t_interval,
+                                     welch_interval)
 
 
 def trajectory(train_log: str) -> Dict[str, List[float]]:
@@ -134,7 +135,8 @@ def power_lines(runs: Dict[str, List[Dict]], reference: str, labels: Dict[str, s
         lower = sum(d < 0 for d in diffs)
         out.append(f"- {labels.get(name, name)} minus {labels.get(own, own)}, seed by seed: "
                    + ", ".join(f"{d:+.2f}" for d in diffs)
-                   + f". {len(diffs)} seeds: {mean:+.2f} ± {half:.2f}; sd {sd:.2f}, at which "
+                   + f". {len(diffs)} seeds: {mean:+.2f} ± {half:.2f} (paired t: p = "
+                   f"{paired_t_p(diffs):.2f}); sd {sd:.2f}, at which "
                    f"± {half_width} needs {seeds_for_half_width(sd, half_width)} seeds. "
                    f"Lower than its reference on {lower} of {len(diffs)} seeds; median "
                    f"{statistics.median(diffs):+.2f}; Wilcoxon signed-rank p = "
@@ -291,7 +293,7 @@ def cli_main(argv=None) -> int:
     text = f"# {args.title}\n\n" + markdown(runs, args.reference, labels, pairs)
     power = power_lines(runs, args.reference, labels, pairs)
     if power:
-        text += ("\nThe paired differences (test error, configuration minus its reference) "
+        text += ("\n**Power line.** The paired differences (test error, configuration minus its reference) "
                  "and the seeds a 95 % interval of ±0.5 would need at their spread; then "
                  "three checks that a few large differences cannot drive: on how many seeds "
                  "the configuration is lower, the median, and Wilcoxon's signed-rank test; last, "

@@ -40,6 +40,16 @@ def seeds_for_half_width(sd: float, half_width: float, level: float = 0.95,
     return at_most + 1
 
 
+def paired_t_p(differences: Sequence[float]) -> float:
+    """Two-sided p of the t test that paired ``differences`` have mean zero: the test whose
+    95 % interval the tables quote (zero is outside it exactly when p < 0.05)."""
+    from scipy import stats
+
+    if len(differences) < 2:
+        raise ValueError(f"a t test needs at least 2 values, got {len(differences)}")
+    return float(stats.ttest_1samp(differences, 0.0).pvalue)
+
+
 def signed_rank_p(differences: Sequence[float]) -> float:
     """Two-sided p of Wilcoxon's signed-rank test that paired ``differences`` centre on zero:
     the check on a t interval that one or two large differences do not drive (exact for the

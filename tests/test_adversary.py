@@ -378,7 +378,10 @@ def test_adversary_table_pairs_seeds_and_reads_what_the_discriminator_saw(tmp_pa
     # epochs trained per run, the dev-selected epoch (avg_acc 80 then 81), minutes per length
     assert rows[2].endswith("| 8 x2, 3 x1 | 2 (all) | 10 (8 ep.), 15 (3 ep.) |"), rows[2]
     # the power line: sd of (-1.0, -0.5, -2.0) is 0.76, and +-0.5 needs 12 seeds at it
-    assert ("- ASP critic minus sp, seed by seed: -1.00, -0.50, -2.00. 3 seeds: -1.17 ± 1.90; "
+    assert ("- ASP critic minus sp, seed by seed: -1.00, -0.50, -2.00. 3 seeds: -1.17 ± 1.90 "
+            # t = -1.167 / (0.764 / sqrt(3)) = -2.646, t^2 = 7; with 2 degrees of freedom the
+            # two-sided p is 1 - |t| / sqrt(t^2 + 2) = 1 - 2.646 / 3
+            "(paired t: p = 0.12); "
             "sd 0.76, at which ± 0.5 needs 12 seeds. Lower than its reference on 3 of 3 seeds; "
             "median -1.00; Wilcoxon signed-rank p = 0.25 (two-sided). The two arms' test "
             # exact p: 2 / 2**3; r: covariance 1.0 / sqrt(2 * 1.1667); Welch: variances 0.583

@@ -372,6 +372,14 @@ def test_t_interval_and_the_tables_that_quote_it():
     assert abs(signed_rank_p([-0.1, 0.2, -0.3, 0.4, -0.5, 0.6]) - 54 / 64) < 1e-12
     with pytest.raises(ValueError, match="at least 2 values"):
         signed_rank_p([1.0])
+    # paired t: (-1, -0.5, -2) give t^2 = 7 on 2 degrees of freedom, two-sided p = 1 - sqrt(7) / 3
+    # (with 2 degrees of freedom P(|T| > t) = 1 - t / sqrt(t^2 + 2)); zero differences: p = 1
+    from fairseq_mtl_tools.stats import paired_t_p
+
+    assert abs(paired_t_p([-1.0, -0.5, -2.0]) - (1 - 7 ** 0.5 / 3)) < 1e-12
+    assert abs(paired_t_p([0.5, -0.5, 0.0]) - 1.0) < 1e-12
+    with pytest.raises(ValueError, match="at least 2 values"):
+        paired_t_p([1.0])
     # Welch: variances 1 and 1/6 over 3 and 4 values: 1/3 + 1/24 = 0.375, 2.50 degrees of
     # freedom, t 3.57 x sqrt(0.375)
     from fairseq_mtl_tools.stats import welch_interval
