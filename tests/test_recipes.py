@@ -262,3 +262,52 @@ def test_a_gpu_profile_table_does_not_overwrite_the_cpu_profile_table(tmp_path):
     assert (results / "fdu_mtl_pretrained.md").read_text() == "the minilm_cpu table\n"
     table = (results / "fdu_mtl_pretrained_minilm_gpu.md").read_text()
     assert "profile minilm_gpu" in table and "92.00" in table
+
+
+def test_adversary_recipe_adds_new_seeds_to_the_stored_ones_and_extends_only_runs_still_rising(
+        tmp_path):
+    """recipes/adversary/fdu.sh in a checkout whose table was built from stored records: a seed
+    run here joins them (the table covers seeds 1-2, not 2 alone), and EXTEND=1 continues only
+    the run whose dev peak is its last epoch (dev decides, both arms alike)."""
+    checkout, runs, data = tmp_path / "checkout", tmp_path / "runs", tmp_path / "data"
+    shutil.copytree(ROOT / "recipes", checkout / "recipes")
+    stored = checkout / "thesis_results/runs/cpu-adversary"
+    data.mkdir()
+    (data / "manifest.json").write_text("{}")
+
+    def record(run_dir, seed, error, dev):
+        run_dir.mkdir(parents=True)
+        (run_dir / "run.json").write_text(json.dumps(
+            {"seed": seed, "arch": "x", "command": f"fairseq-train --seed {seed} --max-epoch 3"}))
+        (run_dir / "eval_test.json").write_text(json.dumps({"average": {"error": error}}))
+        (run_dir / "trajectory.json").write_text(json.dumps({"dev_avg_acc": dev}))
+
+    for name, error in (("sp_watch", 15.0), ("asp_critic_conf", 14.5)):
+        record(stored / name / "seed1", 1, error, [80.0, 85.0, 84.0])
+    record(runs / "sp_watch/seed2", 2, 16.0, [70.0, 80.0, 83.0])  # still rising at epoch 3
+    record(runs / "asp_critic_conf/seed2", 2, 15.0, [80.0, 85.0, 84.0])
+    for name in ("sp_watch", "asp_critic_conf"):
+        (runs / name / "seed2/checkpoint_last.pt").touch()
+        (runs / name / "seed2/train.log").write_text("part 1 valid on 'valid'\n")
+    bin_dir = _stub_bin(tmp_path)
+    (bin_dir / "fairseq-mtl-evaluate").write_text(
+        "#!/usr/bin/env bash\nwhile [[ $# -gt 0 ]]; do [[ $1 == --out ]] && O=$2; shift; done\n"
+        "for s in valid test; do echo '{\"average\": {\"error\": 15.5}}' > ${O}_$s.json; done\n")
+    (bin_dir / "fairseq-mtl-extract-shared").write_text("#!/usr/bin/env bash\nexit 0\n")
+    (bin_dir / "fairseq-mtl-extract-shared").chmod(0o755)
+    env = dict(os.environ, BIN=str(bin_dir), RUNS=str(runs), DATA=str(data), EXTEND="1",
+               MAX_EPOCH="5", FAIRSEQ_MTL_COMMIT="abc1234")
+    out = subprocess.run([str(checkout / "recipes/adversary/fdu.sh"), "sp_watch,asp_critic_conf",
+                          "2"], env=env, capture_output=True, text=True, cwd=checkout)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "continuing sp_watch seed 2 to 5 epochs" in out.stdout
+    assert "continuing asp_critic_conf" not in out.stdout
+    sp = json.loads((runs / "sp_watch/seed2/run.json").read_text())
+    assert "--max-epoch 5" in sp["command"]  # trained again, to 5 epochs
+    assert "resumed from checkpoint_last.pt" in (runs / "sp_watch/seed2/train.log").read_text()
+    asp = json.loads((runs / "asp_critic_conf/seed2/run.json").read_text())
+    assert asp["command"].endswith("--max-epoch 3")  # left as it was
+    rows = [line for line in (checkout / "thesis_results/adversary_fdu.md").read_text()
+            .splitlines() if line.startswith("| SP-MTL") or line.startswith("| ASP-MTL critic")]
+    assert rows and all("| 1-2 |" in row for row in rows), rows
+    assert (stored / "sp_watch/seed2/run.json").exists()
