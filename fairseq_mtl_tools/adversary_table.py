@@ -24,8 +24,13 @@ from typing import Dict, List, Optional
 
 from fairseq_mtl_tools.markdown import write_table
 from fairseq_mtl_tools.runinfo import max_epochs
-from fairseq_mtl_tools.stats import (paired_t_p, seeds_for_half_width, signed_rank_p, t_interval,
-                                     welch_interval)
+from fairseq_mtl_tools.stats import (
+    paired_t_p,
+    seeds_for_half_width,
+    signed_rank_p,
+    t_interval,
+    welch_interval,
+)
 
 
 def trajectory(train_log: str) -> Dict[str, List[float]]:
@@ -293,8 +298,8 @@ def cli_main(argv=None) -> int:
     text = f"# {args.title}\n\n" + markdown(runs, args.reference, labels, pairs)
     power = power_lines(runs, args.reference, labels, pairs)
     if power:
-        text += ("\n**Power line.** The paired differences (test error, configuration minus its reference) "
-                 "and the seeds a 95 % interval of ±0.5 would need at their spread; then "
+        text += ("\n**Power line.** The paired differences (test error, configuration minus "
+                 "its reference) and the seeds a 95 % interval of ±0.5 would need at their spread; then "
                  "three checks that a few large differences cannot drive: on how many seeds "
                  "the configuration is lower, the median, and Wilcoxon's signed-rank test; last, "
                  "whether pairing by seed narrowed the interval (the arms' correlation, and "
