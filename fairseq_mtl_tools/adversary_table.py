@@ -301,9 +301,10 @@ def cli_main(argv=None) -> int:
         text += ("\n**Power line.** The paired differences (test error, configuration minus "
                  "its reference) and the seeds a 95 % interval of ±0.5 would need at their "
                  "spread; then three checks that a few large differences cannot drive: on how "
-                 "many seeds the configuration is lower, the median, and Wilcoxon's signed-rank "
-                 "test; last, whether pairing by seed narrowed the interval (the arms' correlation, and "
-                 "the interval with the arms taken as independent samples):\n\n"
+                 "many seeds the configuration is lower, the median, and Wilcoxon's "
+                 "signed-rank test; last, whether pairing by seed narrowed the interval (the "
+                 "arms' correlation, and the interval with the arms taken as independent "
+                 "samples):\n\n"
                  + "\n".join(power) + "\n")
     commands = ["", "Commands (the first seed of each; the other seeds differ only in --seed, "
                 "the directories and, where the epochs column shows another length, a last "
