@@ -12,7 +12,8 @@
 #   lambda constant, so the first N epochs are the same computation as the full run's; the
 #   table gives each configuration's epochs per seed.
 #   EXTEND=1 (with MAX_EPOCH=N) continues a finished run to N epochs when its dev-selected
-#   epoch is its last one (it might still improve), from its checkpoint_last.pt; its scores and
+#   epoch is its last one (it might still improve), from its checkpoint_last.pt (or from the
+#   start where there is none: the first epochs are the same computation); its scores and
 #   run.json are made again, its log keeps both parts. Dev decides, so both arms are treated
 #   alike.
 #   New runs join the stored records (thesis_results/runs/cpu-adversary), and the table is built
@@ -80,8 +81,12 @@ if [[ "${TABLE_ONLY:-0}" != 1 ]]; then
       if "$BIN/python" -c "import json, sys; t = json.load(open(sys.argv[1]))['dev_avg_acc']
 sys.exit(0 if t.index(max(t)) == len(t) - 1 and len(t) < int(sys.argv[2]) else 1)" \
           "$dir/trajectory.json" "$MAX_EPOCH"; then
-        [[ -f "$dir/checkpoint_last.pt" ]] || { echo "$dir: no checkpoint_last.pt to continue from" >&2; exit 2; }
-        echo "continuing $NAME seed $SEED to $MAX_EPOCH epochs (its best epoch is its last)"
+        if [[ -f "$dir/checkpoint_last.pt" ]]; then
+          echo "continuing $NAME seed $SEED to $MAX_EPOCH epochs (its best epoch is its last)"
+        else  # (a run stored from another machine: its first epochs are the same computation)
+          echo "training $NAME seed $SEED again to $MAX_EPOCH epochs (its best epoch is its last; no checkpoint_last.pt here)"
+          rm -f "$dir/train.log" "$dir/train_seconds.parts"
+        fi
         rm -f "$dir"/{run.json,eval_valid.json,eval_valid.md,eval_test.json,eval_test.md,probe.json,shared.pt,trajectory.json}
       fi
     fi
