@@ -12,9 +12,9 @@
 #   lambda constant, so the first N epochs are the same computation as the full run's; the
 #   table gives each configuration's epochs per seed.
 #   EXTEND=1 (with MAX_EPOCH=N) continues a finished run to N epochs when its dev-selected
-#   epoch is its last one (it might still improve), from its checkpoint_last.pt (or from the
-#   start where there is none: the first epochs are the same computation); its scores and
-#   run.json are made again, its log keeps both parts. Dev decides, so both arms are treated
+#   epoch is its last one (it might still improve), from its checkpoint_last.pt (a run without
+#   one is named and left as it is); its scores and run.json are made again, its log keeps
+#   both parts. Dev decides, so both arms are treated
 #   alike.
 #   New runs join the stored records (thesis_results/runs/cpu-adversary), and the table is built
 #   from all of them: a fresh clone that runs seed 29 adds a seed to the study.
@@ -83,11 +83,12 @@ sys.exit(0 if t.index(max(t)) == len(t) - 1 and len(t) < int(sys.argv[2]) else 1
           "$dir/trajectory.json" "$MAX_EPOCH"; then
         if [[ -f "$dir/checkpoint_last.pt" ]]; then
           echo "continuing $NAME seed $SEED to $MAX_EPOCH epochs (its best epoch is its last)"
-        else  # (a run stored from another machine: its first epochs are the same computation)
-          echo "training $NAME seed $SEED again to $MAX_EPOCH epochs (its best epoch is its last; no checkpoint_last.pt here)"
-          rm -f "$dir/train.log" "$dir/train_seconds.parts"
+          rm -f "$dir"/{run.json,eval_valid.json,eval_valid.md,eval_test.json,eval_test.md,probe.json,shared.pt,trajectory.json}
+        else
+          # (training it again from the start is another run on another machine: SP-MTL's seed
+          # 12, trained again here, had 83.75 % dev after epoch 1 where its record has 75.56)
+          echo "NOT continuing $NAME seed $SEED (its best epoch is its last): no checkpoint_last.pt in $dir"
         fi
-        rm -f "$dir"/{run.json,eval_valid.json,eval_valid.md,eval_test.json,eval_test.md,probe.json,shared.pt,trajectory.json}
       fi
     fi
     [[ -f "$dir/run.json" ]] || JOBS_LIST+=("$NAME $SEED")
