@@ -517,7 +517,8 @@ def test_the_balancing_goal_check(tmp_path):
                                  3: (51, 80, 80, 80, 61)},
               "good": {1: (51, 81, 81, 81, 62), 2: (53, 82, 80, 82, 64), 3: (52, 81, 81, 82, 62)},
               "worse_stsb": {1: (55, 85, 85, 70, 70), 2: (57, 86, 84, 71, 72),
-                             3: (56, 85, 85, 70, 71)}}
+                             3: (56, 85, 85, 70, 71)},
+              "one_seed": {1: (60, 90, 90, 90, 70)}}
     for name, seeds in scores.items():
         for seed, values in seeds.items():
             d = tmp_path / "runs" / name / f"seed{seed}"
@@ -529,11 +530,15 @@ def test_the_balancing_goal_check(tmp_path):
                        "command": "fairseq-train --seed 1"}, open(d / "run.json", "w"))
     out = tmp_path / "t.md"
     balancing_table.main(["--runs", str(tmp_path / "runs"), "--out", str(out), "--columns",
-                          "st_transformer,good,worse_stsb"])
+                          "st_transformer,good,worse_stsb,one_seed"])
     lines = {line.split(":")[0]: line for line in out.read_text().splitlines()
              if line.startswith("- ")}
     assert lines["- good"].endswith("**meets the goal**")
-    assert "worse than single (the interval below zero, or none) on STS-B" in lines["- worse_stsb"]
+    assert "worse than single (the interval below zero) on STS-B" in lines["- worse_stsb"]
+    assert "CoLA" not in lines["- worse_stsb"].split("worse than single")[1].split(";")[0]
+    # one seed is better everywhere, but no interval: neither met nor failed
+    assert lines["- one_seed"].endswith("not checked (fewer than 2 seeds in common with "
+                                        "single: no interval)")
 
 
 @pytest.mark.fast
