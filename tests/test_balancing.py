@@ -87,7 +87,8 @@ def metrics_lines(save_dir):
 def test_every_method_trains_logs_its_weights_and_resumes_exactly(method, data_bin, tmp_path):
     extra = ["--task-balancing", method, *ALL_TASKS, "--log-interval", "1"]
     straight, first = tmp_path / "straight", tmp_path / "resumed"
-    run_cli(train_args(data_bin, straight, "sp_lstm", "--max-update", "4", *extra))
+    log = run_cli(train_args(data_bin, straight, "sp_lstm", "--max-update", "4", *extra))
+    assert (log.stdout + log.stderr).count("the all_tasks sampler: an epoch is") == 1
     run_cli(train_args(data_bin, first, "sp_lstm", "--max-update", "2", *extra))
     run_cli(train_args(data_bin, first, "sp_lstm", "--max-update", "4", *extra))
     a, b = params(straight / "checkpoint_last.pt"), params(first / "checkpoint_last.pt")

@@ -17,3 +17,12 @@ class AllTasksSampler(TaskSampler):
             for k in [tasks[i] for i in rng.permutation(len(tasks))]:
                 out.append(batches[k][r % len(batches[k])])
         return out
+
+    def epoch_note(self, batches):
+        sizes = [len(b) for b in batches if b]
+        rounds, distinct = max(sizes, default=0), sum(sizes)
+        return (f"the all_tasks sampler: an epoch is {rounds} groups of {len(sizes)} batches "
+                f"(the largest task's {rounds}; the others repeat theirs), so with --update-freq "
+                f"{len(sizes)} {rounds} updates, where each of the {distinct} batches once at "
+                f"--update-freq 1 would be {distinct}: fewer optimizer steps at the same epochs "
+                "and learning rate (docs/training.md, task balancing)")

@@ -27,6 +27,10 @@ class TaskSampler:
     def order(self, batches: List[List[np.ndarray]], rng: np.random.RandomState):
         raise NotImplementedError
 
+    def epoch_note(self, batches: List[List[np.ndarray]]) -> str:
+        """What a user should know about this sampler's epoch (logged once), or ''."""
+        return ""
+
 
 def draw_by_probability(
     batches: List[List[np.ndarray]], probs: np.ndarray, rng: np.random.RandomState
