@@ -177,3 +177,20 @@ def test_balancing_lr_scale_refusals_are_one_line(data_bin, tmp_path):
                       check=False)
     assert ignored.returncode != 0 and "Traceback" not in ignored.stderr
     assert "--balancing-lr-scale needs --optimizer torch_adamw" in ignored.stderr
+
+
+def test_a_run_with_its_own_balancing_lr_resumes_exactly(data_bin, tmp_path):
+    """--balancing-lr-scale puts the log-variances in a parameter group of their own; a resume
+    restores that group's rate and moments, so the resumed run equals the straight one."""
+    extra = ["--task-balancing", "uncertainty", "--optimizer", "torch_adamw", "--lr", "1e-3",
+             "--balancing-lr-scale", "100", "--disable-validation"]
+    straight, first = tmp_path / "straight", tmp_path / "resumed"
+    run_cli(train_args(data_bin, straight, "sp_lstm", "--max-update", "4", *extra))
+    run_cli(train_args(data_bin, first, "sp_lstm", "--max-update", "2", *extra))
+    run_cli(train_args(data_bin, first, "sp_lstm", "--max-update", "4", *extra))
+    a, b = params(straight / "checkpoint_last.pt"), params(first / "checkpoint_last.pt")
+    assert a.keys() == b.keys()
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+    s = next(v for k, v in a.items() if k.endswith("balancing.log_variance"))
+    assert float(s.abs().max()) > 1e-2  # 4 updates at 0.1: they moved at the scaled rate
