@@ -83,19 +83,26 @@ def metrics_lines(save_dir):
     return [json.loads(line) for line in open(save_dir / "metrics.jsonl")]
 
 
-@pytest.mark.parametrize("method", BALANCING.names())
-def test_every_method_trains_logs_its_weights_and_resumes_exactly(method, data_bin, tmp_path):
-    extra = ["--task-balancing", method, *ALL_TASKS, "--log-interval", "1"]
+def straight_and_resumed_agree(data_bin, tmp_path, *extra):
+    """4 updates straight, and 2 + 2 with a resume between: the same parameters, bit for bit.
+    Returns the straight run's log and parameters."""
     straight, first = tmp_path / "straight", tmp_path / "resumed"
     log = run_cli(train_args(data_bin, straight, "sp_lstm", "--max-update", "4", *extra))
-    assert (log.stdout + log.stderr).count("the all_tasks sampler: an epoch is") == 1
     run_cli(train_args(data_bin, first, "sp_lstm", "--max-update", "2", *extra))
     run_cli(train_args(data_bin, first, "sp_lstm", "--max-update", "4", *extra))
     a, b = params(straight / "checkpoint_last.pt"), params(first / "checkpoint_last.pt")
     assert a.keys() == b.keys()
     for key in a:
         assert torch.equal(a[key], b[key]), key
-    logged = {k for line in metrics_lines(straight) for k in line}
+    return log, a
+
+
+@pytest.mark.parametrize("method", BALANCING.names())
+def test_every_method_trains_logs_its_weights_and_resumes_exactly(method, data_bin, tmp_path):
+    log, a = straight_and_resumed_agree(data_bin, tmp_path, "--task-balancing", method,
+                                        *ALL_TASKS, "--log-interval", "1")
+    assert (log.stdout + log.stderr).count("the all_tasks sampler: an epoch is") == 1
+    logged = {k for line in metrics_lines(tmp_path / "straight") for k in line}
     if method in LOSS_METHODS and method != "equal":
         assert "alpha/weight" in logged
     if method in GRADIENT_METHODS:  # (no weights: nothing is weighted)
@@ -182,15 +189,8 @@ def test_balancing_lr_scale_refusals_are_one_line(data_bin, tmp_path):
 def test_a_run_with_its_own_balancing_lr_resumes_exactly(data_bin, tmp_path):
     """--balancing-lr-scale puts the log-variances in a parameter group of their own; a resume
     restores that group's rate and moments, so the resumed run equals the straight one."""
-    extra = ["--task-balancing", "uncertainty", "--optimizer", "torch_adamw", "--lr", "1e-3",
-             "--balancing-lr-scale", "100", "--disable-validation"]
-    straight, first = tmp_path / "straight", tmp_path / "resumed"
-    run_cli(train_args(data_bin, straight, "sp_lstm", "--max-update", "4", *extra))
-    run_cli(train_args(data_bin, first, "sp_lstm", "--max-update", "2", *extra))
-    run_cli(train_args(data_bin, first, "sp_lstm", "--max-update", "4", *extra))
-    a, b = params(straight / "checkpoint_last.pt"), params(first / "checkpoint_last.pt")
-    assert a.keys() == b.keys()
-    for key in a:
-        assert torch.equal(a[key], b[key]), key
+    _, a = straight_and_resumed_agree(data_bin, tmp_path, "--task-balancing", "uncertainty",
+                                      "--optimizer", "torch_adamw", "--lr", "1e-3",
+                                      "--balancing-lr-scale", "100", "--disable-validation")
     s = next(v for k, v in a.items() if k.endswith("balancing.log_variance"))
     assert float(s.abs().max()) > 1e-2  # 4 updates at 0.1: they moved at the scaled rate
