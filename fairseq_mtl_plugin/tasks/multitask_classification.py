@@ -311,10 +311,11 @@ class MultitaskClassificationTask(FairseqTask):
             return flat
         rng = np.random.RandomState(component_seed(seed, f"order/epoch{epoch}"))
         ordered = self.sampler.order(per_task, rng)
-        note = self.sampler.epoch_note(per_task)
-        if note and not getattr(self, "_sampler_noted", False):
-            logger.info(note)
+        if not getattr(self, "_sampler_noted", False):  # once per process, at its first epoch
             self._sampler_noted = True
+            note = self.sampler.epoch_note(per_task)
+            if note:
+                logger.info(note)
         if self.sampler.uses_every_batch_once:
             check_partition(ordered, labeled, f"epoch {epoch}, the {self.sampler.name} order")
         if dataset.unlabeled is not None:

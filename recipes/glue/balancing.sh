@@ -31,9 +31,9 @@ config_of() {  # NAME -> ARCH and its options (ALL_TASKS: the all_tasks sampler'
     li_pcgrad) echo "$LI ALL_TASKS --task-balancing pcgrad" ;;
     # the all_tasks sampler at 3 x lr (1.5e-4): an epoch there is as many updates as the largest
     # task has batches (268 here), so a run takes 804 optimizer steps where the shuffled sampler
-    # takes 2,745 (3.4 x more) of the same Adam step size (li_all_tasks seed 1 at 5e-5: CoLA never leaves
-    # the majority class, MCC 1.8). Chosen from the step counts, before any
-    # run at 1.5e-4; the only such variant, so dev selects nothing among them
+    # takes 2,745 (3.4 x more) of the same Adam step size (li_all_tasks seed 1 at 5e-5: CoLA
+    # never leaves the majority class, MCC 1.8). Chosen from the step counts, before any run at
+    # 1.5e-4; the only such variant, so dev selects nothing among them
     li_all_tasks_lr3) echo "$LI ALL_TASKS --lr 1.5e-4" ;;
     li_upgrad_lr3) echo "$LI ALL_TASKS --task-balancing upgrad --lr 1.5e-4" ;;
     single_pooler) echo "st_transformer --pooler-head --pooling cls" ;;
