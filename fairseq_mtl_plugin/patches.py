@@ -17,7 +17,8 @@
   bfloat16 on the GPU (or CPU): ``--tpu`` is turned back off before fairseq sets up devices.
   At the same point (fairseq's ``call_main``, for fairseq-train and fairseq-hydra-train alike)
   the run's data directory is made absolute, so that its checkpoints record where the data is
-  (``record_absolute_data``).
+  (``record_absolute_data``), and ``--fp16`` without a CUDA GPU stops in one line
+  (``fp16_needs_cuda``; fairseq would end in a traceback from torch's CUDA initialisation).
 * ``install_ddp_for_one_task_batches``: a batch holds one task, so every update leaves the other
   tasks' private parameters without a gradient. PyTorch DDP (``--ddp-backend c10d``, fairseq's
   default) must then be built with ``find_unused_parameters``, otherwise its all-reduce waits
@@ -60,6 +61,8 @@ import os
 import shutil
 import sys
 import warnings
+
+from fairseq_mtl.checkpoint import OneLineError
 
 logger = logging.getLogger("fairseq_mtl_plugin.patches")
 
@@ -150,6 +153,22 @@ def bf16_without_xla(cfg) -> None:
                     "CPU" if cfg.common.cpu else "the GPU")
 
 
+class PrecisionError(OneLineError, ValueError):
+    """A floating-point format the run's device does not offer."""
+
+
+def fp16_needs_cuda(cfg) -> None:
+    """``--fp16`` is float16 on a CUDA GPU: without one in use, a one-line error that names
+    what works on CPU, before fairseq stops in torch's CUDA initialisation."""
+    import torch
+
+    common = cfg.common
+    if common.fp16 and (common.cpu or not torch.cuda.is_available()):
+        where = "--cpu is given" if common.cpu else "no CUDA GPU is visible"
+        raise PrecisionError(f"--fp16 trains in float16 on a CUDA GPU, and {where}: drop it, or "
+                             "use --bf16 (bfloat16, on CPU too)")
+
+
 def record_absolute_data(cfg) -> None:
     """The prepared data directory of a fairseq-mtl run, made absolute before the run starts:
     the checkpoint records the config, and evaluation or prediction from another directory must
@@ -174,6 +193,7 @@ def install_bf16_without_xla() -> None:
 
     def call_main(cfg, main, **kwargs):
         bf16_without_xla(cfg)
+        fp16_needs_cuda(cfg)
         record_absolute_data(cfg)
         return original(cfg, main, **kwargs)
 
@@ -262,8 +282,6 @@ def _load_with_one_line_errors(original):
 
 def _excepthook(previous):
     def hook(kind, value, traceback):
-        from fairseq_mtl.checkpoint import OneLineError
-
         if isinstance(value, OneLineError):
             print(f"error: {value}", file=sys.stderr)
         else:

@@ -13,7 +13,10 @@ leaves its ``.tmp`` file behind. Installed at plugin import (``install_save_dir_
   who holds it (process, host, start time, command). A second run stops at once with one line
   naming the holder. The operating system drops the lock when its process dies (``kill -9``
   included), so a lock left by a dead run is taken over, and the log says so; a run that ends
-  normally empties the record, so a resume after it says nothing.
+  normally empties the record, so a resume after it says nothing. A ``flock`` belongs to the
+  open file, which ``fork`` shares: the processes a run forks (its data-loader workers) close
+  their copy at once, else they would hold the lock for the seconds they outlive a killed run
+  and refuse its immediate resume.
 * **--no-save**: no save directory is created or locked, and no ``checkpoint_last.pt`` is
   looked for there (an explicit ``--restore-file`` is still loaded: that is what was asked).
 * **Writes**: a checkpoint is written to a name of this process (``NAME.PID.tmp``) and renamed
@@ -27,6 +30,7 @@ import errno
 import functools
 import logging
 import os
+import re
 import socket
 import sys
 import time
@@ -40,6 +44,7 @@ LOCK_NAME = ".fairseq-mtl.lock"
 NO_SAVE_DIR = "<--no-save: no checkpoint is read or written>"
 
 _held = {}  # real path of a lock file -> its open descriptor (held until the process ends)
+_fork_hook = []  # [True] once the forked processes' release (below) is registered
 _run = {"no_save": False}  # of the run in this process (set by run_guarded)
 
 
@@ -68,9 +73,9 @@ def lock_save_dir(save_dir: str) -> None:
         os.close(fd)
         if e.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
             raise SaveDirError(
-                f"--save-dir {save_dir} is in use by another run ({holder or 'unknown'}); its "
-                f"checkpoints would be overwritten or resumed: give this run its own --save-dir, "
-                f"or wait for that one to end") from None
+                f"--save-dir {save_dir} is in use by another run ({holder or 'unknown'}"
+                f"{_ended_note(holder)}); its checkpoints would be overwritten or resumed: give "
+                f"this run its own --save-dir, or wait for that one to end") from None
         # a file system without locks (some network mounts): say so, and go on unlocked
         logger.warning(f"--save-dir {save_dir}: cannot lock it ({e.strerror}); make sure no "
                        f"other run writes there")
@@ -85,6 +90,36 @@ def lock_save_dir(save_dir: str) -> None:
     os.ftruncate(fd, 0)
     os.pwrite(fd, record.encode("utf-8"), 0)
     _held[real] = fd
+    if not _fork_hook:
+        os.register_at_fork(after_in_child=_close_in_forked_child)
+        _fork_hook.append(True)
+
+
+def _close_in_forked_child() -> None:
+    """In a process this one forks: let go of the inherited lock descriptors (the lock stays
+    with the parent, which still holds the open file; closing a copy does not unlock it)."""
+    for fd in _held.values():
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _held.clear()
+
+
+def _ended_note(holder: str) -> str:
+    """A holder record naming a process of this machine that has ended: the lock is then held
+    by something that process left running (a child it forked), which ends soon."""
+    match = re.match(r"process (\d+) on (\S+),", holder)
+    if not match or match.group(2) != socket.gethostname():
+        return ""
+    try:
+        os.kill(int(match.group(1)), 0)
+    except ProcessLookupError:
+        return "; that process has ended, and a process it started still holds the lock: retry " \
+               "in a few seconds"
+    except OSError:
+        pass
+    return ""
 
 
 def verify_checkpoint_directory(save_dir: str) -> None:

@@ -113,21 +113,55 @@ def test_every_method_trains_logs_its_weights_and_resumes_exactly(method, data_b
         assert any(k.endswith("balancing.log_variance") for k in a)
 
 
-def test_refusals_are_one_line(data_bin, tmp_path):
-    wrong_sampler = run_cli(train_args(data_bin, tmp_path / "a", "sp_lstm", "--max-update", "2",
-                                       "--task-balancing", "pcgrad"), check=False)
-    assert wrong_sampler.returncode != 0 and "Traceback" not in wrong_sampler.stderr
-    assert "train with --sampler all_tasks --update-freq 3 (given: --sampler round_robin)" in \
-        wrong_sampler.stderr
-    one_batch = run_cli(train_args(data_bin, tmp_path / "b", "sp_lstm", "--max-update", "2",
-                                   "--task-balancing", "upgrad", "--sampler", "all_tasks"),
-                        check=False)
-    assert one_batch.returncode != 0 and "Traceback" not in one_batch.stderr
-    assert "held batches of 1 of the 3 tasks" in one_batch.stderr
-    with_adversary = run_cli(train_args(data_bin, tmp_path / "c", "asp_lstm", "--max-update",
-                                        "2", "--task-balancing", "cagrad", *ALL_TASKS),
-                             check=False)
-    assert "not offered together" in with_adversary.stderr
+def refused_at_start(proc, save_dir, message):
+    """A one-line refusal before any data is batched: no training line, no crash.pt."""
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert message in proc.stderr, proc.stderr[-2000:]
+    assert "begin training epoch" not in proc.stdout + proc.stderr
+    assert not (save_dir / "crash.pt").exists()
+
+
+def test_refusals_are_one_line_and_come_at_the_start(data_bin, tmp_path):
+    """Everything the options rule out is refused before the data is batched; each is one line
+    that says what to change."""
+    def refused(name, arch, *extra):
+        save = tmp_path / name
+        return run_cli(train_args(data_bin, save, arch, "--max-update", "2", *extra),
+                       check=False), save
+
+    proc, save = refused("sampler", "sp_lstm", "--task-balancing", "pcgrad")
+    refused_at_start(proc, save, "train with --sampler all_tasks --update-freq 3 (given: "
+                     "--sampler round_robin)")
+    for freq in ("1", "2", "6"):
+        proc, save = refused(f"freq{freq}", "sp_lstm", "--task-balancing", "upgrad",
+                             "--sampler", "all_tasks", "--update-freq", freq)
+        refused_at_start(proc, save, "combines one batch of each of the 3 tasks per update: "
+                         f"train with --sampler all_tasks --update-freq 3 (given: --update-freq "
+                         f"{freq})")
+    proc, save = refused("adversary", "asp_lstm", "--task-balancing", "cagrad", *ALL_TASKS)
+    refused_at_start(proc, save, "not offered together (the discriminator's gradient would be "
+                     "combined as a shared one): drop one of them (the discriminator: "
+                     "--adversarial-weight 0")
+    proc, save = refused("bf16", "sp_lstm", "--task-balancing", "pcgrad", *ALL_TASKS,
+                         "--bf16", "--cpu")
+    refused_at_start(proc, save, "--task-balancing pcgrad is not offered with --fp16/--bf16")
+    proc, save = refused("cagrad_c", "sp_lstm", "--task-balancing", "pcgrad", *ALL_TASKS,
+                         "--cagrad-c", "0.8")
+    refused_at_start(proc, save, "--cagrad-c 0.8 is c of --task-balancing cagrad; "
+                     "--task-balancing pcgrad has no such parameter")
+
+
+@pytest.mark.fast
+def test_an_update_that_misses_a_task_is_named_as_such():
+    """The first update checks again what only the batches show (a task without a batch)."""
+    from fairseq_mtl.balancing.gradients import GradientSplitter, OneUpdateError
+
+    p = torch.nn.Parameter(torch.zeros(3))
+    splitter = GradientSplitter(build_balancing("upgrad", 2), ["a", "b"])
+    p.grad = torch.ones(3)
+    splitter.after_batch([p], 0, 4, update_num=0)
+    with pytest.raises(OneUpdateError, match="held batches of 1 of the 2 tasks"):
+        splitter.check_finished()
 
 
 def test_gradient_methods_refuse_data_parallel_training_in_one_line(data_bin, tmp_path):
@@ -182,8 +216,8 @@ def test_balancing_lr_scale_refusals_are_one_line(data_bin, tmp_path):
     ignored = run_cli(train_args(data_bin, tmp_path / "b", "sp_lstm", "--max-update", "1",
                                  "--task-balancing", "uncertainty", "--balancing-lr-scale", "10"),
                       check=False)
-    assert ignored.returncode != 0 and "Traceback" not in ignored.stderr
-    assert "--balancing-lr-scale needs --optimizer torch_adamw" in ignored.stderr
+    refused_at_start(ignored, tmp_path / "b", "--balancing-lr-scale needs --optimizer "
+                     "torch_adamw (--optimizer adam gives every parameter one learning rate)")
 
 
 def test_a_run_with_its_own_balancing_lr_resumes_exactly(data_bin, tmp_path):

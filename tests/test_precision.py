@@ -26,3 +26,12 @@ def test_bf16_trains_without_a_tpu_and_its_checkpoint_evaluates(data_bin, tmp_pa
     run_cli(["fairseq-mtl-evaluate", tmp_path / "checkpoint_last.pt", "--split", "valid",
              "--out", out])
     assert (tmp_path / "eval.json").exists()
+
+
+def test_fp16_without_a_gpu_stops_in_one_line(data_bin, tmp_path):
+    """fairseq would end in a traceback from torch's CUDA initialisation."""
+    proc = run_cli(train_args(data_bin, tmp_path, "sp_lstm", "--max-update", "1", "--fp16",
+                              "--cpu"), check=False)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert ("error: --fp16 trains in float16 on a CUDA GPU, and --cpu is given: drop it, or "
+            "use --bf16") in proc.stderr

@@ -7,6 +7,7 @@ import re
 import resource
 import shutil
 import signal
+import socket
 import subprocess
 import time
 
@@ -152,6 +153,59 @@ def test_a_second_run_into_a_busy_save_dir_stops_naming_the_first(data_bin, tmp_
     # that run ended normally: the resume after it is not told of a dead run
     resumed = run_cli(train_args(data_bin, tmp_path, "sp_lstm", "--max-update", "3"))
     assert "took over the lock" not in resumed.stdout + resumed.stderr
+
+
+LOCK_THEN_FORK_THEN_DIE = """
+import os, sys, time
+from fairseq_mtl_plugin.save_dir import lock_save_dir
+lock_save_dir(sys.argv[1])
+child = os.fork()
+if child == 0:  # a data-loader worker, say: it outlives the run by a few seconds
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1), os.dup2(null, 2)  # (the test reads the parent's output to its end)
+    time.sleep(60)
+    os._exit(0)
+print(child, flush=True)
+os.kill(os.getpid(), 9)
+"""
+
+TAKE_LOCK = """
+import logging, sys
+logging.basicConfig(level=logging.INFO)
+from fairseq_mtl_plugin.save_dir import lock_save_dir
+lock_save_dir(sys.argv[1])
+"""
+
+
+def test_what_a_killed_run_forked_does_not_hold_its_lock(tmp_path):
+    """A run killed with kill -9 leaves the processes it forked (data-loader workers) alive for
+    a moment; they share its open lock file, and must not keep its immediate resume out."""
+    python = os.path.join(BIN, "python")
+    dead = subprocess.run([python, "-c", LOCK_THEN_FORK_THEN_DIE, str(tmp_path)],
+                          capture_output=True, text=True)
+    assert dead.returncode == -9, dead.stderr
+    child = int(dead.stdout.split()[0])
+    try:
+        os.kill(child, 0)  # still alive, holding a copy of the lock file's descriptor
+        proc = subprocess.run([python, "-c", TAKE_LOCK, str(tmp_path)], capture_output=True,
+                              text=True)
+        assert proc.returncode == 0, proc.stderr
+        assert "took over the lock of an earlier run that is no longer running" in proc.stderr
+    finally:
+        os.kill(child, 9)
+
+
+@pytest.mark.fast
+def test_a_lock_held_after_its_run_ended_says_so(tmp_path):
+    """The refusal names a holder that has ended (what it left running holds the lock)."""
+    from fairseq_mtl_plugin.save_dir import _ended_note
+
+    host = socket.gethostname()
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    assert "that process has ended" in _ended_note(f"process {gone.pid} on {host}, started x")
+    assert _ended_note(f"process {os.getpid()} on {host}, started x") == ""
+    assert _ended_note(f"process {gone.pid} on another-host, started x") == ""
 
 
 def test_no_save_reads_and_writes_nothing(data_bin, tmp_path):

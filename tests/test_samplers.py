@@ -63,8 +63,9 @@ def test_all_tasks_groups():
         assert sorted(task_of(b) for b in order[i:i + 3]) == [0, 1, 2]
     # its epoch takes fewer updates than each batch once would: the log says how many
     note = build_sampler("all_tasks", task_sizes=sizes).epoch_note(fake_batches(sizes))
-    assert "an epoch is 3 groups of 3 batches" in note and "3 updates" in note
-    assert "each of the 6 batches once at --update-freq 1 would be 6" in note
+    assert "an epoch is 3 groups of 3 batches" in note
+    assert "i.e. 3 updates at --update-freq 3" in note
+    assert "the 6 batches once each, i.e. 6 updates at --update-freq 1" in note
     assert build_sampler("round_robin", task_sizes=sizes).epoch_note(fake_batches(sizes)) == ""
 
 

@@ -15,10 +15,10 @@ A method is an ``nn.Module`` of the model (``model.balancing``): a method with p
 (uncertainty weighting's log-variances) keeps them in the model, so in every checkpoint, and
 resume is exact; a random method draws from (seed, update), never from a stream.
 """
-from fairseq_mtl.balancing.base import BalancingError, TaskBalancing
+from fairseq_mtl.balancing.base import CAGRAD_C, BalancingError, TaskBalancing
 from fairseq_mtl.registry import Registry
 
-__all__ = ["BALANCING", "BalancingError", "TaskBalancing", "build_balancing",
+__all__ = ["BALANCING", "CAGRAD_C", "BalancingError", "TaskBalancing", "build_balancing",
            "register_balancing"]
 
 BALANCING: Registry[TaskBalancing] = Registry("task balancing", __name__)
@@ -26,7 +26,7 @@ register_balancing = BALANCING.register
 
 
 def build_balancing(name: str, num_tasks: int, seed: int = 1,
-                    cagrad_c: float = 0.4) -> TaskBalancing:
+                    cagrad_c: float = CAGRAD_C) -> TaskBalancing:
     return BALANCING[name](num_tasks=num_tasks, seed=seed, cagrad_c=cagrad_c)
 
 

@@ -8,6 +8,9 @@ from torch import nn
 
 from fairseq_mtl.checkpoint import OneLineError
 
+#: CAGrad's c when --cagrad-c is not given (the paper's experiments' value)
+CAGRAD_C = 0.4
+
 
 class BalancingError(OneLineError, ValueError):
     """A task-balancing method asked for where it cannot work (one line on the command line)."""
@@ -23,7 +26,7 @@ class TaskBalancing(nn.Module):
     #: combines the tasks' gradients: every update needs one batch of every task
     combines_gradients = False
 
-    def __init__(self, num_tasks: int, seed: int = 1, cagrad_c: float = 0.4):
+    def __init__(self, num_tasks: int, seed: int = 1, cagrad_c: float = CAGRAD_C):
         super().__init__()
         self.num_tasks = num_tasks
         self.seed = seed
@@ -48,7 +51,7 @@ class GradientCombination(TaskBalancing):
     combines_gradients = True
     scale = 1.0
 
-    def __init__(self, num_tasks: int, seed: int = 1, cagrad_c: float = 0.4):
+    def __init__(self, num_tasks: int, seed: int = 1, cagrad_c: float = CAGRAD_C):
         super().__init__(num_tasks, seed, cagrad_c)
         self.cagrad_c = cagrad_c
         self._aggregator = None

@@ -8,14 +8,14 @@ import torch
 from torch import nn
 
 from fairseq_mtl.balancing import register_balancing
-from fairseq_mtl.balancing.base import TaskBalancing
+from fairseq_mtl.balancing.base import CAGRAD_C, TaskBalancing
 
 
 @register_balancing("uncertainty")
 class Uncertainty(TaskBalancing):
     summary = "learned per-task weights exp(-s_k), plus s_k (Kendall et al. 2018)"
 
-    def __init__(self, num_tasks, seed=1, cagrad_c=0.4):
+    def __init__(self, num_tasks, seed=1, cagrad_c=CAGRAD_C):
         super().__init__(num_tasks, seed, cagrad_c)
         self.log_variance = nn.Parameter(torch.zeros(num_tasks))
 

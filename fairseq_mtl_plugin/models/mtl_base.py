@@ -17,7 +17,13 @@ from fairseq.models import BaseFairseqModel
 from omegaconf import II, OmegaConf, open_dict
 
 from fairseq_mtl.adversary import OBJECTIVES, RAMPS, Adversary, AdversaryConfig, build_adversary
-from fairseq_mtl.balancing import BALANCING, BalancingError, TaskBalancing, build_balancing
+from fairseq_mtl.balancing import (
+    BALANCING,
+    CAGRAD_C,
+    BalancingError,
+    TaskBalancing,
+    build_balancing,
+)
 from fairseq_mtl.modules.counts import parameter_counts
 from fairseq_mtl.modules.embedding import WordEmbedding
 from fairseq_mtl.sharing import build_scheme
@@ -118,7 +124,7 @@ class BalancingOptions(FairseqDataclass):
         default="equal", metadata={"help": BALANCING.help() + " (gradient methods: --sampler "
                                    "all_tasks --update-freq K)"})
     cagrad_c: float = field(
-        default=0.4, metadata={"help": "c of --task-balancing cagrad: the radius of its ball "
+        default=CAGRAD_C, metadata={"help": "c of --task-balancing cagrad: the radius of its ball "
                                "around the mean gradient, in units of its norm"})
     balancing_lr_scale: float = field(
         default=1.0, metadata={"help": "learning-rate multiple for the balancing method's own "
@@ -134,13 +140,17 @@ def balancing_for(cfg, task, adversary) -> Optional[TaskBalancing]:
     lr_scale = float(getattr(cfg, "balancing_lr_scale", 1.0))
     balancing = None if name == "equal" else build_balancing(
         name, len(task.task_names), int(getattr(cfg, "seed", 1)),
-        float(getattr(cfg, "cagrad_c", 0.4)))
+        float(getattr(cfg, "cagrad_c", CAGRAD_C)))
     if lr_scale != 1.0 and (balancing is None or not list(balancing.parameters())):
         raise BalancingError(
             f"--balancing-lr-scale trains a balancing method's own parameters; --task-balancing "
             f"{name} has none (uncertainty has)")
     if not lr_scale > 0:
         raise BalancingError(f"--balancing-lr-scale must be > 0, got {lr_scale}")
+    cagrad_c = float(getattr(cfg, "cagrad_c", CAGRAD_C))
+    if cagrad_c != CAGRAD_C and name != "cagrad":
+        raise BalancingError(f"--cagrad-c {cagrad_c:g} is c of --task-balancing cagrad; "
+                             f"--task-balancing {name} has no such parameter")
     if balancing is None:
         return None
     if balancing.combines_gradients:
@@ -154,7 +164,7 @@ def balancing_for(cfg, task, adversary) -> Optional[TaskBalancing]:
             raise BalancingError(
                 f"--task-balancing {name} and the task discriminator are not offered together "
                 "(the discriminator's gradient would be combined as a shared one): drop one of "
-                "them")
+                "them (the discriminator: --adversarial-weight 0, or the arch's sp_* form)")
     return balancing
 
 
@@ -260,6 +270,10 @@ class MtlModel(BaseFairseqModel):
         adversary = build_adversary(scheme, len(task.task_names), adversary_config(cfg))
         model = cls(cfg, scheme, adversary, balancing_for(cfg, task, adversary))
         model.after_build()
+        if model.balancing is not None:
+            logger.info(f"task balancing: {model.balancing.name} (" + (
+                "gradient combination" if model.balancing.combines_gradients
+                else "loss weighting") + ")")
         lr_scale = float(getattr(cfg, "balancing_lr_scale", 1.0))
         if model.balancing is not None and lr_scale != 1.0:
             for p in model.balancing.parameters():  # (read by --optimizer torch_adamw)

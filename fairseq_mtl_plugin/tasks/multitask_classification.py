@@ -104,6 +104,7 @@ class MultitaskClassificationConfig(FairseqDataclass):
     update_freq: List[int] = II("optimization.update_freq")
     fp16: bool = II("common.fp16")
     bf16: bool = II("common.bf16")
+    optimizer_name: Optional[str] = II("optimizer._name")
 
 
 @register_task("multitask_classification", dataclass=MultitaskClassificationConfig)
@@ -218,6 +219,7 @@ class MultitaskClassificationTask(FairseqTask):
                 for key, value in derived.items():
                     setattr(cfg, key, value)
         if not from_checkpoint:
+            self._check_balancing_setup(model)
             self._setup_adversary(model)
         limit = model.max_positions()
         if limit is not None:
@@ -437,6 +439,56 @@ class MultitaskClassificationTask(FairseqTask):
             )
         return loss, sample_size, logging_output
 
+    def _check_balancing_setup(self, model) -> None:
+        """At the start of training, before any data is batched: what task balancing cannot run
+        with, as far as the options tell (one-line errors). The first update checks again what
+        only the batches show (:meth:`_check_gradient_combination`)."""
+        balancing = getattr(model, "balancing", None)
+        if balancing is None:
+            return
+        from fairseq_mtl.balancing import BalancingError
+
+        name = balancing.name
+        scaled = any(getattr(p, "lr_scale", 1.0) != 1.0 for p in balancing.parameters())
+        optimizer = self._optimizer_name()
+        if scaled and optimizer not in (None, "torch_adamw"):
+            raise BalancingError(
+                f"--balancing-lr-scale needs --optimizer torch_adamw (--optimizer {optimizer} "
+                "gives every parameter one learning rate)")
+        if not balancing.combines_gradients:
+            return
+        k = self.num_tasks
+        freq = list(self.cfg.update_freq or [1])
+        if any(int(f) != k for f in freq):
+            raise BalancingError(
+                f"--task-balancing {name} combines one batch of each of the {k} tasks per update: "
+                f"train with --sampler all_tasks --update-freq {k} (given: --update-freq "
+                f"{','.join(str(f) for f in freq)})")
+        if self.cfg.fp16 or self.cfg.bf16:
+            raise BalancingError(
+                f"--task-balancing {name} is not offered with --fp16/--bf16 (the loss scale "
+                "enters the combined gradients): train in fp32")
+        self._check_single_process(name)
+
+    def _optimizer_name(self) -> Optional[str]:
+        """The run's --optimizer (None where the config has none: a task built to predict)."""
+        try:
+            return self.cfg.optimizer_name
+        except Exception:  # omegaconf's interpolation errors: no optimizer section
+            return None
+
+    @staticmethod
+    def _check_single_process(name: str) -> None:
+        import torch.distributed as dist
+
+        from fairseq_mtl.balancing import BalancingError
+
+        if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+            raise BalancingError(
+                f"--task-balancing {name} combines the tasks' gradients of one process; it is "
+                "not offered under data-parallel training (use one process, or a loss-weighting "
+                "method: equal, uncertainty, random_weights)")
+
     def _check_balancing_lr_scale(self, balancing, optimizer) -> None:
         """Once: --balancing-lr-scale is carried out by an optimizer that reads ``lr_scale``
         (one parameter group per scale, torch_adamw's), else it would be ignored silently."""
@@ -452,24 +504,14 @@ class MultitaskClassificationTask(FairseqTask):
                 "every parameter one learning rate)")
 
     def _check_gradient_combination(self, balancing, optimizer) -> None:
-        """Once: what gradient combination cannot run under (one-line errors)."""
+        """Once, at the first update: the tasks' gradients' bookkeeping (what the options
+        rule out was refused at the start, :meth:`_check_balancing_setup`; data parallelism is
+        checked again here, for a task whose model was built elsewhere)."""
         if getattr(self, "_gradients", None) is not None:
             return
-        import torch.distributed as dist
-
-        from fairseq_mtl.balancing import BalancingError
         from fairseq_mtl.balancing.gradients import GradientSplitter
 
-        name = balancing.name
-        if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
-            raise BalancingError(
-                f"--task-balancing {name} combines the tasks' gradients of one process; it is "
-                "not offered under data-parallel training (use one process, or a loss-weighting "
-                "method: equal, uncertainty, random_weights)")
-        if "FP16" in type(optimizer).__name__:
-            raise BalancingError(
-                f"--task-balancing {name} is not offered with --fp16/--bf16 (the loss scale "
-                "enters the combined gradients): train in fp32")
+        self._check_single_process(balancing.name)
         self._gradients = GradientSplitter(balancing, self.task_names)
 
     # --- what a checkpoint carries ------------------------------------------------------------

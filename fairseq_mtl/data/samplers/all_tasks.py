@@ -22,7 +22,7 @@ class AllTasksSampler(TaskSampler):
         sizes = [len(b) for b in batches if b]
         rounds, distinct = max(sizes, default=0), sum(sizes)
         return (f"the all_tasks sampler: an epoch is {rounds} groups of {len(sizes)} batches "
-                f"(the largest task's {rounds}; the others repeat theirs), so with --update-freq "
-                f"{len(sizes)} {rounds} updates, where each of the {distinct} batches once at "
-                f"--update-freq 1 would be {distinct}: fewer optimizer steps at the same epochs "
-                "and learning rate (docs/training.md, task balancing)")
+                f"(the largest task's {rounds}; the others repeat theirs), i.e. {rounds} updates "
+                f"at --update-freq {len(sizes)}; another sampler takes the {distinct} batches "
+                f"once each, i.e. {distinct} updates at --update-freq 1: fewer optimizer steps "
+                "here at the same epochs and learning rate (docs/training.md, task balancing)")
