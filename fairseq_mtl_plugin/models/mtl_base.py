@@ -358,6 +358,21 @@ def training_defaults(args, family: str) -> None:
     if filled:
         logger.info(f"--arch {args.arch}: fairseq's defaults are for translation; using "
                     f"{' '.join(filled)} (give any of them to override)")
+    balancing_lr_needs_torch_adamw(args)
+
+
+def balancing_lr_needs_torch_adamw(args) -> None:
+    """--balancing-lr-scale is carried out by an optimizer that reads ``lr_scale`` (one
+    parameter group per scale, torch_adamw's): with another it would be ignored silently. Here,
+    where the command line still holds the optimizer's name (the model's config will not)."""
+    name = str(getattr(args, "task_balancing", "equal"))
+    if float(getattr(args, "balancing_lr_scale", 1.0)) == 1.0 or name not in BALANCING or \
+            getattr(args, "optimizer", None) == "torch_adamw":
+        return
+    if list(build_balancing(name, 2).parameters()):  # (else balancing_for's error says so)
+        raise BalancingError(
+            f"--balancing-lr-scale needs --optimizer torch_adamw (--optimizer {args.optimizer} "
+            "gives every parameter one learning rate)")
 
 
 def _selection_metric(data: str, names: str = None) -> str:

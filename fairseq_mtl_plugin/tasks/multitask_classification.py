@@ -104,7 +104,6 @@ class MultitaskClassificationConfig(FairseqDataclass):
     update_freq: List[int] = II("optimization.update_freq")
     fp16: bool = II("common.fp16")
     bf16: bool = II("common.bf16")
-    optimizer_name: Optional[str] = II("optimizer._name")
 
 
 @register_task("multitask_classification", dataclass=MultitaskClassificationConfig)
@@ -440,23 +439,17 @@ class MultitaskClassificationTask(FairseqTask):
         return loss, sample_size, logging_output
 
     def _check_balancing_setup(self, model) -> None:
-        """At the start of training, before any data is batched: what task balancing cannot run
-        with, as far as the options tell (one-line errors). The first update checks again what
-        only the batches show (:meth:`_check_gradient_combination`)."""
+        """At the start of training, before any data is batched: what gradient combination
+        cannot run with, as far as the options tell (one-line errors; the model refuses what its
+        own options rule out, ``balancing_for``, and the arch a --balancing-lr-scale without
+        torch_adamw). The first update checks again what only the batches show
+        (:meth:`_check_gradient_combination`)."""
         balancing = getattr(model, "balancing", None)
-        if balancing is None:
+        if balancing is None or not balancing.combines_gradients:
             return
         from fairseq_mtl.balancing import BalancingError
 
         name = balancing.name
-        scaled = any(getattr(p, "lr_scale", 1.0) != 1.0 for p in balancing.parameters())
-        optimizer = self._optimizer_name()
-        if scaled and optimizer not in (None, "torch_adamw"):
-            raise BalancingError(
-                f"--balancing-lr-scale needs --optimizer torch_adamw (--optimizer {optimizer} "
-                "gives every parameter one learning rate)")
-        if not balancing.combines_gradients:
-            return
         k = self.num_tasks
         freq = list(self.cfg.update_freq or [1])
         if any(int(f) != k for f in freq):
@@ -469,13 +462,6 @@ class MultitaskClassificationTask(FairseqTask):
                 f"--task-balancing {name} is not offered with --fp16/--bf16 (the loss scale "
                 "enters the combined gradients): train in fp32")
         self._check_single_process(name)
-
-    def _optimizer_name(self) -> Optional[str]:
-        """The run's --optimizer (None where the config has none: a task built to predict)."""
-        try:
-            return self.cfg.optimizer_name
-        except Exception:  # omegaconf's interpolation errors: no optimizer section
-            return None
 
     @staticmethod
     def _check_single_process(name: str) -> None:
