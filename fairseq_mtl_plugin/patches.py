@@ -149,8 +149,11 @@ def bf16_without_xla(cfg) -> None:
             if hasattr(section, "keys") and "tpu" in section:
                 with open_dict(section):
                     section.tpu = False
+        import torch
+
+        on_cpu = cfg.common.cpu or not torch.cuda.is_available()
         logger.info("--bf16 without torch_xla: training in bfloat16 on %s, not on a TPU",
-                    "CPU" if cfg.common.cpu else "the GPU")
+                    "CPU" if on_cpu else "the GPU")
 
 
 class PrecisionError(OneLineError, ValueError):

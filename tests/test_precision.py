@@ -35,3 +35,18 @@ def test_fp16_without_a_gpu_stops_in_one_line(data_bin, tmp_path):
     assert proc.returncode != 0 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
     assert ("error: --fp16 trains in float16 on a CUDA GPU, and --cpu is given: drop it, or "
             "use --bf16") in proc.stderr
+
+
+@pytest.mark.fast
+def test_bf16_says_cpu_where_no_gpu_is_visible_without_cpu_given(monkeypatch, caplog):
+    from omegaconf import OmegaConf
+
+    from fairseq_mtl_plugin import patches
+
+    monkeypatch.setattr(patches, "xla_available", lambda: False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    cfg = OmegaConf.create({"common": {"bf16": True, "tpu": True, "cpu": False}})
+    with caplog.at_level("INFO", logger="fairseq_mtl_plugin.patches"):
+        patches.bf16_without_xla(cfg)
+    assert "training in bfloat16 on CPU, not on a TPU" in caplog.text
+    assert cfg.common.tpu is False

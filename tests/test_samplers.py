@@ -64,7 +64,7 @@ def test_all_tasks_groups():
     # its epoch takes fewer updates than each batch once would: the log says how many
     note = build_sampler("all_tasks", task_sizes=sizes).epoch_note(fake_batches(sizes))
     assert "an epoch is 3 groups of 3 batches" in note
-    assert "i.e. 3 updates at --update-freq 3" in note
+    assert "i.e. 3 updates at --update-freq 3" in note and "round_robin or shuffled" in note
     assert "the 6 batches once each, i.e. 6 updates at --update-freq 1" in note
     assert build_sampler("round_robin", task_sizes=sizes).epoch_note(fake_batches(sizes)) == ""
 

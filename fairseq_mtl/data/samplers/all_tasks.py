@@ -23,6 +23,7 @@ class AllTasksSampler(TaskSampler):
         rounds, distinct = max(sizes, default=0), sum(sizes)
         return (f"the all_tasks sampler: an epoch is {rounds} groups of {len(sizes)} batches "
                 f"(the largest task's {rounds}; the others repeat theirs), i.e. {rounds} updates "
-                f"at --update-freq {len(sizes)}; another sampler takes the {distinct} batches "
-                f"once each, i.e. {distinct} updates at --update-freq 1: fewer optimizer steps "
-                "here at the same epochs and learning rate (docs/training.md, task balancing)")
+                f"at --update-freq {len(sizes)}; round_robin or shuffled takes the {distinct} "
+                f"batches once each, i.e. {distinct} updates at --update-freq 1: fewer optimizer "
+                "steps here at the same epochs, which want a larger learning rate "
+                "(docs/training.md, task balancing)")
