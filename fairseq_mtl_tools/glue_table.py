@@ -140,11 +140,19 @@ def difference(scores: Dict[int, float], base: Dict[int, float]):
 
 
 def versus(scores: Dict[int, float], base: Dict[int, float]) -> str:
-    """``difference`` as a cell: ``+d`` or ``+d [low, high]``."""
+    """``difference`` as a cell: ``+d`` or ``+d [low, high]``. Where the two have run different
+    seeds the interval is of the same-seed differences only, so their mean goes beside it
+    (``+d (seeds 1, 2 alone: +m [low, high])``): the difference of all the means need not lie in
+    it."""
     diff, interval = difference(scores, base)
     if interval is None:
         return f"{diff:+.2f}"
-    return f"{diff:+.2f} [{interval[0]:+.2f}, {interval[1]:+.2f}]"
+    bounds = f"[{interval[0]:+.2f}, {interval[1]:+.2f}]"
+    common = sorted(set(scores) & set(base))
+    if set(scores) == set(base):
+        return f"{diff:+.2f} {bounds}"
+    paired = statistics.mean(scores[s] - base[s] for s in common)
+    return f"{diff:+.2f} (seeds {', '.join(map(str, common))} alone: {paired:+.2f} {bounds})"
 
 
 def collect(runs: Dict[str, List[Dict]], archs: Sequence[str]):

@@ -211,6 +211,12 @@ def test_glue_table_scores_average_and_small_task_comparison(tmp_path):
     glue_table.main(["--runs", str(tmp_path), "--out", str(out), "--expect-tasks", "QNLI,RTE"])
     text = out.read_text()
     assert "| QNLI | not run | not run |" in text and text.count("| RTE (acc) |") == 1
+    # single runs a seed the scheme has not: the interval is of seeds 1 and 2 alone, so their
+    # mean difference (+6) goes beside the difference of all the means (+5)
+    run("st_lstm", 3, 54.0, 14.0)
+    glue_table.main(["--runs", str(tmp_path), "--out", str(out)])
+    assert ("- RTE, lstm: single 52.00 ±2.00; schemes: ASP-MTL +5.00 (seeds 1, 2 alone: "
+            "+6.00 [-6.71, +18.71])") in out.read_text()
 
 
 def test_glue_table_with_a_per_task_yardstick_and_published_scores(tmp_path):
