@@ -10,6 +10,11 @@ at least equal to single, i.e. no 95 % t interval of the same-seed differences (
 minus single) lying wholly below zero, and on the average without WNLI a difference whose
 interval lies wholly above zero. A configuration with fewer than two seeds in common with single
 gets no interval and cannot meet it.
+
+Single-task columns (``single_pooler``: ours with BERT's [CLS] + pooler head; ``hf_reference``:
+the transformers yardstick, ``--reference``, which has that head) are not MTL configurations:
+they get the heads' comparison instead of the goal check. Ours minus the yardstick with the same
+head is the code path alone; our mean pooling minus our [CLS] + pooler is the head alone.
 """
 import argparse
 from typing import Dict, List, Sequence
@@ -21,12 +26,16 @@ from fairseq_mtl_tools.glue_table import (
     collect,
     difference,
     load,
+    load_reference,
     versus,
 )
 from fairseq_mtl_tools.markdown import write_table
 
 GOAL_TASKS = ("CoLA", "SST-2", "MRPC", "STS-B", "RTE")
 SINGLE = "st_transformer"
+POOLER = "single_pooler"
+REFERENCE = "hf_reference"
+SINGLE_TASK = (SINGLE, POOLER, REFERENCE)  # not MTL configurations: no goal check
 
 
 def goal_lines(runs: Dict[str, List[Dict]], columns: Sequence[str], single: str = SINGLE
@@ -39,7 +48,7 @@ def goal_lines(runs: Dict[str, List[Dict]], columns: Sequence[str], single: str 
              "the difference of the means over seeds [95 % t interval of the same-seed "
              f"differences] on each task and on the average without {LEFT_OUT}:", ""]
     for column in columns:
-        if column == single:
+        if column in SINGLE_TASK:
             continue
         cells, below, missing, unpaired = [], [], [], False
         for task in GOAL_TASKS:
@@ -74,6 +83,31 @@ def goal_lines(runs: Dict[str, List[Dict]], columns: Sequence[str], single: str 
     return lines
 
 
+def head_lines(runs: Dict[str, List[Dict]], columns: Sequence[str]) -> List[str]:
+    """Which part of "ours minus the yardstick" is the head and which the code path: ours with
+    the yardstick's head against the yardstick, and our mean pooling against our [CLS] +
+    pooler, per task and on the average without WNLI."""
+    pairs = [(POOLER, REFERENCE, "the code path, the same head: ours with [CLS] + pooler "
+              "minus the transformers yardstick"),
+             (SINGLE, POOLER, "the head, the same code: ours with mean pooling minus ours "
+              "with [CLS] + pooler"),
+             (SINGLE, REFERENCE, "both: ours with mean pooling minus the yardstick")]
+    pairs = [(a, b, what) for a, b, what in pairs if a in runs and b in runs]
+    if not pairs:
+        return []
+    tasks, _, by_seed = collect(runs, columns)
+    lines = ["", "The heads (single-task fine-tuning only; the difference of the means over "
+             "seeds [95 % t interval of the same-seed differences]):", ""]
+    for a, b, what in pairs:
+        cells = [f"{t} {versus(by_seed[a][t], by_seed[b][t])}" for t in tasks
+                 if by_seed[a].get(t) and by_seed[b].get(t)]
+        avg_a, avg_b = average_without(by_seed, a, tasks), average_without(by_seed, b, tasks)
+        if avg_a and avg_b:
+            cells.append(f"average without {LEFT_OUT} {versus(avg_a, avg_b)}")
+        lines.append(f"- {what}: " + "; ".join(cells))
+    return lines
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -86,6 +120,8 @@ def main(argv=None) -> None:
                         "against single-task fine-tuning")
     parser.add_argument("--preamble", help="a markdown file put under the title")
     parser.add_argument("--glue-dir", help="the raw GLUE directory (WNLI's majority class)")
+    parser.add_argument("--reference", help="the transformers yardstick's per-task runs "
+                        "(recipes/glue/hf_reference.py): a column and the heads' comparison")
     args = parser.parse_args(argv)
     runs: Dict[str, List[Dict]] = {}
     for directory in args.runs.split(","):
@@ -93,8 +129,13 @@ def main(argv=None) -> None:
             runs.setdefault(name, []).extend(records)
     columns = [c for c in args.columns.split(",") if c] or sorted(runs)
     runs = {c: runs[c] for c in columns if c in runs}
+    if args.reference:
+        tasks = {row["task"] for records in runs.values() for run in records
+                 for row in run["valid"]["tasks"]}
+        runs[REFERENCE] = load_reference(args.reference, tasks)
     text = build(runs, args.title, glue_dir=args.glue_dir)
-    text = text.rstrip("\n") + "\n" + "\n".join(goal_lines(runs, list(runs))) + "\n"
+    text = (text.rstrip("\n") + "\n" + "\n".join(goal_lines(runs, list(runs))
+                                                 + head_lines(runs, list(runs))) + "\n")
     write_table(text, args.out, args.preamble)
 
 

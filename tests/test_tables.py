@@ -547,6 +547,45 @@ def test_the_balancing_goal_check(tmp_path):
                                         "single: no interval)")
 
 
+def test_single_task_heads_get_compared_not_goal_checked(tmp_path):
+    """single_pooler and the transformers yardstick are single-task fine-tuning: no goal check
+    for them; instead the head's part and the code path's part of ours minus the yardstick."""
+    from fairseq_mtl_tools import balancing_table
+
+    def record(d, seed, tasks):
+        os.makedirs(d)
+        json.dump({"split": "valid", "tasks": tasks}, open(d / "eval_valid.json", "w"))
+        json.dump({"seed": seed, "hardware": "cpu", "train_seconds": 1, "commit": "abc",
+                   "command": "fairseq-train --seed 1 --task TASK --out X"},
+                  open(d / "run.json", "w"))
+
+    # STS-B: mean pooling 86, [CLS] + pooler 85, the yardstick 84.5 (seed s adds s / 10)
+    base = {"st_transformer": 86.0, "single_pooler": 85.0, "li": 85.5}
+    for name, stsb in base.items():
+        for seed in (1, 2, 3):
+            record(tmp_path / "runs" / name / f"seed{seed}", seed,
+                   [{"task": t, "n": 10, "score": (stsb if t == "STS-B" else 70.0) + seed / 10
+                     + (0.01 * seed * seed if name != "st_transformer" else 0)}
+                    for t in balancing_table.GOAL_TASKS])
+    for task in balancing_table.GOAL_TASKS:
+        for seed in (1, 2, 3):
+            record(tmp_path / "hf" / task / f"seed{seed}", seed,
+                   [{"task": task, "n": 10, "score": (84.5 if task == "STS-B" else 70.0)
+                     + seed / 10 + 0.02 * seed * seed}])
+    out = tmp_path / "t.md"
+    balancing_table.main(["--runs", str(tmp_path / "runs"), "--out", str(out), "--columns",
+                          "st_transformer,li,single_pooler", "--reference", str(tmp_path / "hf")])
+    text = out.read_text()
+    goal = text.split("The goal, each")[1].split("The heads")[0]
+    assert "- li:" in goal and "single_pooler" not in goal and "hf_reference" not in goal
+    heads = text.split("The heads")[1].splitlines()
+    code_path = next(line for line in heads if line.startswith("- the code path"))
+    head = next(line for line in heads if line.startswith("- the head"))
+    # the seeds' extras average 0.01 x 14 / 3 (ours, pooler) and 0.02 x 14 / 3 (yardstick)
+    assert "STS-B +0.45 [+0.35, +0.55]" in code_path and "STS-B +0.95 [+0.85, +1.05]" in head
+    assert "transformers fine-tuning (3 seeds)" in text.splitlines()[2]  # a column of the table
+
+
 @pytest.mark.fast
 def test_a_run_stopped_early_on_purpose_says_so_in_the_runs_table():
     from fairseq_mtl_tools.runinfo import max_epochs, profile_cell

@@ -83,6 +83,7 @@ PREAMBLE=(); [[ -f "$ROOT/thesis_results/notes/glue_task_balancing.md" ]] && \
   PREAMBLE=(--preamble "$ROOT/thesis_results/notes/glue_task_balancing.md")
 "$BIN/python" -m fairseq_mtl_tools.balancing_table \
   --runs "$ROOT/thesis_results/runs/glue_pretrained_$PROFILE,$STORED" \
-  --columns "st_transformer,stack_cls_transformer,$LI,${ORDER},li_all_tasks,li_upgrad,li_pcgrad,li_tokens_lr30" --out "$ROOT/thesis_results/glue_task_balancing.md" \
+  --columns "st_transformer,stack_cls_transformer,$LI,${ORDER},li_all_tasks,li_upgrad,li_pcgrad,li_tokens_lr30" \
+  --reference "$ROOT/thesis_results/runs/glue_hf_$PROFILE" --out "$ROOT/thesis_results/glue_task_balancing.md" \
   "${GLUE_ARGS[@]}" "${PREAMBLE[@]}" > /dev/null
 echo "wrote thesis_results/glue_task_balancing.md"
