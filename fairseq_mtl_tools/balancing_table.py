@@ -61,11 +61,12 @@ def goal_lines(runs: Dict[str, List[Dict]], columns: Sequence[str], single: str 
             if interval is not None and interval[1] < 0:  # all of it below zero
                 below.append(task)
         avg = average_without(by_seed, column, tasks)
-        above = False
+        above = under = False
         if avg and base_avg:
             cells.append(f"average without {LEFT_OUT} {versus(avg, base_avg)}")
             _, interval = difference(avg, base_avg)
             above = interval is not None and interval[0] > 0
+            under = interval is not None and interval[1] < 0
         if unpaired and not missing:  # one common seed: a difference, but no interval to judge
             lines.append(f"- {column}: " + "; ".join(cells) + ". not checked (fewer than 2 "
                          "seeds in common with single: no interval)")
@@ -76,8 +77,11 @@ def goal_lines(runs: Dict[str, List[Dict]], columns: Sequence[str], single: str 
                          f"{', '.join(below)}"]
                         if below else [])
                        + ([f"not run on {', '.join(missing)}"] if missing else [])
-                       + ([] if above else [f"the average without {LEFT_OUT} is not above "
-                                            "single with an interval that excludes zero"]))
+                       + ([] if above else
+                          [f"the average without {LEFT_OUT} is below single (the interval "
+                           "below zero)"] if under else
+                          [f"the average without {LEFT_OUT} is not above single with an "
+                           "interval that excludes zero"]))
                    + ")")
         lines.append(f"- {column}: " + "; ".join(cells) + f". {verdict}")
     return lines

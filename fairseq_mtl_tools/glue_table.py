@@ -315,6 +315,24 @@ def last_epoch_gains(runs: List[Dict], keys: Sequence[str]) -> Tuple[int, int]:
     return up, total
 
 
+def portable(command: str) -> str:
+    """``command`` with the checkout it ran in (``/any/path/{.venv,data-bin,user_dir,
+    pretrained}/...``) written ``ROOT``: the runs of one recipe from different checkouts share
+    a line, and the line names no machine."""
+    return re.sub(r"(?<![^\s=])/\S*?/(?=(?:\.venv|data-bin|user_dir|pretrained)(?:/|\s|$))",
+                  "ROOT/", command)
+
+
+def seeds_of(ran: Sequence[str]) -> str:
+    """``["L-I 1", "L-I 2", "S-C 1"]`` as ``L-I seeds 1, 2; S-C seed 1``."""
+    by_name: Dict[str, List[str]] = {}
+    for item in ran:
+        name, seed = item.rsplit(" ", 1)
+        by_name.setdefault(name, []).append(seed)
+    return "; ".join(f"{name} seed{'s' if len(seeds) > 1 else ''} {', '.join(seeds)}"
+                     for name, seeds in by_name.items())
+
+
 def build(runs: Dict[str, List[Dict]], title: str, expected: Sequence[str] = (),
           beside: Dict[str, List[Dict]] = None, beside_label: str = "trained another way",
           glue_dir: Optional[str] = None) -> str:
@@ -374,7 +392,7 @@ def build(runs: Dict[str, List[Dict]], title: str, expected: Sequence[str] = (),
     lines += ["", "Runs (dev = the evaluation set; the reported model is the LAST checkpoint, "
               "nothing was selected on dev):", "",
               "| model | seed | hardware | train wall time | commit |", "|---|---|---|---|---|"]
-    commands = []
+    commands: Dict[str, List[str]] = {}  # template -> the columns and seeds that ran it
     for arch in archs:
         for run in runs[arch]:
             info = run["info"]
@@ -383,15 +401,18 @@ def build(runs: Dict[str, List[Dict]], title: str, expected: Sequence[str] = (),
                 seed = f"{seed} ({', '.join(info['tasks_run'])} only)"
             lines.append(f"| {NAMES.get(arch, arch)} | {seed} | {info['hardware']} | "
                          f"{info['train_seconds'] / 60:.1f} min | {info['commit']} |")
-            template = command_template(info["command"])
-            if template not in commands:
-                commands.append(template)
+            ran = commands.setdefault(portable(command_template(info["command"])), [])
+            ran.append(f"{NAMES.get(arch, arch)} {info['seed']}")
     if commands:
-        lines += ["", "Profile: " + runs[archs[0]][0]["info"].get("profile_note", ""), "",
-                  "Commands (recipes/glue/train.sh; ARCH, SEED, RUN_DIR per run"
-                  + ("; the yardstick: TASK, SEED, OUT_DIR" if "hf_reference" in runs else "")
-                  + "):", "", "```"]
-        lines += commands + ["```"]
+        lines += ["", "Profile: " + runs[archs[0]][0]["info"].get("profile_note", "")
+                  + (" (a column's own options follow in its command: where an option is "
+                     "given twice, the last holds, as in fairseq)" if len(commands) > 1 else ""),
+                  "", "Commands (recipes/glue/train.sh; ROOT the checkout; ARCH, SEED, RUN_DIR "
+                  "per run" + ("; the yardstick: TASK, SEED, OUT_DIR" if "hf_reference" in runs
+                               else "") + "), each under the runs that used it:", "", "```"]
+        for template, ran in commands.items():
+            lines += ["# " + seeds_of(ran), template]
+        lines += ["```"]
     return "\n".join(lines) + "\n"
 
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The first minute: two FDU-MTL tasks (apparel and MR, short texts), ASP-MTL with a small LSTM
-# for 2 epochs, then the per-task test table. About 2 minutes on 2 CPU cores once the venv
-# exists (`make first-run` builds it first); the 16-task run: make quickstart.
+# for 2 epochs, then the per-task test table. About 1.5 minutes on 2 CPU cores once the
+# venv exists (`make first-run` builds it first); the 16-task run: make quickstart.
 # usage: make first-run   (or recipes/first_run.sh; no arguments)
 #   raw data: $FAIRSEQ_MTL_DATA/fdu-mtl, else ../shared/data/fdu-mtl
 set -euo pipefail

@@ -217,7 +217,8 @@ def test_balancing_lr_scale_refusals_are_one_line(data_bin, tmp_path):
                                  "--task-balancing", "uncertainty", "--balancing-lr-scale", "10"),
                       check=False)
     refused_at_start(ignored, tmp_path / "b", "--balancing-lr-scale needs --optimizer "
-                     "torch_adamw (--optimizer adam gives every parameter one learning rate)")
+                     "torch_adamw (the optimizer in use, adam, gives every parameter one learning "
+                     "rate)")
 
 
 def test_a_run_with_its_own_balancing_lr_resumes_exactly(data_bin, tmp_path):

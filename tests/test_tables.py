@@ -524,7 +524,9 @@ def test_the_balancing_goal_check(tmp_path):
               "good": {1: (51, 81, 81, 81, 62), 2: (53, 82, 80, 82, 64), 3: (52, 81, 81, 82, 62)},
               "worse_stsb": {1: (55, 85, 85, 70, 70), 2: (57, 86, 84, 71, 72),
                              3: (56, 85, 85, 70, 71)},
-              "one_seed": {1: (60, 90, 90, 90, 70)}}
+              "one_seed": {1: (60, 90, 90, 90, 70)},
+              "worse_avg": {1: (45, 75, 75, 75, 55), 2: (46, 77, 73, 76, 58),
+                            3: (46, 75, 75, 75, 56)}}
     for name, seeds in scores.items():
         for seed, values in seeds.items():
             d = tmp_path / "runs" / name / f"seed{seed}"
@@ -536,12 +538,14 @@ def test_the_balancing_goal_check(tmp_path):
                        "command": "fairseq-train --seed 1"}, open(d / "run.json", "w"))
     out = tmp_path / "t.md"
     balancing_table.main(["--runs", str(tmp_path / "runs"), "--out", str(out), "--columns",
-                          "st_transformer,good,worse_stsb,one_seed"])
+                          "st_transformer,good,worse_stsb,one_seed,worse_avg"])
     lines = {line.split(":")[0]: line for line in out.read_text().splitlines()
              if line.startswith("- ")}
     assert lines["- good"].endswith("**meets the goal**")
     assert "worse than single (the interval below zero) on STS-B" in lines["- worse_stsb"]
     assert "CoLA" not in lines["- worse_stsb"].split("worse than single")[1].split(";")[0]
+    assert lines["- worse_avg"].endswith("the average without WNLI is below single (the "
+                                         "interval below zero))")
     # one seed is better everywhere, but no interval: neither met nor failed
     assert lines["- one_seed"].endswith("not checked (fewer than 2 seeds in common with "
                                         "single: no interval)")
@@ -584,6 +588,17 @@ def test_single_task_heads_get_compared_not_goal_checked(tmp_path):
     # the seeds' extras average 0.01 x 14 / 3 (ours, pooler) and 0.02 x 14 / 3 (yardstick)
     assert "STS-B +0.45 [+0.35, +0.55]" in code_path and "STS-B +0.95 [+0.85, +1.05]" in head
     assert "transformers fine-tuning (3 seeds)" in text.splitlines()[2]  # a column of the table
+
+
+@pytest.mark.fast
+def test_commands_name_no_checkout_and_say_which_runs_used_them():
+    from fairseq_mtl_tools.glue_table import portable, seeds_of
+
+    assert portable("/a/b/.venv/bin/fairseq-train /c/data-bin/glue --user-dir /d/e/user_dir "
+                    "--pretrained=/f/pretrained/m --out x/data-bin") == (
+        "ROOT/.venv/bin/fairseq-train ROOT/data-bin/glue --user-dir ROOT/user_dir "
+        "--pretrained=ROOT/pretrained/m --out x/data-bin")
+    assert seeds_of(["L-I 1", "L-I 2", "S-C 3"]) == "L-I seeds 1, 2; S-C seed 3"
 
 
 @pytest.mark.fast

@@ -371,8 +371,8 @@ def balancing_lr_needs_torch_adamw(args) -> None:
         return
     if list(build_balancing(name, 2).parameters()):  # (else balancing_for's error says so)
         raise BalancingError(
-            f"--balancing-lr-scale needs --optimizer torch_adamw (--optimizer {args.optimizer} "
-            "gives every parameter one learning rate)")
+            f"--balancing-lr-scale needs --optimizer torch_adamw (the optimizer in use, "
+            f"{args.optimizer}, gives every parameter one learning rate)")
 
 
 def _selection_metric(data: str, names: str = None) -> str:
