@@ -21,12 +21,13 @@ from typing import Dict, List, Sequence
 
 from fairseq_mtl_tools.glue_table import (
     LEFT_OUT,
+    REFERENCE,
+    add_reference,
     average_without,
     build,
     collect,
     difference,
     load,
-    load_reference,
     versus,
 )
 from fairseq_mtl_tools.markdown import write_table
@@ -34,7 +35,6 @@ from fairseq_mtl_tools.markdown import write_table
 GOAL_TASKS = ("CoLA", "SST-2", "MRPC", "STS-B", "RTE")
 SINGLE = "st_transformer"
 POOLER = "single_pooler"
-REFERENCE = "hf_reference"
 SINGLE_TASK = (SINGLE, POOLER, REFERENCE)  # not MTL configurations: no goal check
 
 
@@ -134,9 +134,7 @@ def main(argv=None) -> None:
     columns = [c for c in args.columns.split(",") if c] or sorted(runs)
     runs = {c: runs[c] for c in columns if c in runs}
     if args.reference:
-        tasks = {row["task"] for records in runs.values() for run in records
-                 for row in run["valid"]["tasks"]}
-        runs[REFERENCE] = load_reference(args.reference, tasks)
+        add_reference(runs, args.reference)
     text = build(runs, args.title, glue_dir=args.glue_dir)
     text = (text.rstrip("\n") + "\n" + "\n".join(goal_lines(runs, list(runs))
                                                  + head_lines(runs, list(runs))) + "\n")

@@ -33,7 +33,8 @@ NAMES = {"st_lstm": "LSTM single", "fs_lstm": "FS-MTL", "sp_lstm": "SP-MTL",
          "layerwise_implicit_transformer": "L-I", "layerwise_explicit_transformer": "L-E",
          "asp_transformer": "ASP-Transformer"}
 ORDER = list(NAMES)
-NAMES["hf_reference"] = "transformers fine-tuning"
+REFERENCE = "hf_reference"  # the transformers yardstick's column
+NAMES[REFERENCE] = "transformers fine-tuning"
 #: the tasks where multi-task training is expected to help (MT-DNN: the small ones)
 SMALL_TASKS = ("RTE", "MRPC", "STS-B", "CoLA")
 #: published GLUE dev scores of small encoders, for context (not comparable runs of ours)
@@ -97,6 +98,14 @@ def load_reference(reference_dir: str, tasks: Iterable[str] = ()) -> List[Dict]:
             record["info"]["tasks_run"] = [row["task"] for row in rows]
         out.append(record)
     return out
+
+
+def add_reference(runs: Dict[str, List[Dict]], reference_dir: str) -> None:
+    """The yardstick's per-task runs as the column ``REFERENCE`` of ``runs``; an average needs
+    the other columns' every task, so a half-run reference gets none."""
+    tasks = {row["task"] for records in runs.values() for run in records
+             for row in run["valid"]["tasks"]}
+    runs[REFERENCE] = load_reference(reference_dir, tasks)
 
 
 def published_table(key: str) -> List[str]:
@@ -323,12 +332,11 @@ def portable(command: str) -> str:
                   "ROOT/", command)
 
 
-def seeds_of(ran: Sequence[str]) -> str:
-    """``["L-I 1", "L-I 2", "S-C 1"]`` as ``L-I seeds 1, 2; S-C seed 1``."""
+def seeds_of(ran: Sequence[Tuple[str, int]]) -> str:
+    """``[("L-I", 1), ("L-I", 2), ("S-C", 1)]`` as ``L-I seeds 1, 2; S-C seed 1``."""
     by_name: Dict[str, List[str]] = {}
-    for item in ran:
-        name, seed = item.rsplit(" ", 1)
-        by_name.setdefault(name, []).append(seed)
+    for name, seed in ran:
+        by_name.setdefault(name, []).append(str(seed))
     return "; ".join(f"{name} seed{'s' if len(seeds) > 1 else ''} {', '.join(seeds)}"
                      for name, seeds in by_name.items())
 
@@ -363,7 +371,7 @@ def build(runs: Dict[str, List[Dict]], title: str, expected: Sequence[str] = (),
     for family, single in (("lstm", "st_lstm"), ("transformer", "st_transformer")):
         if single not in by_seed:
             continue
-        schemes = [a for a in archs if a != single and a != "hf_reference" and (
+        schemes = [a for a in archs if a != single and a != REFERENCE and (
             a.endswith("transformer") == (family == "transformer"))]
         for task in SMALL_TASKS:
             if not by_seed[single].get(task):
@@ -373,14 +381,14 @@ def build(runs: Dict[str, List[Dict]], title: str, expected: Sequence[str] = (),
                       for a in schemes if by_seed[a].get(task)]
             line = (f"- {task}, {family}: single {fmt(by_seed[single][task])}; schemes: "
                     + (", ".join(better) or "none run"))
-            if family == "transformer" and by_seed["hf_reference"].get(task):
+            if family == "transformer" and by_seed[REFERENCE].get(task):
                 # a yardstick of the single-task model, not a scheme
                 line += (f"; the transformers yardstick (single-task) "
-                         f"{versus(by_seed['hf_reference'][task], base)}")
+                         f"{versus(by_seed[REFERENCE][task], base)}")
             lines.append(line)
     lines += curves(runs, archs)
     lines += ordering(by_seed, archs)
-    ours, theirs = by_seed.get("st_transformer", {}), by_seed.get("hf_reference", {})
+    ours, theirs = by_seed.get("st_transformer", {}), by_seed.get(REFERENCE, {})
     checked = [t for t in tasks if ours.get(t) and theirs.get(t)]
     if checked:  # the path check: the same checkpoint, data and settings through transformers
         lines += ["", "The path check: our single-task fine-tuning minus the transformers "
@@ -392,7 +400,7 @@ def build(runs: Dict[str, List[Dict]], title: str, expected: Sequence[str] = (),
     lines += ["", "Runs (dev = the evaluation set; the reported model is the LAST checkpoint, "
               "nothing was selected on dev):", "",
               "| model | seed | hardware | train wall time | commit |", "|---|---|---|---|---|"]
-    commands: Dict[str, List[str]] = {}  # template -> the columns and seeds that ran it
+    commands: Dict[str, List[Tuple[str, int]]] = {}  # template -> the (column, seed)s that ran it
     for arch in archs:
         for run in runs[arch]:
             info = run["info"]
@@ -402,13 +410,13 @@ def build(runs: Dict[str, List[Dict]], title: str, expected: Sequence[str] = (),
             lines.append(f"| {NAMES.get(arch, arch)} | {seed} | {info['hardware']} | "
                          f"{info['train_seconds'] / 60:.1f} min | {info['commit']} |")
             ran = commands.setdefault(portable(command_template(info["command"])), [])
-            ran.append(f"{NAMES.get(arch, arch)} {info['seed']}")
+            ran.append((NAMES.get(arch, arch), info["seed"]))
     if commands:
         lines += ["", "Profile: " + runs[archs[0]][0]["info"].get("profile_note", "")
                   + (" (a column's own options follow in its command: where an option is "
                      "given twice, the last holds, as in fairseq)" if len(commands) > 1 else ""),
                   "", "Commands (recipes/glue/train.sh; ROOT the checkout; ARCH, SEED, RUN_DIR "
-                  "per run" + ("; the yardstick: TASK, SEED, OUT_DIR" if "hf_reference" in runs
+                  "per run" + ("; the yardstick: TASK, SEED, OUT_DIR" if REFERENCE in runs
                                else "") + "), each under the runs that used it:", "", "```"]
         for template, ran in commands.items():
             lines += ["# " + seeds_of(ran), template]
@@ -438,10 +446,7 @@ def main(argv=None):
     expected = [t for t in args.expect_tasks.split(",") if t]
     runs = load(args.runs)
     if args.reference:
-        # an average needs the scheme runs' every task: a half-run reference gets none
-        scheme_tasks = {row["task"] for records in runs.values() for run in records
-                        for row in run["valid"]["tasks"]}
-        runs["hf_reference"] = load_reference(args.reference, scheme_tasks)
+        add_reference(runs, args.reference)
     beside = load(args.beside) if args.beside else None
     text = build(runs, args.title, expected, beside, args.beside_label, args.glue_dir)
     if args.published:

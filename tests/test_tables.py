@@ -598,7 +598,7 @@ def test_commands_name_no_checkout_and_say_which_runs_used_them():
                     "--pretrained=/f/pretrained/m --out x/data-bin") == (
         "ROOT/.venv/bin/fairseq-train ROOT/data-bin/glue --user-dir ROOT/user_dir "
         "--pretrained=ROOT/pretrained/m --out x/data-bin")
-    assert seeds_of(["L-I 1", "L-I 2", "S-C 3"]) == "L-I seeds 1, 2; S-C seed 3"
+    assert seeds_of([("L-I", 1), ("L-I", 2), ("S-C", 3)]) == "L-I seeds 1, 2; S-C seed 3"
 
 
 @pytest.mark.fast
