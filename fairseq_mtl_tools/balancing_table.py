@@ -133,6 +133,9 @@ def main(argv=None) -> None:
             runs.setdefault(name, []).extend(records)
     columns = [c for c in args.columns.split(",") if c] or sorted(runs)
     runs = {c: runs[c] for c in columns if c in runs}
+    if not runs:
+        raise SystemExit("no finished runs (NAME/seedN/run.json)"
+                         + (f" of {args.columns}" if args.columns else "") + f" under {args.runs}")
     if args.reference:
         add_reference(runs, args.reference)
     text = build(runs, args.title, glue_dir=args.glue_dir)

@@ -106,6 +106,8 @@ def add_reference(runs: Dict[str, List[Dict]], reference_dir: str) -> None:
     tasks = {row["task"] for records in runs.values() for run in records
              for row in run["valid"]["tasks"]}
     runs[REFERENCE] = load_reference(reference_dir, tasks)
+    if not runs[REFERENCE]:
+        raise SystemExit(f"no finished yardstick runs (TASK/seedN/run.json) under {reference_dir}")
 
 
 def published_table(key: str) -> List[str]:
@@ -445,6 +447,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     expected = [t for t in args.expect_tasks.split(",") if t]
     runs = load(args.runs)
+    if not runs:
+        raise SystemExit(f"no finished runs (NAME/seedN/run.json) under {args.runs}")
     if args.reference:
         add_reference(runs, args.reference)
     beside = load(args.beside) if args.beside else None

@@ -1,6 +1,7 @@
 """The result-table builders, on run records written here (no training)."""
 import json
 import os
+import re
 
 import pytest
 
@@ -554,7 +555,7 @@ def test_the_balancing_goal_check(tmp_path):
 def test_single_task_heads_get_compared_not_goal_checked(tmp_path):
     """single_pooler and the transformers yardstick are single-task fine-tuning: no goal check
     for them; instead the head's part and the code path's part of ours minus the yardstick."""
-    from fairseq_mtl_tools import balancing_table
+    from fairseq_mtl_tools import balancing_table, glue_table
 
     def record(d, seed, tasks):
         os.makedirs(d)
@@ -588,6 +589,15 @@ def test_single_task_heads_get_compared_not_goal_checked(tmp_path):
     # the seeds' extras average 0.01 x 14 / 3 (ours, pooler) and 0.02 x 14 / 3 (yardstick)
     assert "STS-B +0.45 [+0.35, +0.55]" in code_path and "STS-B +0.95 [+0.85, +1.05]" in head
     assert "transformers fine-tuning (3 seeds)" in text.splitlines()[2]  # a column of the table
+    # a directory with no runs is an error naming it, not an empty column or table
+    for argv, named in ((["--runs", str(tmp_path / "runs"), "--reference", str(tmp_path / "no")],
+                         "no finished yardstick runs (TASK/seedN/run.json) under "),
+                        (["--runs", str(tmp_path / "none")], "no finished runs (NAME/seedN/")):
+        with pytest.raises(SystemExit, match=re.escape(named)):
+            balancing_table.main(argv + ["--out", str(tmp_path / "x.md")])
+    with pytest.raises(SystemExit, match="no finished runs"):
+        glue_table.main(["--runs", str(tmp_path / "none"), "--out", str(tmp_path / "x.md")])
+    assert not (tmp_path / "x.md").exists()
 
 
 @pytest.mark.fast
